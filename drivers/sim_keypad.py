@@ -82,7 +82,7 @@ class SimulatedKeypad:
 
 def main(argv: list[str] | None = None) -> int:
     """Interactive demo: type a letter and Enter to press that key on the keypad."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description="Simulated caller keypad on a pty.")
     parser.add_argument("--address", type=int, default=1, help="keypad address (default 1)")
     args = parser.parse_args(argv)
     with SimulatedKeypad() as keypad:
