@@ -164,14 +164,18 @@ class Pyttsx3Engine:
         import pyttsx3  # imported here so that importing this module never touches espeak
 
         self._settings = settings
-        self._errors: list[Exception] = []
+        errors: list[Exception] = []
+        self._errors = errors
+
+        def on_error(name: str | None = None, exception: Exception | None = None) -> None:
+            errors.append(exception or SpeechRenderError("unknown pyttsx3 error"))
+
+        # The callback must not reference self: a cycle would let a late garbage collection of this
+        # pyttsx3 engine unset the espeak callback that a newer engine relies on (runAndWait would hang).
         with _ESPEAK_LOCK:
             self._engine = pyttsx3.init("espeak")
-            self._token = self._engine.connect("error", self._on_error)
+            self._token = self._engine.connect("error", on_error)
             self.voice_ids = sorted(v.id for v in self._engine.getProperty("voices"))
-
-    def _on_error(self, name: str | None, exception: Exception) -> None:
-        self._errors.append(exception)
 
     def resolve_voice(self, voice: str) -> str:
         """Map a configured voice ('cmn-latn-pinyin' or 'sit/cmn-latn-pinyin') to the engine's voice id."""
