@@ -149,17 +149,19 @@ def print_ticket(
     native_qr: bool = True,
     cut: bool = True,
     width_px: int | None = None,
+    image_impl: str = "bitImageRaster",
 ) -> None:
     """Print ``layout`` on an ESC/POS printer: as Chinese text (FS &, GB18030) or, with ``raster``, as one image.
 
     ``width_px`` defaults to the profile's media width (see ``printer_width_px``).
     ``native_qr`` lets the printer draw the QR code (GS ( k); otherwise it is sent as an image.
+    ``image_impl`` is python-escpos's image command: bitImageRaster (GS v 0), graphics (GS ( L) or bitImageColumn.
     """
     width = width_px or printer_width_px(printer)
     printer._raw(ESC_INIT)
     if raster:
         # For printers without a Chinese font: the whole ticket, QR included, as a raster image.
-        printer.image(render_image(layout, width_px=width), impl="bitImageRaster")
+        printer.image(render_image(layout, width_px=width), impl=image_impl)
     else:
         printer._raw(FS_CHINESE_MODE_ON)
         max_scale = _max_scale(width)
@@ -174,7 +176,7 @@ def print_ticket(
                 native=False,
                 size=_qr_module_size(width),
                 ec=QR_ECLEVEL_M,
-                image_arguments={"impl": "bitImageRaster", "center": True},
+                image_arguments={"impl": image_impl, "center": True},
             )
         printer._raw(FS_CHINESE_MODE_OFF)
     if cut:
