@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import importlib.util
 import queue
 import socket
 import threading
@@ -319,6 +320,29 @@ def test_network_printer_receives_the_ticket(recorder: Recorder) -> None:
         worker.close()
         fake.close()
     assert SERVICE.encode("gb18030") in received and CUT in received
+
+
+def test_missing_serial_device_is_offline(tmp_path: Path, recorder: Recorder) -> None:
+    worker = start_worker(recorder, backend="serial", device=str(tmp_path / "ttyUSB9"), timeout=1)
+    try:
+        worker.submit(PrintJob("job-1", make_layout()))
+        assert recorder.result()[1] is False
+        assert recorder.status().state == "offline"
+    finally:
+        worker.close()
+
+
+def test_usb_without_pyusb_reports_a_clear_error(recorder: Recorder) -> None:
+    if importlib.util.find_spec("usb") is not None:
+        pytest.skip("pyusb is installed here")
+    worker = start_worker(recorder, backend="usb", vendor_id="0x0416", product_id="0x5011")
+    try:
+        worker.submit(PrintJob("job-1", make_layout()))
+        _job_id, ok, error = recorder.result()
+        assert ok is False and "pyusb" in (error or "")
+        assert recorder.status().state == "error"
+    finally:
+        worker.close()
 
 
 def test_layout_is_frozen() -> None:
