@@ -14,6 +14,10 @@ Notes on pyttsx3 2.99's espeak driver, which ``Pyttsx3Engine`` works around:
 * If the WAV cannot be written the exception dies inside the ctypes callback and
   ``runAndWait`` loops forever. We create the target file ourselves first, so an unwritable
   directory fails in our code instead of hanging the worker.
+* ``runAndWait`` calls ``stop()`` first, which cancels synthesis whenever espeak's thread is
+  still busy, here usually with the rate/volume commands just queued: the utterance is cut
+  short and its file is written late, partly or not at all. We ``espeak_Synchronize`` before
+  every render and require a completed ``finished-utterance`` notification.
 * It ``print``s "Audio saved to …" on every file and always labels the file 22050 Hz
   (espeak-ng's rate for its own voices). stdout is captured for the render and logged at
   DEBUG; the rate is read back from the file and chimes are generated at that rate.
@@ -23,6 +27,7 @@ from __future__ import annotations
 
 import array
 import contextlib
+import functools
 import hashlib
 import io
 import json
@@ -123,25 +128,16 @@ def _coerce(name: str, raw: Any) -> Any:
     """Turn one config value into the field's type; strings from the environment are accepted."""
     if name == "dir":
         return Path(raw)
-    if name in ("rate", "repeat"):
-        if isinstance(raw, bool) or not isinstance(raw, (int, str)):
-            raise TypeError("expected an integer")
-        return int(raw)
-    if name == "volume":
+    if name in ("rate", "repeat", "volume"):
         if isinstance(raw, bool) or not isinstance(raw, (int, float, str)):
             raise TypeError("expected a number")
-        return float(raw)
+        return float(raw) if name == "volume" else int(raw)
     if name == "chime":
-        if isinstance(raw, bool):
-            return raw
-        if isinstance(raw, str) and raw.strip().lower() in ("1", "true", "yes", "on", "0", "false", "no", "off"):
-            return raw.strip().lower() in ("1", "true", "yes", "on")
+        words = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}
+        if isinstance(raw, bool) or (isinstance(raw, str) and raw.strip().lower() in words):
+            return raw if isinstance(raw, bool) else words[raw.strip().lower()]
         raise TypeError("expected true or false")
-    if name == "template":
-        if raw is None or isinstance(raw, str):
-            return raw
-        raise TypeError("expected a string")
-    if not isinstance(raw, str):
+    if not isinstance(raw, str) and not (name == "template" and raw is None):
         raise TypeError("expected a string")
     return raw
 
@@ -162,19 +158,27 @@ class Pyttsx3Engine:
 
     def __init__(self, settings: SpeechSettings) -> None:
         import pyttsx3  # imported here so that importing this module never touches espeak
+        from pyttsx3.drivers import _espeak
+
+        self._synchronize: Callable[[], int] = _espeak.Synchronize
 
         self._settings = settings
         errors: list[Exception] = []
-        self._errors = errors
+        finished: list[bool] = []
+        self._errors, self._finished = errors, finished
 
         def on_error(name: str | None = None, exception: Exception | None = None) -> None:
             errors.append(exception or SpeechRenderError("unknown pyttsx3 error"))
+
+        def on_finished(name: str | None = None, completed: bool = False) -> None:
+            finished.append(bool(completed))
 
         # The callback must not reference self: a cycle would let a late garbage collection of this
         # pyttsx3 engine unset the espeak callback that a newer engine relies on (runAndWait would hang).
         with _ESPEAK_LOCK:
             self._engine = pyttsx3.init("espeak")
-            self._token = self._engine.connect("error", on_error)
+            self._tokens = [self._engine.connect("error", on_error),
+                            self._engine.connect("finished-utterance", on_finished)]
             self.voice_ids = sorted(v.id for v in self._engine.getProperty("voices"))
 
     def resolve_voice(self, voice: str) -> str:
@@ -194,17 +198,24 @@ class Pyttsx3Engine:
         captured = io.StringIO()
         with _ESPEAK_LOCK:
             self._errors.clear()
+            self._finished.clear()
             self._engine.setProperty("voice", voice_id)
             self._engine.setProperty("rate", self._settings.rate)
             self._engine.setProperty("volume", self._settings.volume)
+            # Rate and volume are queued to espeak's own thread; if it is still busy when runAndWait
+            # starts, pyttsx3 cancels the very utterance it is about to synthesise (most renders, measured).
+            self._synchronize()
             self._engine.save_to_file(text, str(path))
             with contextlib.redirect_stdout(captured):
                 self._engine.runAndWait()
             current = self._engine.getProperty("voice")
+            completed = list(self._finished)
         if captured.getvalue().strip():
             logger.debug("pyttsx3 said: %s", captured.getvalue().strip())
         if self._errors:
             raise SpeechRenderError(f"espeak-ng failed: {self._errors[0]}") from self._errors[0]
+        if completed != [True]:
+            raise SpeechRenderError(f"espeak-ng did not finish the utterance {text!r} (finished: {completed})")
         if current != voice_id:
             raise SpeechRenderError(f"espeak-ng kept voice {current!r} instead of {voice_id!r}")
         with wave.open(str(path), "rb") as wav:
@@ -214,7 +225,8 @@ class Pyttsx3Engine:
     def close(self) -> None:
         """Let go of the pyttsx3 engine (libespeak-ng itself stays loaded for the process)."""
         with _ESPEAK_LOCK:
-            self._engine.disconnect(self._token)
+            for token in self._tokens:
+                self._engine.disconnect(token)
         self._engine = None
 
 
@@ -239,21 +251,14 @@ def _tone(rate: int, freq: float, seconds: float, *, amplitude: float = 0.3, dec
     """Mono 16-bit little-endian sine, optionally with an exponential fade (a bell-like strike)."""
     count = int(rate * seconds)
     peak = 32767 * amplitude
-    samples = array.array("h", (
-        int(peak * math.exp(-decay * i / rate) * math.sin(2 * math.pi * freq * i / rate)) for i in range(count)
-    ))
-    if samples.itemsize != 2:  # pragma: no cover - "h" is 16-bit on every platform CPython supports
-        raise SpeechRenderError("16-bit samples are not available")
-    return samples.tobytes()
+    omega = 2 * math.pi * freq / rate
+    return array.array("h", (int(peak * math.exp(-decay * i / rate) * math.sin(omega * i)) for i in range(count))).tobytes()
 
 
+@functools.lru_cache(maxsize=4)
 def chime_frames(rate: int) -> bytes:
     """A two-tone "ding-dong" (E5 then C5) and a short pause, generated at ``rate`` Hz mono 16-bit."""
-    return (
-        _tone(rate, 659.25, 0.35, decay=6.0)
-        + _tone(rate, 523.25, 0.5, decay=5.0)
-        + _silence(rate, 0.2)
-    )
+    return _tone(rate, 659.25, 0.35, decay=6.0) + _tone(rate, 523.25, 0.5, decay=5.0) + _silence(rate, 0.2)
 
 
 def _silence(rate: int, seconds: float) -> bytes:
@@ -421,14 +426,17 @@ class SpeechWorker:
 
     def _report(self, state: str, message: str) -> None:
         """Tell the device-status listener about errors, and about "ok" when the state changes."""
-        if state == "ok" and self._last_state == "ok":
-            return
-        self._last_state = state
-        if self._on_status is None:
-            return
+        if not (state == "ok" and self._last_state == "ok"):
+            self._last_state = state
+            _notify(self._on_status, state, message)
+
+
+def _notify(on_status: StatusCallback | None, state: str, message: str) -> None:
+    """Call a device-status listener; a broken listener must not stop speech or playback."""
+    if on_status is not None:
         try:
-            self._on_status(state, message)
-        except Exception:  # a broken listener must not stop speech
+            on_status(state, message)
+        except Exception:  # listener boundary
             logger.exception("speech status listener failed")
 
 
@@ -479,19 +487,11 @@ class LocalPlayer:
                 self.played.append(path)
             except FileNotFoundError:
                 logger.error("cannot play announcements: %r is not installed", self._command[0])
-                self._report(f"player {self._command[0]!r} is not installed")
+                _notify(self._on_status, "error", f"player {self._command[0]!r} is not installed")
             except (subprocess.SubprocessError, OSError) as exc:
                 logger.error("playing %s failed: %s", path, exc)
-                self._report(f"playing {path.name} failed: {exc}")
+                _notify(self._on_status, "error", f"playing {path.name} failed: {exc}")
             finally:
                 with self._idle:
                     self._outstanding -= 1
                     self._idle.notify_all()
-
-    def _report(self, message: str) -> None:
-        if self._on_status is None:
-            return
-        try:
-            self._on_status("error", message)
-        except Exception:  # a broken listener must not stop playback
-            logger.exception("player status listener failed")

@@ -200,6 +200,20 @@ def test_mandarin_voice_is_pinyin_and_unknown_voice_fails(tmp_path: Path) -> Non
         engine.close()
 
 
+def test_back_to_back_renders_are_never_cut_short(tmp_path: Path) -> None:
+    """pyttsx3 cancels an utterance when espeak is still busy; every render must still be whole."""
+    engine = Pyttsx3Engine(SpeechSettings())
+    try:
+        lengths = set()
+        for n in range(30):
+            engine.render(SENTENCE, "cmn-latn-pinyin", tmp_path / f"{n}.wav")
+            lengths.add(seconds(tmp_path / f"{n}.wav"))
+    finally:
+        engine.close()
+    # espeak-ng varies by a few samples from run to run; a cut-short utterance loses far more.
+    assert min(lengths) > 1.0 and max(lengths) - min(lengths) < 0.01
+
+
 def test_chime_and_repeat_make_it_longer(make_worker) -> None:
     plain = seconds(render(make_worker("plain", chime=False)))
     chimed = seconds(render(make_worker("chimed", chime=True)))

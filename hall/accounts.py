@@ -1,0 +1,126 @@
+"""Staff, devices and API tokens: who may do what."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from .domain.clock import Clock
+from .domain.errors import InvalidInput, NotAuthenticated
+from .domain.models import DEVICE_KINDS, ROLES
+from .storage import Storage, repo
+
+TOKEN_LIFETIME_SECONDS = 12 * 3600
+#: Roles that may act at a counter; managers may stand in for a clerk.
+COUNTER_ROLES = frozenset({"clerk", "manager", "admin"})
+MANAGER_ROLES = frozenset({"manager", "admin"})
+
+
+@dataclass(frozen=True)
+class StaffMember:
+    """A logged-in member of staff."""
+
+    username: str
+    display_name: str
+    roles: frozenset[str]
+    counter: int | None
+
+    def has_any(self, roles: frozenset[str] | set[str]) -> bool:
+        return bool(self.roles & roles)
+
+
+@dataclass(frozen=True)
+class Device:
+    """A registered device (evaluator, kiosk, lobby screen …) and the counter it belongs to."""
+
+    id: int
+    kind: str
+    counter: int | None
+    name: str
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def _member(row: dict) -> StaffMember:
+    return StaffMember(row["username"], row["display_name"], frozenset(row["roles"].split(",")), row["counter"])
+
+
+class Accounts:
+    """Staff passwords, bearer tokens and device tokens over the storage layer."""
+
+    def __init__(self, storage: Storage, clock: Clock) -> None:
+        self.storage = storage
+        self.clock = clock
+
+    def add_staff(self, username: str, password: str, roles: list[str], *, display_name: str | None = None,
+                  counter: int | None = None) -> StaffMember:
+        """Create or update a member of staff; passwords are stored as scrypt hashes."""
+        username = username.strip()
+        if not username or len(username) > 64 or not username.replace("_", "").replace("-", "").replace(".", "").isalnum():
+            raise InvalidInput("usernames are 1-64 letters, digits, '.', '-' or '_'")
+        unknown = sorted(set(roles) - set(ROLES))
+        if not roles or unknown:
+            raise InvalidInput(f"roles must be among {', '.join(ROLES)}; got {', '.join(unknown) or 'none'}")
+        if len(password) < 8:
+            raise InvalidInput("passwords must have at least 8 characters")
+        with self.storage.write() as db:
+            if counter is not None and repo.counter(db, counter) is None:
+                raise InvalidInput(f"there is no counter {counter}")
+            repo.upsert_staff(db, {
+                "username": username, "display_name": display_name or username, "roles": ",".join(sorted(set(roles))),
+                "password_hash": generate_password_hash(password), "counter": counter, "active": 1,
+                "created_at": self.clock.now(),
+            })
+        return StaffMember(username, display_name or username, frozenset(roles), counter)
+
+    def authenticate(self, username: str, password: str) -> StaffMember:
+        """The member of staff with these credentials, or NotAuthenticated."""
+        with self.storage.read() as db:
+            row = repo.staff_member(db, username)
+        if row is None or not row["active"] or not check_password_hash(row["password_hash"], password):
+            raise NotAuthenticated("wrong username or password")
+        return _member(row)
+
+    def staff(self, username: str) -> StaffMember | None:
+        with self.storage.read() as db:
+            row = repo.staff_member(db, username)
+        return _member(row) if row and row["active"] else None
+
+    def issue_token(self, member: StaffMember) -> str:
+        """A bearer token for scripts; only its hash is stored."""
+        token = secrets.token_urlsafe(32)
+        now = self.clock.now()
+        with self.storage.write() as db:
+            repo.insert_api_token(db, {"token_hash": hash_token(token), "username": member.username,
+                                       "created_at": now, "expires_at": now + TOKEN_LIFETIME_SECONDS})
+        return token
+
+    def staff_for_token(self, token: str) -> StaffMember | None:
+        with self.storage.read() as db:
+            row = repo.api_token(db, hash_token(token), self.clock.now())
+        return self.staff(row["username"]) if row else None
+
+    def add_device(self, kind: str, *, counter: int | None = None, name: str = "") -> tuple[Device, str]:
+        """Register a device; returns it and its token (shown once, stored hashed)."""
+        if kind not in DEVICE_KINDS:
+            raise InvalidInput(f"device kind must be one of {', '.join(DEVICE_KINDS)}")
+        if kind == "evaluator" and counter is None:
+            raise InvalidInput("an evaluator belongs to a counter: give --counter")
+        token = secrets.token_urlsafe(32)
+        with self.storage.write() as db:
+            if counter is not None and repo.counter(db, counter) is None:
+                raise InvalidInput(f"there is no counter {counter}")
+            device_id = repo.insert_device(db, {"kind": kind, "counter": counter, "name": name or f"{kind}-{counter or ''}",
+                                                "token_hash": hash_token(token), "created_at": self.clock.now(),
+                                                "active": 1})
+        return Device(device_id, kind, counter, name), token
+
+    def device_for_token(self, token: str) -> Device | None:
+        with self.storage.read() as db:
+            row = repo.device_by_token_hash(db, hash_token(token))
+        return Device(row["id"], row["kind"], row["counter"], row["name"]) if row else None

@@ -1,0 +1,166 @@
+"""The `onewindow` command: serve the hall, manage staff and devices, upgrade the database."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from dataclasses import replace
+from pathlib import Path
+
+from .config import Config, ConfigError, load_config
+
+logger = logging.getLogger(__name__)
+
+
+def _config(args: argparse.Namespace) -> Config:
+    config = load_config(Path(args.config) if getattr(args, "config", None) else None)
+    if getattr(args, "db", None):
+        config = replace(config, db_path=Path(args.db))
+    if getattr(args, "instance", None):
+        config = replace(config, instance_path=Path(args.instance))
+    elif getattr(args, "db", None) and not getattr(args, "config", None):
+        config = replace(config, instance_path=Path(args.db).resolve().parent)
+    if getattr(args, "message_queue", None):
+        config = replace(config, message_queue=args.message_queue)
+    return config
+
+
+def _services(config: Config):
+    from .accounts import Accounts
+    from .domain.clock import SystemClock
+    from .storage import open_storage
+
+    storage = open_storage(config.db_path)
+    return storage, Accounts(storage, SystemClock())
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from .demo import demo_hall, install_demo
+    from .domain.clock import SystemClock
+    from .web import create_app
+    from .web.extensions import socketio
+
+    config = _config(args)
+    app = create_app(config)
+    ctx = app.extensions["onewindow"]
+    if args.demo:
+        install_demo(ctx.storage, ctx.accounts, SystemClock(), config.instance_path)
+        demo = demo_hall(config.instance_path)
+        base = f"http://{'127.0.0.1' if args.host in ('0.0.0.0', '::') else args.host}:{args.port}"
+        lines = [f"OneWindow demo hall: {config.hall.name}", f"  database   {config.db_path}",
+                 f"  kiosk      {base}/kiosk", f"  counter    {base}/counter?counter=1   (log in as clerk1)",
+                 f"  lobby      {base}/lobby", f"  console    {base}/console   (log in as manager)"]
+        if demo:
+            for number, token in sorted(demo.evaluator_tokens.items()):
+                lines.append(f"  evaluator  {base}/evaluator?token={token}   (counter {number})")
+            lines.append("  logins (username / password / roles):")
+            lines += [f"    {u} / {p} / {r}" for u, p, r in demo.staff]
+        print("\n".join(lines), flush=True)
+    try:
+        socketio.run(app, host=args.host, port=args.port, allow_unsafe_werkzeug=True, use_reloader=False,
+                     log_output=args.verbose)
+    finally:
+        ctx.close()
+    return 0
+
+
+def cmd_staff_add(args: argparse.Namespace) -> int:
+    password = sys.stdin.readline().rstrip("\n") if args.password_stdin else None
+    if not password:
+        print("error: give the password on standard input with --password-stdin", file=sys.stderr)
+        return 2
+    storage, accounts = _services(_config(args))
+    try:
+        member = accounts.add_staff(args.username, password, args.role, display_name=args.name, counter=args.counter)
+    finally:
+        storage.close()
+    print(f"staff {member.username}: roles {', '.join(sorted(member.roles))}"
+          + (f", counter {member.counter}" if member.counter else ""))
+    return 0
+
+
+def cmd_device_add(args: argparse.Namespace) -> int:
+    storage, accounts = _services(_config(args))
+    try:
+        device, token = accounts.add_device(args.kind, counter=args.counter, name=args.name or "")
+    finally:
+        storage.close()
+    print(token)
+    print(f"device {device.id} ({device.kind}{', counter ' + str(device.counter) if device.counter else ''}): "
+          "keep this token; it is shown only once", file=sys.stderr)
+    return 0
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from .storage import Storage
+
+    config = _config(args)
+    storage = Storage(config.db_path)
+    try:
+        applied = storage.upgrade()
+    finally:
+        storage.close()
+    print(f"applied: {', '.join(applied)}" if applied else "database is up to date")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="onewindow", description="OneWindow hall server and tools")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def common(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--db", help="SQLite database file (default instance/onewindow.db)")
+        p.add_argument("--config", help="TOML configuration file")
+        p.add_argument("--instance", help="instance folder for the secret key, speech and print files")
+
+    serve = sub.add_parser("serve", help="run the hall server")
+    common(serve)
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=5000)
+    serve.add_argument("--demo", action="store_true", help="fill an empty database with the demo hall")
+    serve.add_argument("--message-queue", help="redis://… to share live events between server processes")
+    serve.add_argument("--verbose", action="store_true", help="log every request")
+    serve.set_defaults(func=cmd_serve)
+
+    staff = sub.add_parser("staff", help="manage staff").add_subparsers(dest="staff_command", required=True)
+    add = staff.add_parser("add", help="add or update a member of staff")
+    common(add)
+    add.add_argument("username")
+    add.add_argument("--role", action="append", required=True,
+                     choices=["clerk", "backoffice", "manager", "admin"], help="repeat for several roles")
+    add.add_argument("--counter", type=int)
+    add.add_argument("--name", help="display name")
+    add.add_argument("--password-stdin", action="store_true", help="read the password from standard input")
+    add.set_defaults(func=cmd_staff_add)
+
+    device = sub.add_parser("device", help="manage devices").add_subparsers(dest="device_command", required=True)
+    dev_add = device.add_parser("add", help="register a device and print its token")
+    common(dev_add)
+    dev_add.add_argument("kind", choices=["evaluator", "kiosk", "lobby", "counter_screen", "keypad", "printer"])
+    dev_add.add_argument("--counter", type=int)
+    dev_add.add_argument("--name")
+    dev_add.set_defaults(func=cmd_device_add)
+
+    db = sub.add_parser("db", help="database maintenance").add_subparsers(dest="db_command", required=True)
+    upgrade = db.add_parser("upgrade", help="apply pending migrations")
+    common(upgrade)
+    upgrade.set_defaults(func=cmd_db_upgrade)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    from .domain.errors import HallError
+
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if getattr(args, "verbose", False) else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    try:
+        return args.func(args)
+    except (ConfigError, HallError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

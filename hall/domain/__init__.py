@@ -1,0 +1,1 @@
+"""The pure domain core of OneWindow: no Flask, no Socket.IO, no hardware."""

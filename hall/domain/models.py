@@ -1,0 +1,114 @@
+"""Plain data of the hall: catalogue, counters, staff and tickets."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .states import CounterState, TicketState
+
+ROLES = ("clerk", "backoffice", "manager", "admin")
+DEVICE_KINDS = ("evaluator", "kiosk", "lobby", "counter_screen", "keypad", "printer")
+RATING_LEVELS = {5: "very_satisfied", 4: "satisfied", 3: "fair", 2: "dissatisfied", 1: "very_dissatisfied"}
+
+
+@dataclass(frozen=True)
+class Localised:
+    """A text in Chinese and English."""
+
+    zh: str
+    en: str
+
+    def get(self, lang: str) -> str:
+        return self.en if lang.startswith("en") and self.en else self.zh
+
+
+@dataclass(frozen=True)
+class Category:
+    """A business category; its letter prefixes the ticket numbers."""
+
+    code: str
+    letter: str
+    name: Localised
+    position: int = 0
+
+
+@dataclass(frozen=True)
+class ServiceItem:
+    """A service item (事项) with its guide (办事指南)."""
+
+    code: str
+    category: str
+    name: Localised
+    kind: str  # "instant" or "reviewed"
+    time_limit_days: int
+    avg_service_minutes: float
+    guide: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Bundle:
+    """A bundle (打包办): several items on one ticket."""
+
+    code: str
+    name: Localised
+    items: tuple[str, ...]
+    summary: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Counter:
+    """A counter (窗口) and the items it is authorised to serve."""
+
+    number: int
+    name: str
+    items: frozenset[str]
+    state: CounterState
+    state_since: float
+    pause_reason: str | None
+    current_ticket_id: int | None
+    staff: str | None
+    dedicated_category: str | None = None
+
+
+@dataclass(frozen=True)
+class Ticket:
+    """A ticket as currently derived from the event log."""
+
+    id: int
+    token: str
+    number: str
+    service_day: str
+    category: str
+    item: str | None
+    bundle: str | None
+    items: tuple[str, ...]
+    priority: bool
+    appointment: str | None
+    state: TicketState
+    issued_at: float
+    queue_at: float
+    target_counter: int | None
+    target_category: str | None
+    counter: int | None
+    staff: str | None
+    recall_count: int
+    first_called_at: float | None
+    called_at: float | None
+    started_at: float | None
+    finished_at: float | None
+    estimated_wait_minutes: int
+    people_ahead: int
+
+
+@dataclass(frozen=True)
+class QueuedTicket:
+    """What routing needs to know of a waiting ticket."""
+
+    id: int
+    category: str
+    items: frozenset[str]
+    priority: bool
+    queue_at: float
+    target_counter: int | None = None
+    target_category: str | None = None

@@ -1,0 +1,100 @@
+"""Schema migrations, numbered; applied in order by `onewindow db upgrade` and at start-up."""
+
+from __future__ import annotations
+
+import sqlite_utils
+
+migrations = sqlite_utils.Migrations("onewindow")
+
+
+@migrations(name="0001_initial")
+def m0001_initial(db: sqlite_utils.Database) -> None:
+    db.executescript(
+        """
+        CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        CREATE TABLE categories (
+            code TEXT PRIMARY KEY, letter TEXT NOT NULL UNIQUE,
+            name_zh TEXT NOT NULL, name_en TEXT NOT NULL, position INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE TABLE service_items (
+            code TEXT PRIMARY KEY, category TEXT NOT NULL REFERENCES categories(code),
+            name_zh TEXT NOT NULL, name_en TEXT NOT NULL,
+            kind TEXT NOT NULL CHECK (kind IN ('instant', 'reviewed')),
+            time_limit_days INTEGER NOT NULL DEFAULT 0,
+            avg_service_minutes REAL NOT NULL DEFAULT 8,
+            guide TEXT NOT NULL DEFAULT '{}',
+            active INTEGER NOT NULL DEFAULT 1, position INTEGER NOT NULL DEFAULT 0
+        );
+        CREATE TABLE bundles (
+            code TEXT PRIMARY KEY, name_zh TEXT NOT NULL, name_en TEXT NOT NULL,
+            summary TEXT NOT NULL DEFAULT '{}', active INTEGER NOT NULL DEFAULT 1
+        );
+        CREATE TABLE bundle_items (
+            bundle TEXT NOT NULL REFERENCES bundles(code), item TEXT NOT NULL REFERENCES service_items(code),
+            position INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (bundle, item)
+        );
+        CREATE TABLE staff (
+            username TEXT PRIMARY KEY, display_name TEXT NOT NULL, roles TEXT NOT NULL,
+            password_hash TEXT NOT NULL, counter INTEGER, active INTEGER NOT NULL DEFAULT 1,
+            created_at REAL NOT NULL
+        );
+        CREATE TABLE counters (
+            number INTEGER PRIMARY KEY, name TEXT NOT NULL,
+            state TEXT NOT NULL DEFAULT 'open', state_since REAL NOT NULL DEFAULT 0,
+            pause_reason TEXT, current_ticket INTEGER, staff TEXT REFERENCES staff(username),
+            dedicated_category TEXT REFERENCES categories(code)
+        );
+        CREATE TABLE counter_items (
+            counter INTEGER NOT NULL REFERENCES counters(number), item TEXT NOT NULL REFERENCES service_items(code),
+            PRIMARY KEY (counter, item)
+        );
+        CREATE TABLE devices (
+            id INTEGER PRIMARY KEY, kind TEXT NOT NULL, counter INTEGER REFERENCES counters(number),
+            name TEXT NOT NULL DEFAULT '', token_hash TEXT NOT NULL UNIQUE,
+            created_at REAL NOT NULL, active INTEGER NOT NULL DEFAULT 1
+        );
+        CREATE TABLE api_tokens (
+            token_hash TEXT PRIMARY KEY, username TEXT NOT NULL REFERENCES staff(username),
+            created_at REAL NOT NULL, expires_at REAL NOT NULL
+        );
+        CREATE TABLE number_sequences (
+            service_day TEXT NOT NULL, letter TEXT NOT NULL, last INTEGER NOT NULL,
+            PRIMARY KEY (service_day, letter)
+        );
+        CREATE TABLE tickets (
+            id INTEGER PRIMARY KEY, token TEXT NOT NULL UNIQUE,
+            number TEXT NOT NULL, service_day TEXT NOT NULL,
+            category TEXT NOT NULL REFERENCES categories(code),
+            item TEXT REFERENCES service_items(code), bundle TEXT REFERENCES bundles(code),
+            priority INTEGER NOT NULL DEFAULT 0, appointment TEXT, kiosk TEXT,
+            state TEXT NOT NULL, issued_at REAL NOT NULL, queue_at REAL NOT NULL,
+            target_counter INTEGER, target_category TEXT,
+            counter INTEGER, staff TEXT, recall_count INTEGER NOT NULL DEFAULT 0,
+            first_called_at REAL, called_at REAL, started_at REAL, finished_at REAL,
+            estimated_wait_minutes INTEGER NOT NULL DEFAULT 0, people_ahead INTEGER NOT NULL DEFAULT 0,
+            UNIQUE (service_day, number)
+        );
+        CREATE INDEX tickets_state ON tickets (state, service_day);
+        CREATE INDEX tickets_day ON tickets (service_day);
+        CREATE TABLE ticket_items (
+            ticket INTEGER NOT NULL REFERENCES tickets(id), item TEXT NOT NULL REFERENCES service_items(code),
+            PRIMARY KEY (ticket, item)
+        );
+        CREATE TABLE events (
+            id INTEGER PRIMARY KEY AUTOINCREMENT, at REAL NOT NULL, type TEXT NOT NULL,
+            ticket INTEGER REFERENCES tickets(id), counter INTEGER, staff TEXT,
+            data TEXT NOT NULL DEFAULT '{}'
+        );
+        CREATE INDEX events_ticket ON events (ticket);
+        CREATE INDEX events_at ON events (at);
+        CREATE TABLE ratings (
+            ticket INTEGER PRIMARY KEY REFERENCES tickets(id), score INTEGER CHECK (score BETWEEN 1 AND 5),
+            reasons TEXT NOT NULL DEFAULT '[]', counter INTEGER, staff TEXT, device INTEGER REFERENCES devices(id),
+            at REAL NOT NULL, unrated INTEGER NOT NULL DEFAULT 0
+        );
+        -- The log is append-only: refuse edits and deletions at the database itself.
+        CREATE TRIGGER events_no_update BEFORE UPDATE ON events BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+        CREATE TRIGGER events_no_delete BEFORE DELETE ON events BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+        CREATE TRIGGER ratings_no_update BEFORE UPDATE ON ratings BEGIN SELECT RAISE(ABORT, 'a rating cannot be changed'); END;
+        """
+    )

@@ -1,0 +1,314 @@
+"""Queries and writes of the hall; callers hold a Storage transaction."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+
+import sqlite_utils
+
+from ..domain.models import Bundle, Category, Counter, Localised, QueuedTicket, ServiceItem, Ticket
+from ..domain.states import CounterState, TicketState
+
+Db = sqlite_utils.Database
+
+
+# ---- catalogue -------------------------------------------------------------
+
+def categories(db: Db) -> list[Category]:
+    rows = db.execute("SELECT * FROM categories ORDER BY position, code").fetchall()
+    return [Category(r["code"], r["letter"], Localised(r["name_zh"], r["name_en"]), r["position"]) for r in rows]
+
+
+def _item(row: Any) -> ServiceItem:
+    return ServiceItem(
+        code=row["code"], category=row["category"], name=Localised(row["name_zh"], row["name_en"]),
+        kind=row["kind"], time_limit_days=row["time_limit_days"],
+        avg_service_minutes=row["avg_service_minutes"], guide=json.loads(row["guide"]),
+    )
+
+
+def service_items(db: Db, *, include_inactive: bool = False) -> list[ServiceItem]:
+    where = "" if include_inactive else "WHERE active = 1"
+    rows = db.execute(f"SELECT * FROM service_items {where} ORDER BY position, code").fetchall()
+    return [_item(r) for r in rows]
+
+
+def service_item(db: Db, code: str) -> ServiceItem | None:
+    row = db.execute("SELECT * FROM service_items WHERE code = ? AND active = 1", [code]).fetchone()
+    return _item(row) if row else None
+
+
+def bundles(db: Db) -> list[Bundle]:
+    rows = db.execute("SELECT * FROM bundles WHERE active = 1 ORDER BY code").fetchall()
+    members = db.execute("SELECT bundle, item FROM bundle_items ORDER BY bundle, position").fetchall()
+    by_bundle: dict[str, list[str]] = {}
+    for m in members:
+        by_bundle.setdefault(m["bundle"], []).append(m["item"])
+    return [
+        Bundle(r["code"], Localised(r["name_zh"], r["name_en"]), tuple(by_bundle.get(r["code"], ())), json.loads(r["summary"]))
+        for r in rows
+    ]
+
+
+def bundle(db: Db, code: str) -> Bundle | None:
+    return next((b for b in bundles(db) if b.code == code), None)
+
+
+def insert_category(db: Db, category: Category) -> None:
+    db["categories"].insert(
+        {"code": category.code, "letter": category.letter, "name_zh": category.name.zh,
+         "name_en": category.name.en, "position": category.position}
+    )
+
+
+def insert_item(db: Db, item: ServiceItem, position: int = 0) -> None:
+    db["service_items"].insert(
+        {"code": item.code, "category": item.category, "name_zh": item.name.zh, "name_en": item.name.en,
+         "kind": item.kind, "time_limit_days": item.time_limit_days,
+         "avg_service_minutes": item.avg_service_minutes, "guide": json.dumps(item.guide, ensure_ascii=False),
+         "active": 1, "position": position}
+    )
+
+
+def insert_bundle(db: Db, bundle: Bundle) -> None:
+    db["bundles"].insert(
+        {"code": bundle.code, "name_zh": bundle.name.zh, "name_en": bundle.name.en,
+         "summary": json.dumps(bundle.summary, ensure_ascii=False), "active": 1}
+    )
+    db["bundle_items"].insert_all(
+        {"bundle": bundle.code, "item": item, "position": i} for i, item in enumerate(bundle.items)
+    )
+
+
+# ---- counters ----------------------------------------------------------------
+
+def _counter(row: Any, items: Iterable[str]) -> Counter:
+    return Counter(
+        number=row["number"], name=row["name"], items=frozenset(items), state=CounterState(row["state"]),
+        state_since=row["state_since"], pause_reason=row["pause_reason"],
+        current_ticket_id=row["current_ticket"], staff=row["staff"], dedicated_category=row["dedicated_category"],
+    )
+
+
+def counters(db: Db) -> list[Counter]:
+    rows = db.execute("SELECT * FROM counters ORDER BY number").fetchall()
+    auth: dict[int, list[str]] = {}
+    for r in db.execute("SELECT counter, item FROM counter_items").fetchall():
+        auth.setdefault(r["counter"], []).append(r["item"])
+    return [_counter(r, auth.get(r["number"], ())) for r in rows]
+
+
+def counter(db: Db, number: int) -> Counter | None:
+    row = db.execute("SELECT * FROM counters WHERE number = ?", [number]).fetchone()
+    if row is None:
+        return None
+    items = [r["item"] for r in db.execute("SELECT item FROM counter_items WHERE counter = ?", [number]).fetchall()]
+    return _counter(row, items)
+
+
+def insert_counter(db: Db, number: int, name: str, items: Iterable[str], at: float,
+                   dedicated_category: str | None = None) -> None:
+    db["counters"].insert({"number": number, "name": name, "state": CounterState.OPEN.value, "state_since": at,
+                           "dedicated_category": dedicated_category})
+    db["counter_items"].insert_all({"counter": number, "item": i} for i in items)
+
+
+def set_counter_items(db: Db, number: int, items: Iterable[str]) -> None:
+    db.execute("DELETE FROM counter_items WHERE counter = ?", [number])
+    db["counter_items"].insert_all({"counter": number, "item": i} for i in items)
+
+
+def update_counter(db: Db, number: int, **values: Any) -> None:
+    db["counters"].update(number, values)
+
+
+# ---- tickets ---------------------------------------------------------------
+
+def next_sequence(db: Db, service_day: str, letter: str) -> int:
+    """The next number for *letter* today; the caller's transaction keeps it unique."""
+    db.execute(
+        "INSERT INTO number_sequences (service_day, letter, last) VALUES (?, ?, 1) "
+        "ON CONFLICT (service_day, letter) DO UPDATE SET last = last + 1",
+        [service_day, letter],
+    )
+    return db.execute(
+        "SELECT last FROM number_sequences WHERE service_day = ? AND letter = ?", [service_day, letter]
+    ).fetchone()[0]
+
+
+def insert_ticket(db: Db, values: dict[str, Any], items: Iterable[str]) -> int:
+    ticket_id = db["tickets"].insert(values).last_pk
+    db["ticket_items"].insert_all({"ticket": ticket_id, "item": i} for i in items)
+    return int(ticket_id)
+
+
+def _ticket(row: Any, items: tuple[str, ...]) -> Ticket:
+    return Ticket(
+        id=row["id"], token=row["token"], number=row["number"], service_day=row["service_day"],
+        category=row["category"], item=row["item"], bundle=row["bundle"], items=items,
+        priority=bool(row["priority"]), appointment=row["appointment"], state=TicketState(row["state"]),
+        issued_at=row["issued_at"], queue_at=row["queue_at"], target_counter=row["target_counter"],
+        target_category=row["target_category"], counter=row["counter"], staff=row["staff"],
+        recall_count=row["recall_count"], first_called_at=row["first_called_at"], called_at=row["called_at"],
+        started_at=row["started_at"], finished_at=row["finished_at"],
+        estimated_wait_minutes=row["estimated_wait_minutes"], people_ahead=row["people_ahead"],
+    )
+
+
+def _ticket_items(db: Db, ticket_id: int) -> tuple[str, ...]:
+    return tuple(r["item"] for r in db.execute("SELECT item FROM ticket_items WHERE ticket = ? ORDER BY item", [ticket_id]))
+
+
+def ticket(db: Db, ticket_id: int) -> Ticket | None:
+    row = db.execute("SELECT * FROM tickets WHERE id = ?", [ticket_id]).fetchone()
+    return _ticket(row, _ticket_items(db, row["id"])) if row else None
+
+
+def ticket_by_token(db: Db, token: str) -> Ticket | None:
+    row = db.execute("SELECT * FROM tickets WHERE token = ?", [token]).fetchone()
+    return _ticket(row, _ticket_items(db, row["id"])) if row else None
+
+
+def ticket_by_number(db: Db, service_day: str, number: str) -> Ticket | None:
+    row = db.execute("SELECT * FROM tickets WHERE service_day = ? AND number = ?", [service_day, number]).fetchone()
+    return _ticket(row, _ticket_items(db, row["id"])) if row else None
+
+
+def update_ticket(db: Db, ticket_id: int, **values: Any) -> None:
+    db["tickets"].update(ticket_id, values)
+
+
+def waiting_tickets(db: Db) -> list[QueuedTicket]:
+    """Every waiting ticket, with its items, oldest first."""
+    rows = db.execute(
+        "SELECT t.id, t.category, t.priority, t.queue_at, t.target_counter, t.target_category, "
+        "group_concat(ti.item, ',') AS items FROM tickets t JOIN ticket_items ti ON ti.ticket = t.id "
+        "WHERE t.state = 'waiting' GROUP BY t.id ORDER BY t.queue_at, t.id"
+    ).fetchall()
+    return [
+        QueuedTicket(
+            id=r["id"], category=r["category"], items=frozenset(r["items"].split(",")), priority=bool(r["priority"]),
+            queue_at=r["queue_at"], target_counter=r["target_counter"], target_category=r["target_category"],
+        )
+        for r in rows
+    ]
+
+
+def tickets_of_day(db: Db, service_day: str, states: Iterable[str] | None = None) -> list[Ticket]:
+    sql = "SELECT * FROM tickets WHERE service_day = ?"
+    params: list[Any] = [service_day]
+    if states is not None:
+        states = list(states)
+        sql += f" AND state IN ({','.join('?' * len(states))})"
+        params += states
+    rows = db.execute(sql + " ORDER BY id", params).fetchall()
+    return [_ticket(r, _ticket_items(db, r["id"])) for r in rows]
+
+
+def recent_calls(db: Db, service_day: str, limit: int) -> list[dict[str, Any]]:
+    rows = db.execute(
+        "SELECT e.id, e.at, e.type, e.counter, t.number FROM events e JOIN tickets t ON t.id = e.ticket "
+        "WHERE e.type IN ('called', 'recalled') AND t.service_day = ? ORDER BY e.id DESC LIMIT ?",
+        [service_day, limit],
+    ).fetchall()
+    return [dict(r) for r in rows]
+
+
+def recent_service_seconds(db: Db, items: Iterable[str], limit: int = 20) -> list[float]:
+    items = list(items)
+    rows = db.execute(
+        "SELECT t.finished_at - t.started_at AS s FROM tickets t "
+        f"WHERE t.state = 'finished' AND EXISTS (SELECT 1 FROM ticket_items ti WHERE ti.ticket = t.id "
+        f"AND ti.item IN ({','.join('?' * len(items))})) ORDER BY t.finished_at DESC LIMIT ?",
+        [*items, limit],
+    ).fetchall()
+    return [r["s"] for r in rows if r["s"] is not None]
+
+
+# ---- events ------------------------------------------------------------------
+
+def append_event(db: Db, *, at: float, type: str, ticket: int | None = None, counter: int | None = None,
+                 staff: str | None = None, data: dict[str, Any] | None = None) -> int:
+    cur = db.execute(
+        "INSERT INTO events (at, type, ticket, counter, staff, data) VALUES (?, ?, ?, ?, ?, ?)",
+        [at, type, ticket, counter, staff, json.dumps(data or {}, ensure_ascii=False)],
+    )
+    return int(cur.lastrowid)
+
+
+def events_of_ticket(db: Db, ticket_id: int) -> list[dict[str, Any]]:
+    rows = db.execute("SELECT * FROM events WHERE ticket = ? ORDER BY id", [ticket_id]).fetchall()
+    return [{**dict(r), "data": json.loads(r["data"])} for r in rows]
+
+
+def last_event_id(db: Db) -> int:
+    return db.execute("SELECT coalesce(max(id), 0) FROM events").fetchone()[0]
+
+
+# ---- staff, devices, tokens -----------------------------------------------------
+
+def staff_member(db: Db, username: str) -> dict[str, Any] | None:
+    row = db.execute("SELECT * FROM staff WHERE username = ?", [username]).fetchone()
+    return dict(row) if row else None
+
+
+def upsert_staff(db: Db, values: dict[str, Any]) -> None:
+    db["staff"].upsert(values, pk="username")
+
+
+def insert_device(db: Db, values: dict[str, Any]) -> int:
+    return int(db["devices"].insert(values).last_pk)
+
+
+def device_by_token_hash(db: Db, token_hash: str) -> dict[str, Any] | None:
+    row = db.execute("SELECT * FROM devices WHERE token_hash = ? AND active = 1", [token_hash]).fetchone()
+    return dict(row) if row else None
+
+
+def insert_api_token(db: Db, values: dict[str, Any]) -> None:
+    db["api_tokens"].insert(values)
+
+
+def api_token(db: Db, token_hash: str, now: float) -> dict[str, Any] | None:
+    row = db.execute("SELECT * FROM api_tokens WHERE token_hash = ? AND expires_at > ?", [token_hash, now]).fetchone()
+    return dict(row) if row else None
+
+
+# ---- ratings ---------------------------------------------------------------------
+
+def rating(db: Db, ticket_id: int) -> dict[str, Any] | None:
+    row = db.execute("SELECT * FROM ratings WHERE ticket = ?", [ticket_id]).fetchone()
+    return dict(row) if row else None
+
+
+def insert_rating(db: Db, values: dict[str, Any]) -> None:
+    db["ratings"].insert(values)
+
+
+def finished_unrated_before(db: Db, finished_before: float) -> list[Ticket]:
+    rows = db.execute(
+        "SELECT * FROM tickets t WHERE t.state = 'finished' AND t.finished_at < ? "
+        "AND NOT EXISTS (SELECT 1 FROM ratings r WHERE r.ticket = t.id)",
+        [finished_before],
+    ).fetchall()
+    return [_ticket(r, _ticket_items(db, r["id"])) for r in rows]
+
+
+# ---- settings ----------------------------------------------------------------------
+
+def get_setting(db: Db, key: str, default: Any = None) -> Any:
+    row = db.execute("SELECT value FROM settings WHERE key = ?", [key]).fetchone()
+    return json.loads(row[0]) if row else default
+
+
+def set_setting(db: Db, key: str, value: Any) -> None:
+    db.execute(
+        "INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        [key, json.dumps(value, ensure_ascii=False)],
+    )
+
+
+def is_empty(db: Db) -> bool:
+    return db.execute("SELECT count(*) FROM categories").fetchone()[0] == 0

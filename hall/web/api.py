@@ -1,0 +1,255 @@
+"""The JSON API under /api/v1 (documented in openapi.py and served as /api/v1/openapi.json)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, jsonify, request, url_for
+
+from ..accounts import COUNTER_ROLES, MANAGER_ROLES
+from ..domain.errors import InvalidInput, NotAuthenticated, NotAuthorised
+from ..reports import day_summary
+from ..service import day_of
+from .auth import LoginLimiter, current_device, current_staff, log_in, require_staff
+from .context import hall
+from .i18n import lang
+from .openapi import openapi_document
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+limiter = LoginLimiter()
+
+MAX_TEXT = 200
+
+
+@bp.before_request
+def json_only_writes() -> Any:
+    """Writes must be JSON: it keeps cross-site forms (CSRF) out and errors clear."""
+    if request.method in ("POST", "PUT", "PATCH", "DELETE") and not request.is_json:
+        return jsonify(error="unsupported_media_type", message="send the request body as application/json"), 415
+    return None
+
+
+def body() -> dict[str, Any]:
+    """The request's JSON object, or InvalidInput."""
+    data = request.get_json(silent=True)
+    if data is None and request.content_length:
+        raise InvalidInput("the request body is not valid JSON")
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise InvalidInput("the request body must be a JSON object")
+    return data
+
+
+def _field(data: dict[str, Any], name: str, kind: type | tuple[type, ...], *, required: bool = False) -> Any:
+    value = data.get(name)
+    if value is None:
+        if required:
+            raise InvalidInput(f"{name!r} is required")
+        return None
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+        raise InvalidInput(f"{name!r} must be {names}")
+    if isinstance(value, str) and len(value) > MAX_TEXT:
+        raise InvalidInput(f"{name!r} is too long (at most {MAX_TEXT} characters)")
+    if isinstance(value, int) and not -(2**31) < value < 2**31:
+        raise InvalidInput(f"{name!r} is out of range")
+    return value
+
+
+def _refuse_unknown(data: dict[str, Any], known: set[str]) -> None:
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise InvalidInput(f"unknown field(s): {', '.join(unknown)}; expected: {', '.join(sorted(known))}")
+
+
+def ticket_payload(ticket: Any) -> dict[str, Any]:
+    ctx = hall()
+    payload = ctx.service.public_ticket(ticket)
+    payload["people_ahead_now"] = ctx.service.people_ahead_now(ticket)
+    payload["service_name"] = ctx.catalogue.service_name(item=ticket.item, bundle=ticket.bundle, lang=lang())
+    payload["status_url"] = url_for("kiosk.status_page", token=ticket.token, _external=True)
+    payload["print"] = ctx.devices.print_state(ticket.id)
+    return payload
+
+
+# ---- public ---------------------------------------------------------------------
+
+@bp.get("/openapi.json")
+def openapi() -> Any:
+    return jsonify(openapi_document())
+
+
+@bp.get("/services")
+def services() -> Any:
+    return jsonify(hall().catalogue.overview(lang()))
+
+
+@bp.get("/services/<code>")
+def service_item(code: str) -> Any:
+    return jsonify(hall().catalogue.item(code, lang()))
+
+
+@bp.get("/bundles/<code>")
+def bundle(code: str) -> Any:
+    return jsonify(hall().catalogue.bundle(code, lang()))
+
+
+@bp.post("/tickets")
+def issue_ticket() -> Any:
+    data = body()
+    _refuse_unknown(data, {"service", "bundle", "priority", "kiosk", "print", "lang"})
+    ctx = hall()
+    ticket = ctx.service.issue_ticket(
+        service=_field(data, "service", str), bundle=_field(data, "bundle", str),
+        priority=bool(_field(data, "priority", bool)), kiosk=_field(data, "kiosk", str),
+    )
+    ticket_lang = _field(data, "lang", str) or lang()
+    if _field(data, "print", bool) is not False:
+        ctx.devices.print_ticket(ticket, url_for("kiosk.status_page", token=ticket.token, _external=True), ticket_lang)
+    payload = ticket_payload(ticket)
+    payload["token"] = ticket.token
+    return jsonify(payload), 201
+
+
+@bp.get("/tickets/<int:ticket_id>")
+def ticket(ticket_id: int) -> Any:
+    return jsonify(ticket_payload(hall().service.ticket(ticket_id)))
+
+
+@bp.get("/status/<token>")
+def ticket_status(token: str) -> Any:
+    return jsonify(ticket_payload(hall().service.ticket_by_token(token)))
+
+
+@bp.post("/login")
+def login() -> Any:
+    data = body()
+    username = _field(data, "username", str, required=True)
+    password = _field(data, "password", str, required=True)
+    member = log_in(username, password, limiter)
+    token = hall().accounts.issue_token(member)
+    return jsonify(username=member.username, display_name=member.display_name, roles=sorted(member.roles),
+                   counter=member.counter, token=token)
+
+
+@bp.post("/logout")
+def logout() -> Any:
+    from flask import session
+
+    session.clear()
+    return jsonify(ok=True)
+
+
+@bp.get("/me")
+def me() -> Any:
+    member = current_staff()
+    if member is None:
+        raise NotAuthenticated("not logged in")
+    return jsonify(username=member.username, display_name=member.display_name, roles=sorted(member.roles),
+                   counter=member.counter)
+
+
+# ---- counters (staff) -------------------------------------------------------------
+
+def run_counter_action(number: int, action: str, data: dict[str, Any]) -> dict[str, Any]:
+    """Run one counter action for the logged-in member of staff."""
+    ctx = hall()
+    member = current_staff()
+    staff = member.username if member else None
+    svc = ctx.service
+    if action == "call-next":
+        ticket = svc.call_next(number, staff)
+        return {"ticket": ticket_payload(ticket) if ticket else None}
+    if action == "call":
+        ticket = svc.call_specific(number, staff, _field(data, "number", str, required=True))
+    elif action == "recall":
+        ticket = svc.recall(number, staff)
+    elif action == "start":
+        ticket = svc.start(number, staff)
+    elif action == "finish":
+        ticket = svc.finish(number, staff)
+    elif action == "no-show":
+        ticket = svc.no_show(number, staff)
+    elif action == "hold":
+        ticket = svc.hold(number, staff)
+    elif action == "transfer":
+        ticket = svc.transfer(number, staff, to_counter=_field(data, "to_counter", int),
+                              to_category=_field(data, "to_category", str), note=_field(data, "note", str) or "")
+    elif action == "pause":
+        counter = svc.pause(number, staff, _field(data, "reason", str) or "")
+        return {"counter": {"number": counter.number, "state": counter.state.value, "reason": counter.pause_reason}}
+    elif action == "resume":
+        counter = svc.resume(number, staff)
+        return {"counter": {"number": counter.number, "state": counter.state.value}}
+    else:
+        raise InvalidInput(f"unknown counter action {action!r}")
+    return {"ticket": ticket_payload(ticket)}
+
+
+COUNTER_ACTIONS = ("call-next", "call", "recall", "start", "finish", "no-show", "hold", "transfer", "pause", "resume")
+
+
+@bp.post("/counters/<int:number>/<action>")
+@require_staff(COUNTER_ROLES)
+def counter_action(number: int, action: str) -> Any:
+    if action not in COUNTER_ACTIONS:
+        raise InvalidInput(f"unknown counter action {action!r}; one of {', '.join(COUNTER_ACTIONS)}")
+    return jsonify(run_counter_action(number, action, body()))
+
+
+@bp.get("/counters/<int:number>")
+@require_staff(COUNTER_ROLES)
+def counter_state(number: int) -> Any:
+    from ..snapshots import counter_snapshot
+
+    return jsonify(counter_snapshot(hall().service, number, lang()))
+
+
+@bp.post("/tickets/<int:ticket_id>/cancel")
+@require_staff(MANAGER_ROLES)
+def cancel_ticket(ticket_id: int) -> Any:
+    data = body()
+    member = current_staff()
+    ticket = hall().service.cancel(ticket_id, member.username if member else None, _field(data, "reason", str) or "")
+    return jsonify(ticket_payload(ticket))
+
+
+@bp.post("/tickets/<int:ticket_id>/reprint")
+@require_staff(MANAGER_ROLES)
+def reprint_ticket(ticket_id: int) -> Any:
+    ctx = hall()
+    ticket = ctx.service.ticket(ticket_id)
+    ctx.devices.print_ticket(ticket, url_for("kiosk.status_page", token=ticket.token, _external=True), lang())
+    return jsonify(ticket_payload(ticket)), 202
+
+
+# ---- ratings (evaluator devices only) --------------------------------------------------
+
+@bp.post("/ratings")
+def rate() -> Any:
+    device = current_device()
+    if device is None:
+        if current_staff() is not None:
+            raise NotAuthorised("ratings come from the counter's evaluator device, never from a staff session")
+        raise NotAuthenticated("an evaluator device token is required (Authorization: Bearer …)")
+    if device.kind != "evaluator":
+        raise NotAuthorised("only evaluator devices may submit ratings")
+    data = body()
+    _refuse_unknown(data, {"ticket", "score", "reasons"})
+    reasons = data.get("reasons") or []
+    if not isinstance(reasons, list) or not all(isinstance(r, str) for r in reasons):
+        raise InvalidInput("'reasons' must be a list of strings")
+    rating = hall().service.rate(_field(data, "ticket", int, required=True), _field(data, "score", int, required=True),
+                                 device_id=device.id, device_counter=device.counter, reasons=reasons)
+    return jsonify(ticket=rating["ticket"], score=rating["score"], counter=rating["counter"]), 201
+
+
+# ---- reports (managers) ---------------------------------------------------------------
+
+@bp.get("/reports/summary")
+@require_staff(MANAGER_ROLES)
+def report_summary() -> Any:
+    ctx = hall()
+    day = request.args.get("date") or ctx.service.today()
+    return jsonify(day_summary(ctx.storage, day_of(day).isoformat()))

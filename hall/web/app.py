@@ -1,0 +1,179 @@
+"""The app factory: one Flask app per hall server, extensions bound late."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import threading
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, jsonify, render_template, request
+from werkzeug.exceptions import HTTPException
+
+from ..accounts import Accounts
+from ..catalogue import Catalogue
+from ..config import Config
+from ..domain.clock import Clock, SystemClock
+from ..domain.errors import HallError
+from ..domain.events import EventBus
+from ..domain.routing import make_policy
+from ..service import HallService
+from ..storage import open_storage
+from .context import HallContext
+from .devices import DeviceHub
+from .extensions import babel, socketio
+from .i18n import select_locale
+from .live import LiveChannel
+
+logger = logging.getLogger(__name__)
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+ROOT_DIR = PACKAGE_DIR.parent.parent
+#: Each package owns its gettext catalogue; Flask-Babel merges them.
+TRANSLATIONS = ";".join(str(ROOT_DIR / package / "translations")
+                        for package in ("hall", "kiosk", "caller", "lobby_display", "evaluator"))
+MAX_BODY_BYTES = 64 * 1024
+
+
+def instance_secret(instance: Path) -> str:
+    """The session secret: generated once, kept in the instance folder, never in the code."""
+    path = instance / "secret_key"
+    if not path.exists():
+        instance.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32), encoding="ascii")
+        path.chmod(0o600)
+    secret = path.read_text(encoding="ascii").strip()
+    if len(secret) < 32:
+        raise RuntimeError(f"{path} holds a secret shorter than 32 characters; delete it to make a new one")
+    return secret
+
+
+def _error_response(status: int, code: str, message: str, details: dict[str, Any] | None = None) -> Any:
+    wants_json = request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+    if wants_json:
+        payload: dict[str, Any] = {"error": code, "message": message}
+        if details:
+            payload["details"] = details
+        return jsonify(payload), status
+    return render_template("error.html", status=status, message=message), status
+
+
+def _register_errors(app: Flask) -> None:
+    @app.errorhandler(HallError)
+    def hall_error(exc: HallError) -> Any:
+        return _error_response(exc.status, exc.code, exc.message, {k: v for k, v in exc.details.items()
+                                                                      if isinstance(v, (str, int, list))})
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException) -> Any:
+        return _error_response(exc.code or 500, (exc.name or "error").lower().replace(" ", "_"),
+                               exc.description or exc.name)
+
+    @app.errorhandler(Exception)
+    def unexpected(exc: Exception) -> Any:
+        logger.exception("unhandled error on %s %s", request.method, request.path)
+        return _error_response(500, "internal_error", "internal error; the hall log has the details")
+
+
+def _register_blueprints(app: Flask) -> None:
+    from caller.views import bp as caller_bp
+    from evaluator.views import bp as evaluator_bp
+    from kiosk.views import bp as kiosk_bp
+    from lobby_display.views import bp as lobby_bp
+
+    from .api import bp as api_bp
+    from .console import bp as console_bp
+
+    for bp in (api_bp, console_bp, kiosk_bp, caller_bp, lobby_bp, evaluator_bp):
+        app.register_blueprint(bp)
+
+
+def _register_namespaces() -> None:
+    from caller.sockets import CounterNamespace
+    from evaluator.sockets import EvaluatorNamespace
+    from kiosk.sockets import StatusNamespace
+    from lobby_display.sockets import LobbyNamespace
+
+    from .console import ConsoleNamespace
+    from .live import CONSOLE, COUNTER, EVALUATOR, LOBBY, STATUS
+
+    registered = {handler.namespace for handler in socketio.namespace_handlers}
+    for namespace in (LobbyNamespace(LOBBY), CounterNamespace(COUNTER), EvaluatorNamespace(EVALUATOR),
+                      StatusNamespace(STATUS), ConsoleNamespace(CONSOLE)):
+        if namespace.namespace not in registered:
+            socketio.on_namespace(namespace)
+
+
+def _start_rating_sweeper(ctx: HallContext, interval: float) -> None:
+    stop = threading.Event()
+
+    def sweep() -> None:
+        while not stop.wait(interval):
+            try:
+                ctx.service.expire_ratings()
+            except Exception:
+                logger.exception("rating sweep failed")
+
+    thread = threading.Thread(target=sweep, name="rating-sweeper", daemon=True)
+    thread.start()
+
+    def close() -> None:
+        stop.set()
+        thread.join(timeout=5)
+
+    ctx.closers.append(close)
+
+
+def create_app(config: Config | None = None, *, clock: Clock | None = None) -> Flask:
+    """Build a hall server: storage, services, devices, blueprints and the live channel."""
+    config = config or Config()
+    instance = config.instance_path.resolve()
+    app = Flask(__name__, instance_path=str(instance), template_folder="templates", static_folder="static")
+    app.config.update(
+        SECRET_KEY=instance_secret(instance),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
+        MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
+        BABEL_DEFAULT_LOCALE="zh",
+        BABEL_TRANSLATION_DIRECTORIES=TRANSLATIONS,
+        JSON_SORT_KEYS=False,
+        TESTING=config.testing,
+    )
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+
+    clock = clock or SystemClock()
+    storage = open_storage(config.db_path)
+    bus = EventBus()
+    service = HallService(storage, config.hall, make_policy(config.routing.policy,
+                                                             config.routing.fairness_target_minutes * 60), clock, bus)
+    catalogue = Catalogue(storage)
+    ctx = HallContext(config=config, storage=storage, bus=bus, service=service,
+                      accounts=Accounts(storage, clock), catalogue=catalogue,
+                      devices=DeviceHub(config, service, catalogue))
+    ctx.closers.append(storage.close)
+    app.extensions["onewindow"] = ctx
+
+    babel.init_app(app, locale_selector=select_locale)
+    _register_namespaces()
+    socketio.init_app(app, async_mode="threading", message_queue=config.message_queue,
+                      cors_allowed_origins=config.hall.public_url or None)
+    _register_errors(app)
+    _register_blueprints(app)
+
+    @app.context_processor
+    def inject_globals() -> dict[str, Any]:
+        return {"hall_name": config.hall.name if select_locale() == "zh" else config.hall.name_en,
+                "current_lang": select_locale()}
+
+    if config.start_workers:
+        ctx.devices.start()
+        ctx.closers.append(ctx.devices.close)
+        live = LiveChannel(socketio, app, ctx)
+        live.start()
+        ctx.live = live
+        ctx.closers.append(live.close)
+        _start_rating_sweeper(ctx, interval=5.0)
+    return app

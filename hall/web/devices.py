@@ -1,0 +1,207 @@
+"""The hall's devices as seen by the server: printer and speech workers, and their status.
+
+Hardware never runs inside a request: views hand jobs to the workers here and
+return; the workers report back as device status and print results.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from drivers.announce_text import announcement_text
+from drivers.printer import PrinterConfigError, PrinterSettings, PrinterStatus, PrinterWorker, PrintJob
+from drivers.speech import LocalPlayer, SpeechConfigError, SpeechSettings, SpeechWorker
+from drivers.ticket import TicketLayout
+
+from ..catalogue import Catalogue
+from ..config import Config, ConfigError
+from ..domain.models import Ticket
+from ..service import HallService
+
+logger = logging.getLogger(__name__)
+
+StatusListener = Callable[[str, dict[str, Any]], None]
+_PRINT_STATES_KEPT = 2000
+
+
+def printer_settings(config: Config) -> PrinterSettings:
+    """The [printer] section as driver settings; ConfigError with the driver's message."""
+    mapping = config.printer.as_mapping()
+    if mapping.get("path") and not Path(mapping["path"]).is_absolute():
+        mapping["path"] = str(config.instance_path / mapping["path"])
+    try:
+        return PrinterSettings.from_mapping(mapping)
+    except PrinterConfigError as exc:
+        raise ConfigError(f"[printer] {exc}") from None
+
+
+def speech_settings(config: Config) -> tuple[SpeechSettings, bool]:
+    """The [speech] section as driver settings, and whether the server plays calls itself."""
+    mapping = config.speech.as_mapping()
+    play_on_server = mapping.pop("play_on_server", False)
+    if not isinstance(play_on_server, bool):
+        raise ConfigError("[speech] play_on_server must be true or false")
+    mapping.setdefault("dir", str(config.instance_path / "speech"))
+    try:
+        return SpeechSettings.from_mapping(mapping), play_on_server
+    except SpeechConfigError as exc:
+        raise ConfigError(f"[speech] {exc}") from None
+
+
+class DeviceHub:
+    """Owns the printer and speech workers and keeps every device's last status."""
+
+    def __init__(self, config: Config, service: HallService, catalogue: Catalogue) -> None:
+        self.config = config
+        self.service = service
+        self.catalogue = catalogue
+        self.printer_settings = printer_settings(config)
+        self.speech_settings, self.play_on_server = speech_settings(config)
+        self.printer: PrinterWorker | None = None
+        self.speech: SpeechWorker | None = None
+        self.player: LocalPlayer | None = None
+        self._status: dict[str, dict[str, Any]] = {}
+        self._listeners: list[StatusListener] = []
+        self._print_state: OrderedDict[int, dict[str, Any]] = OrderedDict()
+        self._lock = threading.Lock()
+        self._to_play: queue.Queue[str | None] = queue.Queue()
+        self._play_thread: threading.Thread | None = None
+
+    # ---- life cycle ----------------------------------------------------------------
+
+    def start(self) -> None:
+        self.printer = PrinterWorker(self.printer_settings, on_status=self._printer_status, on_result=self._print_result)
+        self.set_status("printer", "ok", f"{self.printer_settings.backend} printer ready")
+        if self.speech_settings.backend != "none":
+            self.speech = SpeechWorker(self.speech_settings, on_status=lambda s, m: self.set_status("speech", s, m))
+            self.speech.start()
+            self.set_status("speech", "ok", "speech ready")
+            if self.play_on_server:
+                self.player = LocalPlayer(on_status=lambda s, m: self.set_status("speaker", s, m))
+                self.player.start()
+                self._play_thread = threading.Thread(target=self._play_loop, name="speech-announcer", daemon=True)
+                self._play_thread.start()
+
+    def close(self) -> None:
+        if self._play_thread is not None:
+            self._to_play.put(None)
+            self._play_thread.join(timeout=10)
+        for worker in (self.player, self.speech, self.printer):
+            if worker is not None:
+                try:
+                    worker.close()
+                except Exception:
+                    logger.exception("closing %r failed", worker)
+
+    # ---- status ---------------------------------------------------------------------
+
+    def subscribe(self, listener: StatusListener) -> None:
+        self._listeners.append(listener)
+
+    def set_status(self, device: str, state: str, message: str = "") -> None:
+        with self._lock:
+            previous = self._status.get(device)
+            if previous and previous["state"] == state and previous["message"] == message:
+                return
+            entry = {"device": device, "state": state, "message": message, "since": time.time()}
+            self._status[device] = entry
+        if state != "ok":
+            logger.warning("device %s: %s %s", device, state, message)
+        for listener in list(self._listeners):
+            try:
+                listener(device, entry)
+            except Exception:
+                logger.exception("device status listener failed")
+
+    def statuses(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [dict(v) for v in self._status.values()]
+
+    # ---- printing ---------------------------------------------------------------------
+
+    def print_ticket(self, ticket: Ticket, status_url: str, lang: str) -> None:
+        """Queue the ticket for the printer; returns at once. The ticket is already committed."""
+        if self.printer is None:
+            return
+        hall = self.config.hall
+        layout = TicketLayout(
+            hall_name=hall.name if lang == "zh" else hall.name_en,
+            number=ticket.number,
+            service_name=self.catalogue.service_name(item=ticket.item, bundle=ticket.bundle, lang=lang),
+            people_ahead=ticket.people_ahead,
+            estimated_wait_minutes=ticket.estimated_wait_minutes,
+            issued_at=datetime.fromtimestamp(ticket.issued_at, hall.tz),
+            status_url=status_url,
+            notices=tuple(self.notices(lang)),
+            priority=ticket.priority,
+            lang=lang,
+        )
+        with self._lock:
+            self._print_state[ticket.id] = {"state": "pending", "error": None}
+            while len(self._print_state) > _PRINT_STATES_KEPT:
+                self._print_state.popitem(last=False)
+        self.printer.submit(PrintJob(job_id=f"{ticket.id}:{time.monotonic_ns()}", layout=layout))
+
+    def notices(self, lang: str) -> list[str]:
+        from ..storage import repo
+
+        with self.service.storage.read() as db:
+            notices = repo.get_setting(db, "notices", {})
+        return list(notices.get(lang) or notices.get("zh") or [])
+
+    def print_state(self, ticket_id: int) -> dict[str, Any] | None:
+        with self._lock:
+            state = self._print_state.get(ticket_id)
+            return dict(state) if state else None
+
+    def _print_result(self, job_id: str, ok: bool, error: str | None) -> None:
+        ticket_id = int(job_id.split(":", 1)[0])
+        with self._lock:
+            self._print_state[ticket_id] = {"state": "printed" if ok else "failed", "error": error}
+        self.service.note(ticket_id, "printed" if ok else "print_failed", {"error": error} if error else {})
+
+    def _printer_status(self, status: PrinterStatus) -> None:
+        self.set_status("printer", status.state, status.message)
+
+    # ---- speech -------------------------------------------------------------------------
+
+    def announce(self, number: str, counter: int) -> str | None:
+        """Queue the call's announcement; returns the WAV's cache key (or None without speech)."""
+        if self.speech is None:
+            return None
+        settings = self.speech_settings
+        try:
+            text = announcement_text(number, counter, lang=settings.lang, template=settings.template)
+        except ValueError:
+            logger.exception("announcement template failed for %s", number)
+            return None
+        key = self.speech.request(text)
+        if self.player is not None:
+            self._to_play.put(key)
+        return key
+
+    def speech_file(self, key: str, timeout: float = 10.0) -> Path | None:
+        if self.speech is None or not key.isalnum():
+            return None
+        return self.speech.wait_ready(key, timeout)
+
+    def _play_loop(self) -> None:
+        while True:
+            key = self._to_play.get()
+            if key is None:
+                return
+            try:
+                path = self.speech.wait_ready(key, 30.0) if self.speech else None
+                if path is not None and self.player is not None:
+                    self.player.play(path)
+            except Exception:
+                logger.exception("server-side playback failed")
+

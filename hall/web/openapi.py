@@ -1,0 +1,112 @@
+"""The OpenAPI 3.1 description of /api/v1."""
+
+from __future__ import annotations
+
+from typing import Any
+
+_ERROR = {"description": "Error", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+
+
+def _op(summary: str, *, body: dict[str, Any] | None = None, auth: str | None = None, status: str = "200",
+        params: list[dict[str, Any]] | None = None, result: str = "Object") -> dict[str, Any]:
+    op: dict[str, Any] = {
+        "summary": summary,
+        "responses": {status: {"description": "OK", "content": {"application/json": {
+            "schema": {"$ref": f"#/components/schemas/{result}"}}}},
+            "400": _ERROR, "404": _ERROR, "409": _ERROR},
+    }
+    if body is not None:
+        op["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
+        op["responses"]["415"] = _ERROR
+    if auth:
+        op["security"] = [{auth: []}]
+        op["responses"]["401"] = _ERROR
+        op["responses"]["403"] = _ERROR
+    if params:
+        op["parameters"] = params
+    return op
+
+
+def _path_param(name: str, kind: str = "integer") -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "schema": {"type": kind}}
+
+
+_COUNTER = [_path_param("number")]
+_NO_BODY = {"type": "object", "additionalProperties": False}
+
+
+def openapi_document() -> dict[str, Any]:
+    """The API document; tests check it lists every route of the api blueprint."""
+    counter_ops = {
+        f"/counters/{{number}}/{action}": {"post": _op(summary, body=schema, auth="staff", params=_COUNTER)}
+        for action, summary, schema in (
+            ("call-next", "Call the next ticket this counter may serve (atomic)", _NO_BODY),
+            ("call", "Call a specific number (指呼), also a held ticket", {
+                "type": "object", "required": ["number"], "properties": {"number": {"type": "string", "example": "A001"}}}),
+            ("recall", "Announce the called ticket again (重呼)", _NO_BODY),
+            ("start", "The citizen arrived: serving starts", _NO_BODY),
+            ("finish", "Finish the case; the evaluator asks for a rating", _NO_BODY),
+            ("no-show", "The called citizen did not come (过号)", _NO_BODY),
+            ("hold", "The citizen steps away and comes back without a new ticket (挂起)", _NO_BODY),
+            ("transfer", "Transfer to another counter or category; the ticket keeps its place", {
+                "type": "object", "properties": {"to_counter": {"type": "integer"}, "to_category": {"type": "string"},
+                                                 "note": {"type": "string", "maxLength": 200}}}),
+            ("pause", "Pause the counter with a reason (暂停服务)", {
+                "type": "object", "properties": {"reason": {"type": "string", "maxLength": 200}}}),
+            ("resume", "Resume after a pause", _NO_BODY),
+        )
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "OneWindow hall API", "version": "1",
+                 "description": "Tickets, counters and ratings of a one-window service hall. Writes take JSON only."},
+        "servers": [{"url": "/api/v1"}],
+        "components": {
+            "securitySchemes": {
+                "staff": {"type": "http", "scheme": "bearer",
+                          "description": "Token from POST /login, or the session cookie it sets"},
+                "device": {"type": "http", "scheme": "bearer", "description": "Device token from `onewindow device add`"},
+            },
+            "schemas": {
+                "Error": {"type": "object", "required": ["error", "message"],
+                          "properties": {"error": {"type": "string"}, "message": {"type": "string"}}},
+                "Object": {"type": "object"},
+                "Ticket": {"type": "object", "required": ["id", "number", "state"], "properties": {
+                    "id": {"type": "integer"}, "number": {"type": "string"},
+                    "state": {"enum": ["waiting", "called", "serving", "held", "finished", "no_show", "cancelled"]},
+                    "people_ahead": {"type": "integer"}, "estimated_wait_minutes": {"type": "integer"},
+                    "status_url": {"type": "string"}, "counter": {"type": ["integer", "null"]}}},
+            },
+        },
+        "paths": {
+            "/services": {"get": _op("The catalogue: categories, service items and bundles")},
+            "/services/{code}": {"get": _op("One service item with its guide", params=[_path_param("code", "string")])},
+            "/bundles/{code}": {"get": _op("One bundle with its items and materials", params=[_path_param("code", "string")])},
+            "/tickets": {"post": _op("Take a ticket for a service item or a bundle", status="201", result="Ticket", body={
+                "type": "object", "additionalProperties": False, "properties": {
+                    "service": {"type": "string"}, "bundle": {"type": "string"}, "priority": {"type": "boolean"},
+                    "kiosk": {"type": "string"}, "print": {"type": "boolean"}, "lang": {"enum": ["zh", "en"]}}})},
+            "/tickets/{ticket_id}": {"get": _op("A ticket's public state", params=[_path_param("ticket_id")], result="Ticket")},
+            "/tickets/{ticket_id}/cancel": {"post": _op("Cancel a ticket (manager)", auth="staff", params=[_path_param("ticket_id")],
+                                                        body={"type": "object", "properties": {"reason": {"type": "string"}}})},
+            "/tickets/{ticket_id}/reprint": {"post": _op("Print a ticket again (manager)", auth="staff", status="202",
+                                                         params=[_path_param("ticket_id")], body=_NO_BODY)},
+            "/status/{token}": {"get": _op("A ticket's public state by its status-page token",
+                                           params=[_path_param("token", "string")], result="Ticket")},
+            "/login": {"post": _op("Log in; sets the session cookie and returns a bearer token", body={
+                "type": "object", "required": ["username", "password"],
+                "properties": {"username": {"type": "string"}, "password": {"type": "string"}}})},
+            "/logout": {"post": _op("End the session", body=_NO_BODY)},
+            "/me": {"get": _op("The logged-in member of staff", auth="staff")},
+            "/counters/{number}": {"get": _op("A counter's state, ticket in hand and queue", auth="staff", params=_COUNTER)},
+            **counter_ops,
+            "/ratings": {"post": _op("Rate a finished case (the counter's evaluator device only)", auth="device",
+                                     status="201", body={
+                "type": "object", "required": ["ticket", "score"], "additionalProperties": False, "properties": {
+                    "ticket": {"type": "integer"}, "score": {"type": "integer", "minimum": 1, "maximum": 5},
+                    "reasons": {"type": "array", "items": {"type": "string"}}}})},
+            "/reports/summary": {"get": _op("A day's figures (manager)", auth="staff", params=[
+                {"name": "date", "in": "query", "schema": {"type": "string", "format": "date"}}])},
+            "/openapi.json": {"get": _op("This document")},
+        },
+    }

@@ -1,0 +1,107 @@
+"""Keep the gettext catalogues of every package in step: extract, update, compile, check.
+
+Each front-end package owns its catalogue (PACKAGE/translations/zh/LC_MESSAGES/messages.po),
+so packages can change their texts independently. Message ids are English; Chinese is
+the default language of the interface.
+
+    python tools/translations.py update   # extract msgids and merge them into each .po
+    python tools/translations.py compile  # write the .mo files the app loads
+    python tools/translations.py check    # fail if a .mo is stale or a msgid is untranslated
+"""
+
+from __future__ import annotations
+
+import io
+import subprocess
+import sys
+from pathlib import Path
+
+from babel.messages.mofile import read_mo, write_mo
+from babel.messages.pofile import read_po
+
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGES = ("hall", "kiosk", "caller", "lobby_display", "evaluator")
+LOCALES = ("zh",)
+
+
+def catalogue_dir(package: str) -> Path:
+    return ROOT / package / "translations"
+
+
+def po_path(package: str, locale: str) -> Path:
+    return catalogue_dir(package) / locale / "LC_MESSAGES" / "messages.po"
+
+
+def update() -> None:
+    for n, package in enumerate(PACKAGES, 1):
+        print(f"[{n}/{len(PACKAGES)}] extracting {package}", flush=True)
+        pot = catalogue_dir(package) / "messages.pot"
+        pot.parent.mkdir(parents=True, exist_ok=True)
+        subprocess.run([sys.executable, "-m", "babel.messages.frontend", "extract", "-F", str(ROOT / "babel.cfg"),
+                        "-k", "_l", "--no-location", "--sort-output", "-o", str(pot), str(ROOT / package)],
+                       check=True, capture_output=True)
+        for locale in LOCALES:
+            command = "update" if po_path(package, locale).exists() else "init"
+            subprocess.run([sys.executable, "-m", "babel.messages.frontend", command, "-i", str(pot),
+                            "-d", str(catalogue_dir(package)), "-l", locale, "--no-wrap"], check=True, capture_output=True)
+        pot.unlink()
+
+
+def compile_all() -> None:
+    for package in PACKAGES:
+        for locale in LOCALES:
+            po = po_path(package, locale)
+            if not po.exists():
+                continue
+            with po.open("rb") as f:
+                catalog = read_po(f, locale=locale)
+            with po.with_suffix(".mo").open("wb") as f:
+                write_mo(f, catalog)
+            print(f"compiled {po.relative_to(ROOT)}")
+
+
+def problems() -> list[str]:
+    """Stale .mo files and untranslated or fuzzy messages, as readable lines."""
+    found = []
+    for package in PACKAGES:
+        for locale in LOCALES:
+            po = po_path(package, locale)
+            if not po.exists():
+                continue
+            with po.open("rb") as f:
+                catalog = read_po(f, locale=locale)
+            for message in catalog:
+                if message.id and (not message.string or message.fuzzy):
+                    found.append(f"{po.relative_to(ROOT)}: untranslated or fuzzy: {message.id!r}")
+            buffer = io.BytesIO()
+            write_mo(buffer, catalog)
+            mo = po.with_suffix(".mo")
+            if not mo.exists():
+                found.append(f"{mo.relative_to(ROOT)} is missing: run tools/translations.py compile")
+                continue
+            with mo.open("rb") as f:
+                compiled = {m.id: m.string for m in read_mo(f) if m.id}
+            expected = {m.id: m.string for m in catalog if m.id and m.string and not m.fuzzy}
+            if compiled != expected:
+                found.append(f"{mo.relative_to(ROOT)} is stale: run tools/translations.py compile")
+    return found
+
+
+def main(argv: list[str]) -> int:
+    command = argv[1] if len(argv) > 1 else "check"
+    if command == "update":
+        update()
+    elif command == "compile":
+        compile_all()
+    elif command == "check":
+        issues = problems()
+        print("\n".join(issues) or "catalogues complete and compiled")
+        return 1 if issues else 0
+    else:
+        print(__doc__)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
