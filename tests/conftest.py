@@ -1,0 +1,128 @@
+"""Shared fixtures: a demo hall on a temporary database, Flask and Socket.IO test clients, a fixed clock."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from hall.accounts import Accounts
+from hall.config import Config, HallSettings, PrinterSection, SpeechSection
+from hall.demo import DEMO_STAFF, catalogue_document, load_catalogue
+from hall.domain.clock import FixedClock
+from hall.domain.events import EventBus
+from hall.domain.routing import make_policy
+from hall.service import HallService
+from hall.storage import Storage, open_storage
+from hall.web import create_app
+from hall.web.context import HallContext
+from hall.web.extensions import socketio
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+#: 09:00 on a Wednesday in the hall's time zone.
+MORNING = datetime(2026, 11, 25, 9, 0, tzinfo=SHANGHAI).timestamp()
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(MORNING)
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Config:
+    return Config(
+        db_path=tmp_path / "hall.db", instance_path=tmp_path / "instance", testing=True,
+        hall=HallSettings(), printer=PrinterSection(backend="dummy"), speech=SpeechSection(backend="none"),
+    )
+
+
+def install_demo_data(storage: Storage, accounts: Accounts, at: float) -> None:
+    """The demo catalogue, five counters and the demo staff (passwords as in hall.demo)."""
+    load_catalogue(storage, catalogue_document(), at)
+    for username, display, roles, counter, password in DEMO_STAFF:
+        accounts.add_staff(username, password, roles, display_name=display, counter=counter)
+
+
+@pytest.fixture
+def storage(tmp_path: Path) -> Iterator[Storage]:
+    store = open_storage(tmp_path / "core.db")
+    yield store
+    store.close()
+
+
+@pytest.fixture
+def hall_service(storage: Storage, clock: FixedClock) -> HallService:
+    """The hall service with the demo catalogue, without any web layer."""
+    load_catalogue(storage, catalogue_document(), clock.now())
+    return HallService(storage, HallSettings(), make_policy("one-window", 30 * 60), clock, EventBus())
+
+
+@pytest.fixture
+def app(config: Config, clock: FixedClock) -> Iterator[Flask]:
+    application = create_app(config, clock=clock)
+    ctx: HallContext = application.extensions["onewindow"]
+    install_demo_data(ctx.storage, ctx.accounts, clock.now())
+    yield application
+    ctx.close()
+
+
+@pytest.fixture
+def ctx(app: Flask) -> HallContext:
+    return app.extensions["onewindow"]
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+def login(client: FlaskClient, username: str) -> dict:
+    """Log *username* in with the demo password; returns the login response body."""
+    password = next(p for u, _, _, _, p in DEMO_STAFF if u == username)
+    response = client.post("/api/v1/login", json={"username": username, "password": password})
+    assert response.status_code == 200, response.get_json()
+    return response.get_json()
+
+
+@pytest.fixture
+def clerk(app: Flask) -> FlaskClient:
+    """A test client logged in as clerk1 (counter 1)."""
+    c = app.test_client()
+    login(c, "clerk1")
+    return c
+
+
+@pytest.fixture
+def manager(app: Flask) -> FlaskClient:
+    c = app.test_client()
+    login(c, "manager")
+    return c
+
+
+@pytest.fixture
+def socket_client(app: Flask) -> Callable[..., object]:
+    """Make a Socket.IO test client on a namespace; disconnected at teardown."""
+    made = []
+
+    def make(namespace: str, *, flask_client: FlaskClient | None = None, auth: dict | None = None):
+        sio = socketio.test_client(app, namespace=namespace, flask_test_client=flask_client, auth=auth)
+        made.append((sio, namespace))
+        return sio
+
+    yield make
+    for sio, namespace in made:
+        if sio.is_connected(namespace):
+            sio.disconnect(namespace=namespace)
+
+
+def received(sio, namespace: str, ctx: HallContext, name: str | None = None) -> list[dict]:
+    """Messages a test client got once the live channel has sent everything queued so far."""
+    if ctx.live is not None:
+        ctx.live.wait_idle()
+    messages = sio.get_received(namespace)
+    return [m for m in messages if name is None or m["name"] == name]

@@ -1,0 +1,137 @@
+"""End-to-end fixtures: the real server process on 127.0.0.1 and headless Chromium through Playwright."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--autoplay-policy=no-user-gesture-required"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 30.0) -> None:
+    """Block until the server accepts connections (or fail if it died)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"server exited with {process.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            # Not listening yet: block on the process for a moment instead of spinning.
+            try:
+                process.wait(timeout=0.05)
+            except subprocess.TimeoutExpired:
+                pass
+    raise TimeoutError(f"server did not listen on {port} within {timeout}s")
+
+
+@dataclass
+class LiveServer:
+    """A running `onewindow serve --demo` process and what it printed."""
+
+    workdir: Path
+    port: int
+    extra_args: list[str] = field(default_factory=list)
+    process: subprocess.Popen | None = None
+    banner: str = ""
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def db(self) -> Path:
+        return self.workdir / "hall.db"
+
+    def start(self) -> "LiveServer":
+        log = (self.workdir / "server.log").open("ab")
+        env = {**os.environ, "PYTHONUNBUFFERED": "1"}
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "hall.cli", "serve", "--demo", "--db", str(self.db), "--port", str(self.port),
+             *self.extra_args],
+            cwd=self.workdir, stdout=subprocess.PIPE, stderr=log, env=env,
+        )
+        wait_for_port(self.port, self.process)
+        return self
+
+    def read_banner(self) -> str:
+        """The demo banner (URLs, logins, evaluator tokens) printed before the server listens."""
+        assert self.process is not None and self.process.stdout is not None
+        if not self.banner:
+            lines = []
+            for raw in self.process.stdout:
+                line = raw.decode()
+                lines.append(line)
+                if line.strip().startswith("admin /"):
+                    break
+            self.banner = "".join(lines)
+        return self.banner
+
+    def evaluator_token(self, counter: int) -> str:
+        match = re.search(rf"evaluator\s+\S+\?token=(\S+)\s+\(counter {counter}\)", self.read_banner())
+        assert match, self.banner
+        return match.group(1)
+
+    def kill(self) -> None:
+        """kill -9: no clean shutdown."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGKILL)
+            self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+@pytest.fixture
+def live_server(tmp_path: Path) -> Iterator[LiveServer]:
+    server = LiveServer(tmp_path, free_port()).start()
+    server.read_banner()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    if not Path(CHROMIUM).exists():
+        message = "Debian chromium is not installed (.ci/run installs it)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser) -> Iterator[object]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    pg = context.new_page()
+    yield pg
+    context.close()
