@@ -23,9 +23,11 @@ from .domain.errors import (
 from .domain.estimate import estimate_wait_minutes, mean_service_minutes
 from .domain.models import Counter, QueuedTicket, Ticket
 from .domain.numbering import format_number, parse_number, service_day
-from .domain.routing import CounterView, OneWindowPolicy, people_ahead
+from .domain.routing import NEWEST, CounterView, OneWindowPolicy, people_ahead
 from .domain.states import IN_HAND, CounterState, TicketAction, TicketState, next_state
+from . import ratings
 from .storage import Storage
+from .storage import ratings as rating_store
 from .storage import repo
 
 logger = logging.getLogger(__name__)
@@ -175,7 +177,7 @@ class HallService:
             letter = next(c.letter for c in repo.categories(db) if c.code == category)
             day = self.today(now)
             number = format_number(letter, repo.next_sequence(db, day, letter))
-            queued = QueuedTicket(id=0, category=category, items=frozenset(items), priority=priority, queue_at=now)
+            queued = QueuedTicket(id=NEWEST, category=category, items=frozenset(items), priority=priority, queue_at=now)
             views = self._counter_views(db, open_only=True) or self._counter_views(db, open_only=False)
             ahead = people_ahead(self.policy, queued, repo.waiting_tickets(db), views, now)
             able = sum(1 for v in views if self.policy.eligible(v, queued))
@@ -244,6 +246,22 @@ class HallService:
         self._publish(pending)
         assert result is not None
         return result
+
+    def held_tickets(self, counter_number: int) -> list[Ticket]:
+        """Today's held tickets (挂起) this counter may call back, oldest first."""
+        with self.storage.read() as db:
+            counter = self._require_counter(db, counter_number)
+            held = repo.tickets_of_day(db, self.today(), states=[TicketState.HELD.value])
+        return [t for t in held if set(t.items) <= counter.items]
+
+    def call_held(self, counter_number: int, staff: str | None, number: str | None = None) -> Ticket:
+        """Call back a held ticket: *number*, or the oldest one this counter may serve."""
+        held = self.held_tickets(counter_number)
+        if number is not None:
+            held = [t for t in held if t.number == number.strip().upper()]
+        if not held:
+            raise UnknownTicket(f"counter {counter_number} has no held ticket {number or ''} to call back".replace("  ", " "))
+        return self.call_specific(counter_number, staff, held[0].number)
 
     def _act_on_current(self, counter_number: int, staff: str | None, action: TicketAction,
                         data: dict[str, Any] | None = None, changes: dict[str, Any] | None = None) -> Ticket:
@@ -350,6 +368,7 @@ class HallService:
         """Record the one rating of a finished ticket, from its counter's evaluator."""
         if not isinstance(score, int) or isinstance(score, bool) or not 1 <= score <= 5:
             raise InvalidInput("score must be a whole number from 1 (very dissatisfied) to 5 (very satisfied)")
+        reasons = ratings.check_reasons(score, reasons)
         pending: list[_Pending] = []
         with self.storage.write() as db:
             ticket = repo.ticket(db, ticket_id)
@@ -369,11 +388,24 @@ class HallService:
             values = {"ticket": ticket_id, "score": score, "reasons": _json_list(reasons), "counter": ticket.counter,
                       "staff": ticket.staff, "device": device_id, "at": now, "unrated": 0}
             repo.insert_rating(db, values)
+            if score in ratings.BAD_LEVELS:
+                self._open_followup(db, ticket, score, reasons, now)
             self._record(db, pending, ev.RatingRecorded, at=now, ticket_id=ticket_id, counter=ticket.counter,
                          staff=ticket.staff, data={"score": score, "reasons": list(reasons), "device": device_id},
                          log_type="rated")
         self._publish(pending)
         return values
+
+    def _open_followup(self, db: Any, ticket: Ticket, score: int, reasons: Sequence[str], now: float) -> None:
+        """A rating of 1 or 2 opens its follow-up, due in N working days, in the rating's transaction."""
+        due_day, due_at = ratings.followup_due(now, self.hall.followup_working_days, self.hall.tz,
+                                               ratings.parse_holidays(self.hall.holidays))
+        followup_id = rating_store.insert_followup(db, {
+            "ticket": ticket.id, "number": ticket.number, "score": score, "reasons": list(reasons),
+            "counter": ticket.counter, "staff": ticket.staff, "opened_at": now, "due_day": due_day.isoformat(),
+            "due_at": due_at, "state": ratings.FollowupState.OPEN.value})
+        rating_store.log_followup(db, at=now, ticket=ticket.id, counter=ticket.counter, staff=ticket.staff,
+                                  kind="followup_opened", data={"followup": followup_id, "due_day": due_day.isoformat()})
 
     def expire_ratings(self) -> int:
         """Record as unrated every finished case whose rating window has passed; returns how many."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
@@ -10,6 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.security import generate_password_hash
 
 from hall.accounts import Accounts
 from hall.config import Config, HallSettings, PrinterSection, SpeechSection
@@ -18,7 +21,7 @@ from hall.domain.clock import FixedClock
 from hall.domain.events import EventBus
 from hall.domain.routing import make_policy
 from hall.service import HallService
-from hall.storage import Storage, open_storage
+from hall.storage import Storage, open_storage, repo
 from hall.web import create_app
 from hall.web.context import HallContext
 from hall.web.extensions import socketio
@@ -41,11 +44,20 @@ def config(tmp_path: Path) -> Config:
     )
 
 
+@functools.cache
+def password_hash(password: str) -> str:
+    """scrypt once per password per test session: real hashes, without paying for them in every test."""
+    return generate_password_hash(password)
+
+
 def install_demo_data(storage: Storage, accounts: Accounts, at: float) -> None:
     """The demo catalogue, five counters and the demo staff (passwords as in hall.demo)."""
     load_catalogue(storage, catalogue_document(), at)
-    for username, display, roles, counter, password in DEMO_STAFF:
-        accounts.add_staff(username, password, roles, display_name=display, counter=counter)
+    with storage.write() as db:
+        for username, display, roles, counter, password in DEMO_STAFF:
+            repo.upsert_staff(db, {"username": username, "display_name": display, "roles": ",".join(roles),
+                                   "password_hash": password_hash(password), "counter": counter, "active": 1,
+                                   "created_at": at})
 
 
 @pytest.fixture
@@ -59,6 +71,11 @@ def storage(tmp_path: Path) -> Iterator[Storage]:
 def hall_service(storage: Storage, clock: FixedClock) -> HallService:
     """The hall service with the demo catalogue, without any web layer."""
     load_catalogue(storage, catalogue_document(), clock.now())
+    with storage.write() as db:
+        for username, display, roles, counter, _ in DEMO_STAFF:
+            # Unusable password hashes: these tests never log in, and scrypt would only slow them down.
+            repo.upsert_staff(db, {"username": username, "display_name": display, "roles": ",".join(roles),
+                                   "password_hash": "!", "counter": counter, "active": 1, "created_at": clock.now()})
     return HallService(storage, HallSettings(), make_policy("one-window", 30 * 60), clock, EventBus())
 
 

@@ -8,6 +8,9 @@ from typing import Protocol
 
 from .models import QueuedTicket
 
+#: Id for a ticket not yet issued: it sorts after every existing ticket issued at the same instant.
+NEWEST = 2**62
+
 
 @dataclass(frozen=True)
 class CounterView:

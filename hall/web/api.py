@@ -10,13 +10,12 @@ from ..accounts import COUNTER_ROLES, MANAGER_ROLES
 from ..domain.errors import InvalidInput, NotAuthenticated, NotAuthorised
 from ..reports import day_summary
 from ..service import day_of
-from .auth import LoginLimiter, current_device, current_staff, log_in, require_staff
+from .auth import current_device, current_staff, log_in, require_staff
 from .context import hall
 from .i18n import lang
 from .openapi import openapi_document
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
-limiter = LoginLimiter()
 
 MAX_TEXT = 200
 
@@ -127,7 +126,7 @@ def login() -> Any:
     data = body()
     username = _field(data, "username", str, required=True)
     password = _field(data, "password", str, required=True)
-    member = log_in(username, password, limiter)
+    member = log_in(username, password, hall().login_limiter)
     token = hall().accounts.issue_token(member)
     return jsonify(username=member.username, display_name=member.display_name, roles=sorted(member.roles),
                    counter=member.counter, token=token)

@@ -15,6 +15,7 @@ from ..service import HallService
 from ..storage import Storage
 
 if TYPE_CHECKING:
+    from .auth import LoginLimiter
     from .devices import DeviceHub
     from .live import LiveChannel
 
@@ -31,6 +32,7 @@ class HallContext:
     catalogue: Catalogue
     devices: "DeviceHub"
     live: "LiveChannel | None" = None
+    login_limiter: "LoginLimiter" = field(default_factory=lambda: _limiter())
     closers: list = field(default_factory=list)
 
     def close(self) -> None:
@@ -38,6 +40,12 @@ class HallContext:
         while self.closers:
             closer = self.closers.pop()
             closer()
+
+
+def _limiter() -> "LoginLimiter":
+    from .auth import LoginLimiter
+
+    return LoginLimiter()
 
 
 def hall() -> HallContext:
