@@ -73,6 +73,13 @@ class SpeechSection:
 
 
 @dataclass(frozen=True)
+class CallerSettings:
+    """[caller]: the counter panel and the caller keypads."""
+
+    recall_limit: int = 2
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole configuration of one hall server."""
 
@@ -83,6 +90,7 @@ class Config:
     printer: PrinterSection = field(default_factory=PrinterSection)
     speech: SpeechSection = field(default_factory=SpeechSection)
     keypads: tuple[dict[str, Any], ...] = ()
+    caller: CallerSettings = field(default_factory=CallerSettings)
     message_queue: str | None = None
     testing: bool = False
     start_workers: bool = True
@@ -130,10 +138,27 @@ def _validate_hall(hall: HallSettings) -> None:
         raise ConfigError("[hall] language must be \"zh\" or \"en\"")
 
 
+def _validate_keypads(entries: list[dict[str, Any]]) -> None:
+    from drivers.keypad import KeypadConfigError, KeypadSettings
+
+    try:
+        KeypadSettings.from_mapping(entries)
+    except KeypadConfigError as exc:
+        raise ConfigError(f"[[keypads]] {exc}") from None
+    for index, entry in enumerate(entries):
+        unknown = sorted(set(entry) - {"port", "address", "counter"})
+        if unknown:
+            raise ConfigError(f"[[keypads]] entry {index + 1}: unknown setting(s) {', '.join(unknown)}; "
+                              "known: port, address, counter")
+        if not isinstance(entry["counter"], int) or isinstance(entry["counter"], bool):
+            raise ConfigError(f"[[keypads]] entry {index + 1}: counter must be a counter number, "
+                              f"got {entry['counter']!r}")
+
+
 def parse_config(raw: dict[str, Any], base: Config | None = None) -> Config:
     """Build a Config from a parsed TOML document; ConfigError on any problem."""
     config = base or Config()
-    known = {"hall", "routing", "printer", "speech", "keypads", "server"}
+    known = {"hall", "routing", "printer", "speech", "keypads", "server", "caller"}
     unknown = sorted(set(raw) - known)
     if unknown:
         raise ConfigError(f"unknown section(s): {', '.join(unknown)}; known: {', '.join(sorted(known))}")
@@ -156,7 +181,13 @@ def parse_config(raw: dict[str, Any], base: Config | None = None) -> Config:
         keypads = raw["keypads"]
         if not isinstance(keypads, list) or not all(isinstance(k, dict) for k in keypads):
             raise ConfigError("[[keypads]] must be an array of tables with port, address and counter")
+        _validate_keypads(keypads)
         changes["keypads"] = tuple(keypads)
+    if "caller" in raw:
+        caller = _section(CallerSettings, raw["caller"], "caller")
+        if not 1 <= caller.recall_limit <= 10:
+            raise ConfigError("[caller] recall_limit must be 1..10")
+        changes["caller"] = caller
     if "server" in raw:
         server = dict(raw["server"])
         if "db" in server:

@@ -68,6 +68,7 @@ class DeviceHub:
         self.printer: PrinterWorker | None = None
         self.speech: SpeechWorker | None = None
         self.player: LocalPlayer | None = None
+        self.keypads: Any = None  # hall.web.keypads.KeypadService once started
         self._status: dict[str, dict[str, Any]] = {}
         self._listeners: list[StatusListener] = []
         self._print_state: OrderedDict[int, dict[str, Any]] = OrderedDict()
@@ -89,8 +90,21 @@ class DeviceHub:
                 self.player.start()
                 self._play_thread = threading.Thread(target=self._play_loop, name="speech-announcer", daemon=True)
                 self._play_thread.start()
+        self.start_keypads()
+
+    def start_keypads(self) -> None:
+        """Open the [[keypads]] lines; each port's state shows on the console as "keypad <port>"."""
+        from .keypads import KeypadService
+
+        if self.config.keypads and self.keypads is None:
+            self.keypads = KeypadService(self.config.keypads, self.service, self.set_status,
+                                         lang=self.config.hall.language)
+            self.keypads.start()
 
     def close(self) -> None:
+        if self.keypads is not None:
+            self.keypads.close()
+            self.keypads = None
         if self._play_thread is not None:
             self._to_play.put(None)
             self._play_thread.join(timeout=10)
