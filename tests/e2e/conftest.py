@@ -63,6 +63,7 @@ class LiveServer:
         return self.workdir / "hall.db"
 
     def start(self) -> "LiveServer":
+        self._close_pipes()
         log = (self.workdir / "server.log").open("ab")
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         self.process = subprocess.Popen(
@@ -70,6 +71,7 @@ class LiveServer:
              *self.extra_args],
             cwd=self.workdir, stdout=subprocess.PIPE, stderr=log, env=env,
         )
+        log.close()  # the child has its own copy of the descriptor
         wait_for_port(self.port, self.process)
         return self
 
@@ -96,6 +98,11 @@ class LiveServer:
         if self.process is not None and self.process.poll() is None:
             self.process.send_signal(signal.SIGKILL)
             self.process.wait(timeout=10)
+        self._close_pipes()
+
+    def _close_pipes(self) -> None:
+        if self.process is not None and self.process.stdout is not None and self.process.poll() is not None:
+            self.process.stdout.close()
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -104,6 +111,7 @@ class LiveServer:
                 self.process.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 self.kill()
+        self._close_pipes()
 
 
 @pytest.fixture
