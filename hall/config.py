@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import tomllib
 from dataclasses import dataclass, field, fields, replace
-from datetime import time
+from datetime import date, time
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 PRINTER_BACKENDS = ("dummy", "file", "network", "serial", "usb")
 SPEECH_BACKENDS = ("none", "wav")
 ROUTING_POLICIES = ("one-window", "dedicated")
+LOBBY_LAYOUTS = ("landscape", "portrait")
 
 
 class ConfigError(ValueError):
@@ -30,6 +31,8 @@ class HallSettings:
     wait_target_minutes: int = 15
     rating_window_seconds: int = 60
     followup_working_days: int = 5
+    #: Public holidays (YYYY-MM-DD) that are not working days for follow-up deadlines.
+    holidays: tuple[str, ...] = ()
     public_url: str = ""
     language: str = "zh"
 
@@ -62,6 +65,16 @@ class PrinterSection:
 
 
 @dataclass(frozen=True)
+class KioskSection:
+    """One [[kiosks]] entry: a ticket kiosk with its own printer and idle time."""
+
+    id: str
+    name: str = ""
+    idle_seconds: int = 60
+    printer: PrinterSection | None = None
+
+
+@dataclass(frozen=True)
 class SpeechSection:
     """[speech]: announcements rendered to WAV files."""
 
@@ -70,6 +83,16 @@ class SpeechSection:
 
     def as_mapping(self) -> dict[str, Any]:
         return {"backend": self.backend, **self.options}
+
+
+@dataclass(frozen=True)
+class LobbySettings:
+    """[lobby]: the lobby screens; notices and service hours set by managers (settings) win over these defaults."""
+
+    recent_calls: int = 8
+    layout: str = "landscape"
+    service_hours: str = "周一至周五 9:00–12:00，13:30–17:00"
+    service_hours_en: str = "Mon–Fri 9:00–12:00, 13:30–17:00"
 
 
 @dataclass(frozen=True)
@@ -89,8 +112,12 @@ class Config:
     routing: RoutingSettings = field(default_factory=RoutingSettings)
     printer: PrinterSection = field(default_factory=PrinterSection)
     speech: SpeechSection = field(default_factory=SpeechSection)
+    lobby: LobbySettings = field(default_factory=LobbySettings)
     keypads: tuple[dict[str, Any], ...] = ()
+    #: [[evaluator_keypads]]: serial five-key evaluators, each {port, address, counter}.
+    evaluator_keypads: tuple[dict[str, Any], ...] = ()
     caller: CallerSettings = field(default_factory=CallerSettings)
+    kiosks: tuple[KioskSection, ...] = ()
     message_queue: str | None = None
     testing: bool = False
     start_workers: bool = True
@@ -134,8 +161,53 @@ def _validate_hall(hall: HallSettings) -> None:
         raise ConfigError("[hall] rating_window_seconds must be positive")
     if hall.followup_working_days <= 0:
         raise ConfigError("[hall] followup_working_days must be positive")
+    if isinstance(hall.holidays, str) or not isinstance(hall.holidays, (list, tuple)):
+        raise ConfigError("[hall] holidays must be a list of dates like [\"2026-10-01\"]")
+    for holiday in hall.holidays:
+        try:
+            date.fromisoformat(str(holiday))
+        except ValueError:
+            raise ConfigError(f"[hall] holidays: {holiday!r} is not a date (YYYY-MM-DD)") from None
     if hall.language not in ("zh", "en"):
         raise ConfigError("[hall] language must be \"zh\" or \"en\"")
+
+
+def _parse_kiosks(raw: Any) -> tuple[KioskSection, ...]:
+    """[[kiosks]]: id (letters, digits, - and _), name, idle_seconds and an optional printer table."""
+    if not isinstance(raw, list) or not all(isinstance(k, dict) for k in raw):
+        raise ConfigError("[[kiosks]] must be an array of tables with id, name, idle_seconds and printer")
+    kiosks: list[KioskSection] = []
+    for entry in raw:
+        entry = dict(entry)
+        kiosk_id = entry.get("id")
+        if not isinstance(kiosk_id, str) or not kiosk_id or len(kiosk_id) > 40 or not all(
+                c.isascii() and (c.isalnum() or c in "-_") for c in kiosk_id):
+            raise ConfigError(f"[[kiosks]] id must be 1-40 letters, digits, - or _, got {kiosk_id!r}")
+        if any(k.id == kiosk_id for k in kiosks):
+            raise ConfigError(f"[[kiosks]] id {kiosk_id!r} is used twice")
+        printer = None
+        if "printer" in entry:
+            options = entry.pop("printer")
+            if not isinstance(options, dict):
+                raise ConfigError(f"[[kiosks]] {kiosk_id}: printer must be a table")
+            options = dict(options)
+            backend = options.pop("backend", PrinterSection().backend)
+            if backend not in PRINTER_BACKENDS:
+                raise ConfigError(f"[[kiosks]] {kiosk_id}: printer backend must be one of "
+                                  f"{', '.join(PRINTER_BACKENDS)}, got {backend!r}")
+            printer = PrinterSection(backend=backend, options=options)
+        unknown = sorted(set(entry) - {"id", "name", "idle_seconds"})
+        if unknown:
+            raise ConfigError(f"[[kiosks]] {kiosk_id}: unknown setting(s): {', '.join(unknown)}; "
+                              "known: id, name, idle_seconds, printer")
+        name = entry.get("name", "")
+        idle = entry.get("idle_seconds", KioskSection(kiosk_id).idle_seconds)
+        if not isinstance(name, str):
+            raise ConfigError(f"[[kiosks]] {kiosk_id}: name must be text")
+        if not isinstance(idle, int) or isinstance(idle, bool) or not 10 <= idle <= 3600:
+            raise ConfigError(f"[[kiosks]] {kiosk_id}: idle_seconds must be a whole number from 10 to 3600")
+        kiosks.append(KioskSection(kiosk_id, name, idle, printer))
+    return tuple(kiosks)
 
 
 def _validate_keypads(entries: list[dict[str, Any]]) -> None:
@@ -155,10 +227,34 @@ def _validate_keypads(entries: list[dict[str, Any]]) -> None:
                               f"got {entry['counter']!r}")
 
 
+def _parse_evaluator_keypads(raw: Any) -> tuple[dict[str, Any], ...]:
+    """[[evaluator_keypads]]: port (path or pyserial URL), address 0-255, counter number; one per counter."""
+    if not isinstance(raw, list) or not all(isinstance(k, dict) for k in raw):
+        raise ConfigError("[[evaluator_keypads]] must be an array of tables with port, address and counter")
+    seen: set[tuple[str, int]] = set()
+    for index, entry in enumerate(raw):
+        where = f"[[evaluator_keypads]] entry {index + 1}"
+        unknown = sorted(set(entry) - {"port", "address", "counter"})
+        if unknown:
+            raise ConfigError(f"{where}: unknown setting(s) {', '.join(unknown)}; known: port, address, counter")
+        port, address, counter = entry.get("port"), entry.get("address", 1), entry.get("counter")
+        if not isinstance(port, str) or not port.strip():
+            raise ConfigError(f"{where}: port must be a serial port path or URL")
+        if not isinstance(address, int) or isinstance(address, bool) or not 0 <= address <= 255:
+            raise ConfigError(f"{where}: address must be a whole number 0-255, got {address!r}")
+        if not isinstance(counter, int) or isinstance(counter, bool) or counter <= 0:
+            raise ConfigError(f"{where}: counter must be a counter number, got {counter!r}")
+        if (port, address) in seen:
+            raise ConfigError(f"{where}: address {address} on {port} is used twice")
+        seen.add((port, address))
+    return tuple(dict(entry, address=entry.get("address", 1)) for entry in raw)
+
+
 def parse_config(raw: dict[str, Any], base: Config | None = None) -> Config:
     """Build a Config from a parsed TOML document; ConfigError on any problem."""
     config = base or Config()
-    known = {"hall", "routing", "printer", "speech", "keypads", "server", "caller"}
+    known = {"hall", "routing", "printer", "speech", "keypads", "kiosks", "server", "lobby", "caller",
+             "evaluator_keypads"}
     unknown = sorted(set(raw) - known)
     if unknown:
         raise ConfigError(f"unknown section(s): {', '.join(unknown)}; known: {', '.join(sorted(known))}")
@@ -177,17 +273,28 @@ def parse_config(raw: dict[str, Any], base: Config | None = None) -> Config:
             if backend not in backends:
                 raise ConfigError(f"[{name}] backend must be one of {', '.join(backends)}, got {backend!r}")
             changes[name] = cls(backend=backend, options=options)
+    if "lobby" in raw:
+        lobby = _section(LobbySettings, raw["lobby"], "lobby")
+        if lobby.layout not in LOBBY_LAYOUTS:
+            raise ConfigError(f"[lobby] layout must be one of {', '.join(LOBBY_LAYOUTS)}, got {lobby.layout!r}")
+        if not 1 <= lobby.recent_calls <= 20:
+            raise ConfigError("[lobby] recent_calls must be between 1 and 20")
+        changes["lobby"] = lobby
     if "keypads" in raw:
         keypads = raw["keypads"]
         if not isinstance(keypads, list) or not all(isinstance(k, dict) for k in keypads):
             raise ConfigError("[[keypads]] must be an array of tables with port, address and counter")
         _validate_keypads(keypads)
         changes["keypads"] = tuple(keypads)
+    if "evaluator_keypads" in raw:
+        changes["evaluator_keypads"] = _parse_evaluator_keypads(raw["evaluator_keypads"])
     if "caller" in raw:
         caller = _section(CallerSettings, raw["caller"], "caller")
         if not 1 <= caller.recall_limit <= 10:
             raise ConfigError("[caller] recall_limit must be 1..10")
         changes["caller"] = caller
+    if "kiosks" in raw:
+        changes["kiosks"] = _parse_kiosks(raw["kiosks"])
     if "server" in raw:
         server = dict(raw["server"])
         if "db" in server:

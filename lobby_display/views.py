@@ -1,11 +1,13 @@
-"""The lobby screen, and the announcement WAVs it plays."""
+"""The lobby screen, the counter screens, the citizen-facing screens and the announcement WAVs."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, render_template, send_file
+from flask import Blueprint, abort, render_template, request, send_file
 
+from hall.config import LOBBY_LAYOUTS
+from hall.storage import repo
 from hall.web.context import hall
 
 bp = Blueprint("lobby_display", __name__, template_folder="templates", static_folder="static",
@@ -14,7 +16,36 @@ bp = Blueprint("lobby_display", __name__, template_folder="templates", static_fo
 
 @bp.get("/lobby")
 def lobby() -> Any:
-    return render_template("lobby_display/lobby.html")
+    """The hall's lobby screen; ?layout=portrait|landscape overrides [lobby] layout."""
+    config = hall().config
+    layout = request.args.get("layout")
+    if layout not in LOBBY_LAYOUTS:
+        layout = config.lobby.layout
+    return render_template("lobby_display/lobby.html", layout=layout, timezone=config.hall.timezone,
+                           recent_calls=config.lobby.recent_calls)
+
+
+def _counter_or_404(number: int) -> Any:
+    with hall().storage.read() as db:
+        counter = repo.counter(db, number)
+    if counter is None:
+        abort(404, description=f"there is no counter {number}")
+    return counter
+
+
+@bp.get("/screen/counter/<int:number>")
+def counter_screen(number: int) -> Any:
+    """The LED/LCD screen above counter *number*: public, one URL per counter."""
+    counter = _counter_or_404(number)
+    return render_template("lobby_display/counter_screen.html", counter=counter)
+
+
+@bp.get("/screen/citizen/<int:number>")
+def citizen_screen(number: int) -> Any:
+    """The second screen facing the citizen at counter *number* (双屏, transparent service)."""
+    counter = _counter_or_404(number)
+    return render_template("lobby_display/citizen_screen.html", counter=counter,
+                           rating_window=hall().config.hall.rating_window_seconds)
 
 
 @bp.get("/speech/<key>.wav")

@@ -79,8 +79,10 @@ def _register_errors(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from caller.views import bp as caller_bp
+    from evaluator.followups import bp as followups_bp
     from evaluator.views import bp as evaluator_bp
     from kiosk.views import bp as kiosk_bp
+    from lobby_display.api import bp as lobby_api_bp
     from lobby_display.views import bp as lobby_bp
 
     from .api import bp as api_bp
@@ -88,20 +90,28 @@ def _register_blueprints(app: Flask) -> None:
 
     for bp in (api_bp, console_bp, kiosk_bp, caller_bp, lobby_bp, evaluator_bp):
         app.register_blueprint(bp)
+    app.register_blueprint(lobby_api_bp)
+    app.register_blueprint(followups_bp)
+    from kiosk.api import bp as kiosk_api_bp
+
+    app.register_blueprint(kiosk_api_bp)
+    from .console_api import bp as console_api_bp
+
+    app.register_blueprint(console_api_bp)
 
 
 def _register_namespaces() -> None:
     from caller.sockets import CounterNamespace
     from evaluator.sockets import EvaluatorNamespace
     from kiosk.sockets import StatusNamespace
-    from lobby_display.sockets import LobbyNamespace
+    from lobby_display.sockets import LobbyNamespace, ScreenNamespace
 
     from .console import ConsoleNamespace
-    from .live import CONSOLE, COUNTER, EVALUATOR, LOBBY, STATUS
+    from .live import CONSOLE, COUNTER, EVALUATOR, LOBBY, SCREEN, STATUS
 
     registered = {handler.namespace for handler in socketio.namespace_handlers}
     for namespace in (LobbyNamespace(LOBBY), CounterNamespace(COUNTER), EvaluatorNamespace(EVALUATOR),
-                      StatusNamespace(STATUS), ConsoleNamespace(CONSOLE)):
+                      StatusNamespace(STATUS), ConsoleNamespace(CONSOLE), ScreenNamespace(SCREEN)):
         if namespace.namespace not in registered:
             socketio.on_namespace(namespace)
 
@@ -176,4 +186,10 @@ def create_app(config: Config | None = None, *, clock: Clock | None = None) -> F
         ctx.live = live
         ctx.closers.append(live.close)
         _start_rating_sweeper(ctx, interval=5.0)
+    from .console import install_console
+
+    install_console(app, ctx, start_workers=config.start_workers)
+    from evaluator.followups import install_followups
+
+    install_followups(app, ctx, start_workers=config.start_workers)
     return app

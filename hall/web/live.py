@@ -20,7 +20,8 @@ from flask import Flask
 from flask_socketio import SocketIO, join_room
 
 from ..domain import events as ev
-from ..snapshots import counter_snapshot, lobby_snapshot
+from ..checklist import checklists_of
+from ..snapshots import citizen_screen_snapshot, counter_screen_snapshot, counter_snapshot, lobby_screen_snapshot
 from ..storage import repo
 from .context import HallContext
 
@@ -31,6 +32,7 @@ COUNTER = "/counter"
 EVALUATOR = "/evaluator"
 STATUS = "/status"
 CONSOLE = "/console"
+SCREEN = "/screen"
 
 _CALLS = (ev.TicketCalled, ev.TicketRecalled)
 
@@ -41,6 +43,11 @@ def counter_room(number: int) -> str:
 
 def ticket_room(ticket_id: int) -> str:
     return f"ticket-{ticket_id}"
+
+
+def screen_room(view: str, number: int) -> str:
+    """The /screen room of one counter's "counter" (above the window) or "citizen" (facing the citizen) screen."""
+    return f"{view}-{number}"
 
 
 class LiveChannel:
@@ -95,6 +102,14 @@ class LiveChannel:
             message = {**payload, "seq": self._seq[(namespace, room)], "epoch": self.epoch}
             self.socketio.emit(event, message, namespace=namespace, to=room)
 
+    def push(self, event: str, payload: dict[str, Any], namespace: str, room: str) -> None:
+        """Queue one message for *room*; returns at once (for modules outside the bus, e.g. follow-ups)."""
+        self._queue.put(lambda: self.emit(event, payload, namespace, room))
+
+    def emit_later(self, event: str, payload: dict[str, Any], namespace: str, room: str) -> None:
+        """Queue one message for the emission worker (from threads that are not request handlers)."""
+        self._queue.put(lambda: self.emit(event, payload, namespace, room))
+
     def send_snapshot(self, namespace: str, room: str, build: Callable[[], dict[str, Any]]) -> None:
         """Join *room* and send a full snapshot, atomically with respect to emit()."""
         with self.lock:
@@ -111,6 +126,16 @@ class LiveChannel:
     def on_device_status(self, device: str, status: dict[str, Any]) -> None:
         self._queue.put(lambda: self.emit("device_status", status, CONSOLE, "hall"))
 
+    def refresh_screens(self, number: int) -> None:
+        """Queue fresh states for counter *number*'s counter screen and citizen-facing screen."""
+        self._queue.put(lambda: self._emit_screens(number))
+
+    def _emit_screens(self, number: int) -> None:
+        self.emit("counter_screen", counter_screen_snapshot(self.ctx.service, number), SCREEN,
+                  screen_room("counter", number))
+        self.emit("citizen_screen", citizen_screen_snapshot(self.ctx.service, number, checklists_of(self.app.extensions)),
+                  SCREEN, screen_room("citizen", number))
+
     def _dispatch(self, event: ev.HallEvent) -> None:
         ctx = self.ctx
         lang = ctx.config.hall.language
@@ -122,6 +147,8 @@ class LiveChannel:
                 "recall_count": ticket.get("recall_count", 0), "at": event.at,
                 "audio_url": f"/speech/{key}.wav" if key else None,
             }, LOBBY, "hall")
+        if event.counter is not None:
+            self._emit_screens(event.counter)
         if isinstance(event, (ev.RatingRecorded, ev.RatingExpired)):
             if event.counter is not None:
                 self.emit("rating_closed", {"ticket": ticket.get("id"), "number": ticket.get("number"),
@@ -136,12 +163,18 @@ class LiveChannel:
         if ticket.get("id") is not None:
             self.emit("ticket_update", {"ticket": ticket, "event": event.name}, STATUS, ticket_room(ticket["id"]))
         self.emit("hall_changed", {"event": event.name}, STATUS, "hall")
-        self.emit("queues", lobby_snapshot(ctx.service, lang), LOBBY, "hall")
+        self.emit("queues", lobby_screen_snapshot(ctx.service, lang, recent=ctx.config.lobby.recent_calls,
+                                                  service_hours=lobby_service_hours(ctx)), LOBBY, "hall")
         self.emit("hall_changed", {"event": event.name}, CONSOLE, "hall")
         with ctx.storage.read() as db:
             numbers = [c.number for c in repo.counters(db)]
         for number in numbers:
             self.emit("counter_state", counter_snapshot(ctx.service, number, lang), COUNTER, counter_room(number))
+
+
+def lobby_service_hours(ctx: HallContext) -> dict[str, str]:
+    """The configured service hours, used when managers have not set the `service_hours` setting."""
+    return {"zh": ctx.config.lobby.service_hours, "en": ctx.config.lobby.service_hours_en}
 
 
 def _request_sid() -> str:

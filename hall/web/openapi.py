@@ -107,6 +107,40 @@ def openapi_document() -> dict[str, Any]:
                     "reasons": {"type": "array", "items": {"type": "string"}}}})},
             "/reports/summary": {"get": _op("A day's figures (manager)", auth="staff", params=[
                 {"name": "date", "in": "query", "schema": {"type": "string", "format": "date"}}])},
+            "/counters/{number}/checklist": {
+                "get": _op("The materials checklist of the ticket in hand, as the citizen-facing screen shows it",
+                           auth="staff", params=_COUNTER),
+                "post": _op("Tick or untick one material (index as in GET …/checklist); the citizen screen follows",
+                            auth="staff", params=_COUNTER, body={
+                                "type": "object", "required": ["material", "checked"], "additionalProperties": False,
+                                "properties": {"material": {"type": "integer", "minimum": 0},
+                                               "checked": {"type": "boolean"}}}),
+            },
+            "/kiosk/search": {"get": _op("Find items and bundles by Chinese text, English words or pinyin initials "
+                                         "(q=ylbx finds 养老保险 items)", params=[
+                {"name": "q", "in": "query", "required": True, "schema": {"type": "string", "maxLength": 40}}])},
+            "/kiosk/reprint": {"post": _op("Reprint a just-taken ticket on its kiosk's printer (by token, within "
+                                           "5 minutes, twice at most)", status="202", result="Ticket", body={
+                "type": "object", "required": ["token"], "additionalProperties": False,
+                "properties": {"token": {"type": "string"}, "lang": {"enum": ["zh", "en"]}}})},
+            "/appointments": {
+                "get": _op("A day's appointments (manager)", auth="staff", params=[
+                    {"name": "date", "in": "query", "schema": {"type": "string", "format": "date"}}]),
+                "post": _op("Book a time slot for an item or a bundle (manager); returns the 8-digit booking code",
+                            auth="staff", status="201", body={
+                                "type": "object", "required": ["slot_start"], "additionalProperties": False,
+                                "properties": {"service": {"type": "string"}, "bundle": {"type": "string"},
+                                               "slot_start": {"type": "string", "example": "2026-11-25T10:00"},
+                                               "slot_minutes": {"type": "integer", "minimum": 5, "maximum": 240}}}),
+            },
+            "/appointments/check-in": {"post": _op(
+                "Check a booking in by its code (public): within 30 min before its slot until the slot ends, it "
+                "becomes a ticket ahead of walk-ins", status="201", result="Ticket", body={
+                    "type": "object", "required": ["code"], "additionalProperties": False,
+                    "properties": {"code": {"type": "string", "example": "12345678"}, "kiosk": {"type": "string"},
+                                   "lang": {"enum": ["zh", "en"]}, "print": {"type": "boolean"}}})},
+            "/appointments/{code}/cancel": {"post": _op("Cancel a booking not yet checked in (manager)", auth="staff",
+                                                        params=[_path_param("code", "string")], body=_NO_BODY)},
             "/openapi.json": {"get": _op("This document")},
         },
     }

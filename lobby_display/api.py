@@ -1,0 +1,68 @@
+"""/api/v1/counters/<n>/checklist: the materials the clerk ticks, shown on the citizen-facing screen."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, current_app, jsonify
+
+from hall.accounts import COUNTER_ROLES
+from hall.checklist import checklists_of, materials_of
+from hall.domain.errors import IllegalTransition, InvalidInput, UnknownCounter
+from hall.domain.states import IN_HAND
+from hall.storage import repo
+from hall.web.api import body, json_only_writes
+from hall.web.auth import require_staff
+from hall.web.context import hall
+
+bp = Blueprint("lobby_api", __name__, url_prefix="/api/v1")
+bp.before_request(json_only_writes)
+
+
+def _ticket_and_materials(number: int) -> tuple[Any, list[dict[str, Any]]]:
+    """The ticket in hand at counter *number* and its materials in checklist order."""
+    with hall().storage.read() as db:
+        counter = repo.counter(db, number)
+        if counter is None:
+            raise UnknownCounter(f"there is no counter {number}")
+        ticket = repo.ticket(db, counter.current_ticket_id) if counter.current_ticket_id else None
+        if ticket is None or ticket.state not in IN_HAND:
+            raise IllegalTransition(f"counter {number} has no ticket in hand")
+        items = {i.code: i for i in repo.service_items(db, include_inactive=True)}
+    return ticket, materials_of(ticket.items, items)
+
+
+def _payload(number: int, ticket: Any, materials: list[dict[str, Any]], ticked: frozenset[int]) -> dict[str, Any]:
+    return {"counter": number, "ticket": ticket.id, "number": ticket.number,
+            "materials": [{**m, "index": i, "checked": i in ticked} for i, m in enumerate(materials)]}
+
+
+@bp.get("/counters/<int:number>/checklist")
+@require_staff(COUNTER_ROLES)
+def checklist(number: int) -> Any:
+    ticket, materials = _ticket_and_materials(number)
+    return jsonify(_payload(number, ticket, materials, checklists_of(current_app.extensions).ticked(number, ticket.id)))
+
+
+@bp.post("/counters/<int:number>/checklist")
+@require_staff(COUNTER_ROLES)
+def tick_material(number: int) -> Any:
+    """Tick or untick one material of the ticket in hand; the citizen-facing screen follows."""
+    data = body()
+    unknown = sorted(set(data) - {"material", "checked"})
+    if unknown:
+        raise InvalidInput(f"unknown field(s): {', '.join(unknown)}; expected: checked, material")
+    index, checked = data.get("material"), data.get("checked")
+    if not isinstance(index, int) or isinstance(index, bool):
+        raise InvalidInput("'material' must be the index of a material in the checklist (a whole number)")
+    if not isinstance(checked, bool):
+        raise InvalidInput("'checked' must be true or false")
+    ticket, materials = _ticket_and_materials(number)
+    if not 0 <= index < len(materials):
+        raise InvalidInput(f"'material' must be from 0 to {len(materials) - 1}; ticket {ticket.number} has "
+                           f"{len(materials)} material(s)")
+    ticked = checklists_of(current_app.extensions).tick(number, ticket.id, index, checked)
+    live = hall().live
+    if live is not None:
+        live.refresh_screens(number)
+    return jsonify(_payload(number, ticket, materials, ticked))
