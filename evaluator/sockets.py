@@ -7,26 +7,16 @@ from typing import Any
 from flask import session
 from flask_socketio import Namespace
 
-from hall.storage import repo
 from hall.web.context import hall
 from hall.web.live import counter_room
 from hall.web.socket_auth import device_from_socket
 
+from .keypads import pending_rating as pending_rating_of
+
 
 def pending_rating(counter: int) -> dict[str, Any] | None:
     """The counter's latest finished case still inside its rating window and unrated, if any."""
-    ctx = hall()
-    now = ctx.service.clock.now()
-    window = ctx.config.hall.rating_window_seconds
-    with ctx.storage.read() as db:
-        for ticket in reversed(repo.tickets_of_day(db, ctx.service.today(now), states=["finished"])):
-            if ticket.counter != counter or ticket.finished_at is None:
-                continue
-            if ticket.finished_at + window < now or repo.rating(db, ticket.id) is not None:
-                return None
-            return {"ticket": ticket.id, "number": ticket.number, "counter": counter,
-                    "window_seconds": window, "deadline": ticket.finished_at + window}
-    return None
+    return pending_rating_of(hall().service, counter)
 
 
 class EvaluatorNamespace(Namespace):

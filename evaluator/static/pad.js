@@ -1,4 +1,5 @@
-/* On-screen evaluator: waits for a rate_request on its counter, sends one rating with its device token. */
+/* On-screen evaluator: waits for a rate_request on its counter, sends one rating with its device token.
+ * For a rating of 1 or 2 the citizen may pick reasons; nothing more is required (Submit, or the window ends). */
 (function () {
   "use strict";
   function $(id) { return document.getElementById(id); }
@@ -10,32 +11,76 @@
   }
   var token = localStorage.getItem("onewindow-evaluator-token");
   if (!token) { $("pad-error").textContent = window.PAD.text.noToken; return; }
-  var pending = null, idleTimer = null;
-  function show(section) { ["idle", "ask", "thanks"].forEach(function (s) { $(s).hidden = s !== section; }); }
+  var pending = null, chosen = null, idleTimer = null, tick = null, sending = false;
+  var SECTIONS = ["idle", "ask", "reasons", "thanks"];
+  function show(section) {
+    SECTIONS.forEach(function (s) { $(s).hidden = s !== section; });
+    document.body.dataset.state = section;
+  }
+  function secondsLeft() { return pending ? Math.max(0, Math.round(pending.deadline - Date.now() / 1000)) : 0; }
+  function countdown() {
+    $("ask-left").textContent = window.PAD.text.secondsLeft.replace("{s}", secondsLeft());
+  }
+  function toIdle() {
+    pending = null; chosen = null; clearTimeout(idleTimer); clearInterval(tick); show("idle");
+  }
+  function thank(score) {
+    pending = null; chosen = null; clearTimeout(idleTimer); clearInterval(tick);
+    $("thanks-followup").hidden = !(score <= 2);
+    show("thanks");
+    idleTimer = setTimeout(toIdle, 4000);
+  }
   function ask(p) {
-    pending = p;
-    if (!p) { show("idle"); return; }
+    if (!p) { toIdle(); return; }
+    if (pending && pending.ticket === p.ticket) return;
+    pending = p; chosen = null;
     $("ask-number").textContent = p.number;
+    document.querySelectorAll("[data-reason]").forEach(function (b) { b.setAttribute("aria-pressed", "false"); });
+    $("pad-error").textContent = "";
     show("ask");
+    countdown();
+    clearInterval(tick); tick = setInterval(countdown, 1000);
     clearTimeout(idleTimer);
-    idleTimer = setTimeout(function () { pending = null; show("idle"); }, Math.max(0, p.deadline * 1000 - Date.now()));
+    /* Reasons are optional: send what was picked just before the window ends. */
+    idleTimer = setTimeout(function () { if (chosen) submit(); else toIdle(); },
+                           Math.max(0, (p.deadline - 2) * 1000 - Date.now()));
+  }
+  function submit() {
+    if (!pending || !chosen || sending) return;
+    var reasons = [];
+    if (chosen <= 2) {
+      document.querySelectorAll("[data-reason][aria-pressed=true]").forEach(function (b) { reasons.push(b.dataset.reason); });
+    }
+    sending = true;
+    var score = chosen;
+    OneWindowApi("POST", "/api/v1/ratings", { ticket: pending.ticket, score: score, reasons: reasons }, token)
+      .then(function () { thank(score); })
+      .catch(function (err) { $("pad-error").textContent = err.message; toIdle(); })
+      .then(function () { sending = false; });
   }
   OneWindowLive("/evaluator", {
     auth: { device_token: token },
-    onSnapshot: function (s) { ask(s.pending); },
+    onSnapshot: function (s) { if (!s.pending) toIdle(); else ask(s.pending); },
     onError: function (err) { $("pad-error").textContent = err.message; },
     handlers: {
       rate_request: ask,
-      rating_closed: function (m) { if (pending && m.ticket === pending.ticket) { pending = null; show("thanks"); setTimeout(function () { show("idle"); }, 3000); } }
+      rating_closed: function (m) {
+        if (pending && m.ticket === pending.ticket && !sending) { if (m.score) thank(m.score); else toIdle(); }
+      }
     }
   });
   document.querySelectorAll("[data-score]").forEach(function (b) {
     b.addEventListener("click", function () {
       if (!pending) return;
-      var ticket = pending.ticket;
-      OneWindowApi("POST", "/api/v1/ratings", { ticket: ticket, score: parseInt(b.dataset.score, 10) }, token)
-        .then(function () { pending = null; show("thanks"); setTimeout(function () { show("idle"); }, 3000); })
-        .catch(function (err) { $("pad-error").textContent = err.message; });
+      chosen = parseInt(b.dataset.score, 10);
+      if (chosen <= 2) { show("reasons"); } else { submit(); }
     });
   });
+  document.querySelectorAll("[data-reason]").forEach(function (b) {
+    b.addEventListener("click", function () {
+      b.setAttribute("aria-pressed", b.getAttribute("aria-pressed") === "true" ? "false" : "true");
+    });
+  });
+  $("reasons-done").addEventListener("click", submit);
+  show("idle");
 })();

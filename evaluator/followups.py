@@ -1,0 +1,207 @@
+"""Follow-up of bad ratings (回访整改), satisfaction figures and the clerk's "request rating": pages and JSON API."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import timedelta
+from typing import Any
+
+from flask import Blueprint, Flask, current_app, jsonify, render_template, request
+
+from hall.accounts import COUNTER_ROLES, MANAGER_ROLES
+from hall.domain import events as ev
+from hall.domain.errors import InvalidInput, NotAuthorised, RatingClosed
+from hall.ratings import (
+    GROUPS, FollowupAction, Followups, monthly_counter_ranking, satisfaction_report,
+)
+from hall.service import day_of
+from hall.storage import ratings as rating_store
+from hall.web.auth import current_staff, page_requires_staff, require_staff
+from hall.web.context import HallContext, hall
+from hall.web.live import CONSOLE, EVALUATOR, counter_room
+
+from .keypads import pending_rating
+from .views import REASON_LABELS
+
+logger = logging.getLogger(__name__)
+
+bp = Blueprint("followups", __name__, template_folder="templates")
+
+EXTENSION = "onewindow.followups"
+FOLLOWUP_ROLES = COUNTER_ROLES | MANAGER_ROLES
+OVERDUE_SWEEP_SECONDS = 30.0
+
+
+# ---- wiring ------------------------------------------------------------------------------
+
+def install_followups(app: Flask, ctx: HallContext, *, start_workers: bool) -> Followups:
+    """Create the follow-up book; with workers, push its changes to /console and watch for overdue ones."""
+    book = Followups(ctx.storage, ctx.service.clock)
+    app.extensions[EXTENSION] = book
+    if start_workers and ctx.live is not None:
+        live = ctx.live
+        book.subscribe(lambda kind, followup: live.push(f"followup_{kind}", {"followup": followup}, CONSOLE, "hall"))
+
+        def on_event(event: ev.HallEvent) -> None:
+            if isinstance(event, ev.RatingRecorded) and event.ticket and event.data.get("score") in (1, 2):
+                with ctx.storage.read() as db:
+                    row = rating_store.followup_of_ticket(db, event.ticket["id"])
+                if row is not None:
+                    live.push("followup_opened", {"followup": book.decorate(row)}, CONSOLE, "hall")
+
+        ctx.closers.append(ctx.bus.subscribe(on_event))
+        _start_overdue_watch(ctx, book, OVERDUE_SWEEP_SECONDS)
+    return book
+
+
+def _start_overdue_watch(ctx: HallContext, book: Followups, interval: float) -> None:
+    stop = threading.Event()
+
+    def watch() -> None:
+        while True:
+            try:
+                book.sweep_overdue()
+            except Exception:  # thread boundary
+                logger.exception("follow-up overdue sweep failed")
+            if stop.wait(interval):
+                return
+
+    thread = threading.Thread(target=watch, name="followup-overdue", daemon=True)
+    thread.start()
+
+    def close() -> None:
+        stop.set()
+        thread.join(timeout=5)
+
+    ctx.closers.append(close)
+
+
+def followup_book() -> Followups:
+    return current_app.extensions[EXTENSION]
+
+
+@bp.before_request
+def json_only_writes() -> Any:
+    """Writes must be JSON, as everywhere in the API."""
+    if request.method == "POST" and not request.is_json:
+        return jsonify(error="unsupported_media_type", message="send the request body as application/json"), 415
+    return None
+
+
+def _body() -> dict[str, Any]:
+    data = request.get_json(silent=True)
+    if data is None and request.content_length:
+        raise InvalidInput("the request body is not valid JSON")
+    if data is not None and not isinstance(data, dict):
+        raise InvalidInput("the request body must be a JSON object")
+    return data or {}
+
+
+def _is_manager() -> bool:
+    member = current_staff()
+    return member is not None and member.has_any(MANAGER_ROLES)
+
+
+# ---- pages -----------------------------------------------------------------------------------
+
+@bp.get("/console/followups")
+@page_requires_staff(FOLLOWUP_ROLES)
+def followups_page() -> Any:
+    """Open and overdue follow-ups (managers see all, a clerk their own, to appeal)."""
+    member = current_staff()
+    return render_template("evaluator/followups.html", is_manager=_is_manager(), me=member.username if member else "",
+                           reason_labels={code: str(label) for code, label in REASON_LABELS.items()})
+
+
+@bp.get("/console/satisfaction")
+@page_requires_staff(MANAGER_ROLES)
+def satisfaction_page() -> Any:
+    """Satisfaction figures by day, counter, clerk, item or category, and the monthly ranking."""
+    return render_template("evaluator/satisfaction.html", groups=GROUPS)
+
+
+# ---- follow-up API ---------------------------------------------------------------------------
+
+@bp.get("/api/v1/followups")
+@require_staff(FOLLOWUP_ROLES)
+def list_followups() -> Any:
+    member = current_staff()
+    assert member is not None
+    staff = None if _is_manager() else member.username
+    return jsonify(followups=followup_book().list(request.args.get("state", "open"), staff=staff))
+
+
+@bp.get("/api/v1/followups/<int:followup_id>")
+@require_staff(FOLLOWUP_ROLES)
+def get_followup(followup_id: int) -> Any:
+    followup = followup_book().get(followup_id)
+    member = current_staff()
+    if not _is_manager() and member is not None and followup["staff"] != member.username:
+        raise NotAuthorised("a clerk sees only the follow-ups of their own ratings")
+    return jsonify(followup)
+
+
+_ACTIONS = {"callback": FollowupAction.CALLBACK, "rectification": FollowupAction.RECTIFY,
+            "close": FollowupAction.CLOSE, "appeal": FollowupAction.APPEAL}
+
+
+@bp.post("/api/v1/followups/<int:followup_id>/<step>")
+@require_staff(FOLLOWUP_ROLES)
+def followup_step(followup_id: int, step: str) -> Any:
+    """callback {date, contact, said}, rectification {rectification}, close {rectification?, note?},
+    appeal {reason} (the rated clerk), decision {uphold, note?} (manager)."""
+    data = _body()
+    member = current_staff()
+    assert member is not None
+    if step == "decision":
+        uphold = data.get("uphold")
+        if not isinstance(uphold, bool):
+            raise InvalidInput("'uphold' must be true (the rating does not count) or false (follow up as usual)")
+        action = FollowupAction.UPHOLD if uphold else FollowupAction.REJECT
+    elif step in _ACTIONS:
+        action = _ACTIONS[step]
+    else:
+        raise InvalidInput(f"unknown step {step!r}; one of {', '.join([*_ACTIONS, 'decision'])}")
+    return jsonify(followup_book().act(followup_id, action, member.username, data, is_manager=_is_manager()))
+
+
+# ---- figures -----------------------------------------------------------------------------------
+
+@bp.get("/api/v1/reports/satisfaction")
+@require_staff(MANAGER_ROLES)
+def satisfaction() -> Any:
+    ctx = hall()
+    today = day_of(ctx.service.today())
+    last = day_of(request.args["to"]) if request.args.get("to") else today
+    first = day_of(request.args["from"]) if request.args.get("from") else last
+    if (last - first) > timedelta(days=400):
+        raise InvalidInput("ask for at most 400 days at once")
+    return jsonify(satisfaction_report(ctx.storage, first.isoformat(), last.isoformat(),
+                                       request.args.get("group_by") or None, ctx.service.clock.now()))
+
+
+@bp.get("/api/v1/reports/satisfaction/ranking")
+@require_staff(MANAGER_ROLES)
+def satisfaction_ranking() -> Any:
+    ctx = hall()
+    month = request.args.get("month") or ctx.service.today()[:7]
+    return jsonify(monthly_counter_ranking(ctx.storage, month))
+
+
+# ---- the clerk's "request rating" ------------------------------------------------------------------
+
+@bp.post("/api/v1/counters/<int:number>/request-rating")
+@require_staff(COUNTER_ROLES)
+def request_rating(number: int) -> Any:
+    """Ask the counter's evaluator again for the last finished case, if its rating window is still open."""
+    _body()
+    ctx = hall()
+    pending = pending_rating(ctx.service, number)
+    if pending is None:
+        raise RatingClosed(f"counter {number} has no finished case waiting for a rating")
+    if ctx.live is not None:
+        ctx.live.push("rate_request", pending, EVALUATOR, counter_room(number))
+    if ctx.devices.evaluator_keypads is not None:
+        ctx.devices.evaluator_keypads.prompt(number, pending)
+    return jsonify(pending=pending), 202

@@ -1,0 +1,158 @@
+"""Serial five-key evaluators wired to the hall: a finished case lights its counter's keys, a key records the rating.
+
+No Flask here: the device hub starts this with the hall service. Serial writes
+run on one worker thread, never on the thread that published the hall event.
+"""
+
+from __future__ import annotations
+
+import logging
+import queue
+import secrets
+import threading
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from drivers import evaluator_keypad as proto
+from drivers.evaluator_keypad import EvaluatorKeypadBus
+from hall.accounts import hash_token
+from hall.domain import events as ev
+from hall.domain.errors import AlreadyRated, HallError, RatingClosed
+from hall.service import HallService
+from hall.storage import ratings as rating_store
+from hall.storage import repo
+
+logger = logging.getLogger(__name__)
+
+StatusSetter = Callable[[str, str, str], None]
+
+
+def pending_rating(service: HallService, counter: int) -> dict[str, Any] | None:
+    """The counter's latest finished case still inside its rating window and unrated, if any."""
+    now = service.clock.now()
+    window = service.hall.rating_window_seconds
+    with service.storage.read() as db:
+        for ticket in reversed(repo.tickets_of_day(db, service.today(now), states=["finished"])):
+            if ticket.counter != counter or ticket.finished_at is None:
+                continue
+            if ticket.finished_at + window < now or repo.rating(db, ticket.id) is not None:
+                return None
+            return {"ticket": ticket.id, "number": ticket.number, "counter": counter,
+                    "window_seconds": window, "deadline": ticket.finished_at + window}
+    return None
+
+
+def keypad_device_id(service: HallService, counter: int, name: str) -> int:
+    """The evaluator device row a serial keypad rates as; registered once, with a token nobody holds."""
+    with service.storage.write() as db:
+        row = rating_store.evaluator_device(db, counter, name)
+        if row is not None:
+            return int(row["id"])
+        return repo.insert_device(db, {"kind": "evaluator", "counter": counter, "name": name,
+                                       "token_hash": hash_token(secrets.token_urlsafe(32)),
+                                       "created_at": service.clock.now(), "active": 1})
+
+
+class EvaluatorKeypads:
+    """The [[evaluator_keypads]] lines: one reader thread per port, one writer thread for prompts."""
+
+    def __init__(self, entries: Iterable[Mapping[str, Any]], service: HallService, set_status: StatusSetter) -> None:
+        self.service = service
+        self._set_status = set_status
+        by_port: dict[str, dict[int, int]] = defaultdict(dict)
+        for entry in entries:
+            by_port[str(entry["port"])][int(entry.get("address", 1))] = int(entry["counter"])
+        self._device_ids: dict[int, int] = {}
+        self.buses: list[EvaluatorKeypadBus] = []
+        for port, counters in by_port.items():
+            for address, counter in counters.items():
+                self._device_ids[counter] = keypad_device_id(self.service, counter, f"keypad {port}#{address}")
+            self.buses.append(EvaluatorKeypadBus(port, counters, self._on_key, self._status, on_hello=self._on_hello))
+        self._jobs: queue.Queue[Callable[[], None] | None] = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self._unsubscribe: Callable[[], None] | None = None
+
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._run, name="evaluator-keypads", daemon=True)
+        self._thread.start()
+        for bus in self.buses:
+            bus.start()
+        self._unsubscribe = self.service.bus.subscribe(self._on_event)
+
+    def close(self) -> None:
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+            self._unsubscribe = None
+        if self._thread is not None:
+            self._jobs.put(None)
+            self._thread.join(timeout=5)
+            self._thread = None
+        for bus in self.buses:
+            bus.close()
+
+    def wait_idle(self, timeout: float = 5.0) -> bool:
+        """Block until every queued keypad write has gone out (tests)."""
+        done = threading.Event()
+        self._jobs.put(done.set)
+        return done.wait(timeout)
+
+    def _run(self) -> None:
+        while True:
+            job = self._jobs.get()
+            if job is None:
+                return
+            try:
+                job()
+            except Exception:  # thread boundary
+                logger.exception("evaluator keypad job failed")
+
+    def _bus_of(self, counter: int) -> EvaluatorKeypadBus | None:
+        return next((bus for bus in self.buses if counter in bus.counters), None)
+
+    def prompt(self, counter: int, pending: Mapping[str, Any]) -> None:
+        """Light the counter's keys for *pending* (from a finished case or the clerk's request)."""
+        bus = self._bus_of(counter)
+        if bus is not None:
+            left = max(0.0, float(pending["deadline"]) - self.service.clock.now())
+            self._jobs.put(lambda: bus.prompt(counter, str(pending["number"]), left))
+
+    def _status(self, url: str, state: str, message: str) -> None:
+        self._set_status(f"evaluator {url}", state, message)
+
+    # ---- hall events (any thread) → writer thread -------------------------------------------
+
+    def _on_event(self, event: ev.HallEvent) -> None:
+        if event.counter is None or self._bus_of(event.counter) is None:
+            return
+        counter = event.counter
+        if isinstance(event, ev.CaseFinished):
+            window = self.service.hall.rating_window_seconds
+            self.prompt(counter, {"number": (event.ticket or {}).get("number", ""), "deadline": event.at + window})
+        elif isinstance(event, ev.RatingExpired):
+            bus = self._bus_of(counter)
+            assert bus is not None
+            self._jobs.put(lambda: bus.idle(counter))
+
+    def _on_hello(self, counter: int) -> None:
+        pending = pending_rating(self.service, counter)
+        if pending is not None:
+            self.prompt(counter, pending)
+
+    # ---- keys (reader thread) ------------------------------------------------------------------
+
+    def _on_key(self, counter: int, score: int) -> tuple[int, int]:
+        pending = pending_rating(self.service, counter)
+        if pending is None:
+            return proto.CMD_REFUSE, proto.REFUSE_NOTHING_PENDING
+        try:
+            self.service.rate(int(pending["ticket"]), score, device_id=self._device_ids[counter],
+                              device_counter=counter)
+        except AlreadyRated:
+            return proto.CMD_REFUSE, proto.REFUSE_ALREADY_RATED
+        except RatingClosed:
+            return proto.CMD_REFUSE, proto.REFUSE_WINDOW_CLOSED
+        except HallError as exc:
+            logger.warning("evaluator keypad at counter %d refused: %s", counter, exc)
+            return proto.CMD_REFUSE, proto.REFUSE_ERROR
+        return proto.CMD_ACCEPT, score

@@ -1,0 +1,381 @@
+"""Satisfaction ratings (好差评): the reasons list, follow-up life cycle, working-day deadlines and figures.
+
+Pure Python: the rules live here; the SQL lives in ``hall.storage.ratings`` and
+``Followups`` ties the two together with a clock, for the web layer to call.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from enum import Enum
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from .domain.clock import Clock
+from .domain.errors import HallError, IllegalTransition, InvalidInput, NotAuthorised
+from .storage import Storage
+from .storage import ratings as store
+
+logger = logging.getLogger(__name__)
+
+LEVELS = (5, 4, 3, 2, 1)
+"""非常满意 (5) … 非常不满意 (1)."""
+BAD_LEVELS = frozenset({1, 2})
+SATISFIED_LEVELS = frozenset({3, 4, 5})
+REASONS = ("attitude", "waiting_too_long", "process_unclear", "extra_materials", "not_handled", "other")
+"""The fixed reasons a citizen may pick for a rating of 1 or 2."""
+GROUPS = ("day", "counter", "clerk", "item", "category")
+MAX_NOTE = 1000
+
+
+class UnknownFollowup(HallError):
+    """There is no follow-up with that id."""
+
+    status = 404
+    code = "unknown_followup"
+
+
+def check_reasons(score: int, reasons: Sequence[str]) -> list[str]:
+    """The reasons of a rating, validated against the fixed list; only scores 1 and 2 carry any."""
+    picked = list(dict.fromkeys(reasons))
+    unknown = [r for r in picked if r not in REASONS]
+    if unknown:
+        raise InvalidInput(f"unknown reason(s): {', '.join(map(str, unknown))}; one of {', '.join(REASONS)}")
+    if picked and score not in BAD_LEVELS:
+        raise InvalidInput("reasons are only given with a rating of 1 or 2")
+    return picked
+
+
+# ---- working days ---------------------------------------------------------------------
+
+def is_working_day(day: date, holidays: frozenset[date] = frozenset()) -> bool:
+    """Monday to Friday, except the configured public holidays."""
+    return day.weekday() < 5 and day not in holidays
+
+
+def add_working_days(start: date, days: int, holidays: frozenset[date] = frozenset()) -> date:
+    """The *days*-th working day after *start* (start itself does not count)."""
+    if days < 0:
+        raise ValueError("days must not be negative")
+    current, left = start, days
+    while left:
+        current += timedelta(days=1)
+        if is_working_day(current, holidays):
+            left -= 1
+    return current
+
+
+def followup_due(opened_at: float, working_days: int, tz: ZoneInfo,
+                 holidays: frozenset[date] = frozenset()) -> tuple[date, float]:
+    """The due day of a follow-up opened at *opened_at*, and the deadline: the end of that local day."""
+    opened_day = datetime.fromtimestamp(opened_at, tz).date()
+    due_day = add_working_days(opened_day, working_days, holidays)
+    deadline = datetime.combine(due_day + timedelta(days=1), time(0), tz).timestamp()
+    return due_day, deadline
+
+
+def parse_holidays(values: Iterable[str]) -> frozenset[date]:
+    """ISO dates from the configuration; ValueError names the bad one."""
+    days = set()
+    for value in values:
+        try:
+            days.add(date.fromisoformat(str(value)))
+        except ValueError:
+            raise ValueError(f"holiday {value!r} is not a date (YYYY-MM-DD)") from None
+    return frozenset(days)
+
+
+# ---- the follow-up life cycle -----------------------------------------------------------
+
+class FollowupState(str, Enum):
+    """Where a follow-up of a bad rating stands."""
+
+    OPEN = "open"
+    APPEALED = "appealed"      # the clerk disputes the rating; a manager decides
+    CLOSED = "closed"          # called back and rectified
+    VOIDED = "voided"          # the appeal was upheld: the rating does not count
+
+    @property
+    def active(self) -> bool:
+        return self in (FollowupState.OPEN, FollowupState.APPEALED)
+
+
+class FollowupAction(str, Enum):
+    """What managers and clerks do to a follow-up."""
+
+    CALLBACK = "callback"
+    RECTIFY = "rectify"
+    CLOSE = "close"
+    APPEAL = "appeal"
+    UPHOLD = "uphold_appeal"
+    REJECT = "reject_appeal"
+
+
+_TRANSITIONS: dict[tuple[FollowupState, FollowupAction], FollowupState] = {
+    (FollowupState.OPEN, FollowupAction.CALLBACK): FollowupState.OPEN,
+    (FollowupState.OPEN, FollowupAction.RECTIFY): FollowupState.OPEN,
+    (FollowupState.OPEN, FollowupAction.CLOSE): FollowupState.CLOSED,
+    (FollowupState.OPEN, FollowupAction.APPEAL): FollowupState.APPEALED,
+    (FollowupState.APPEALED, FollowupAction.UPHOLD): FollowupState.VOIDED,
+    (FollowupState.APPEALED, FollowupAction.REJECT): FollowupState.OPEN,
+}
+
+
+def next_followup_state(state: FollowupState, action: FollowupAction) -> FollowupState:
+    """The state after *action*, or IllegalTransition."""
+    target = _TRANSITIONS.get((state, action))
+    if target is None:
+        raise IllegalTransition(f"a follow-up that is {state.value} cannot take the action {action.value}")
+    return target
+
+
+def is_overdue(followup: Mapping[str, Any], now: float) -> bool:
+    """Still open (or under appeal) past its deadline."""
+    return FollowupState(followup["state"]).active and now > followup["due_at"]
+
+
+def _text(data: Mapping[str, Any], name: str, *, required: bool = True) -> str:
+    value = data.get(name)
+    if value is None or (isinstance(value, str) and not value.strip()):
+        if required:
+            raise InvalidInput(f"{name!r} is required")
+        return ""
+    if not isinstance(value, str):
+        raise InvalidInput(f"{name!r} must be text")
+    if len(value) > MAX_NOTE:
+        raise InvalidInput(f"{name!r} is too long (at most {MAX_NOTE} characters)")
+    return value.strip()
+
+
+FollowupListener = Callable[[str, dict[str, Any]], None]
+"""Called as ``listener(kind, followup)`` after a change is committed (kind: changed, overdue)."""
+
+
+class Followups:
+    """Managers' follow-up of bad ratings over the storage layer: list, call back, rectify, close, appeal."""
+
+    def __init__(self, storage: Storage, clock: Clock) -> None:
+        self.storage = storage
+        self.clock = clock
+        self._listeners: list[FollowupListener] = []
+        self._lock = threading.Lock()
+
+    def subscribe(self, listener: FollowupListener) -> None:
+        self._listeners.append(listener)
+
+    def _notify(self, kind: str, followup: dict[str, Any]) -> None:
+        for listener in list(self._listeners):
+            try:
+                listener(kind, followup)
+            except Exception:  # a listener bug must not undo a committed change
+                logger.exception("follow-up listener failed")
+
+    def decorate(self, followup: dict[str, Any]) -> dict[str, Any]:
+        """A follow-up as the API shows it, with its overdue flag."""
+        return {**followup, "overdue": is_overdue(followup, self.clock.now())}
+
+    def list(self, state: str = "open", *, staff: str | None = None) -> list[dict[str, Any]]:
+        """Follow-ups by state: open (open or appealed), closed (closed or voided), overdue, all."""
+        if state not in ("open", "closed", "overdue", "all"):
+            raise InvalidInput("state must be one of open, closed, overdue, all")
+        with self.storage.read() as db:
+            rows = store.followups(db, staff=staff)
+        now = self.clock.now()
+        if state == "open":
+            rows = [r for r in rows if FollowupState(r["state"]).active]
+        elif state == "closed":
+            rows = [r for r in rows if not FollowupState(r["state"]).active]
+        elif state == "overdue":
+            rows = [r for r in rows if is_overdue(r, now)]
+        return [self.decorate(r) for r in rows]
+
+    def get(self, followup_id: int) -> dict[str, Any]:
+        with self.storage.read() as db:
+            row = store.followup(db, followup_id)
+        if row is None:
+            raise UnknownFollowup(f"no follow-up with id {followup_id}")
+        return self.decorate(row)
+
+    def act(self, followup_id: int, action: FollowupAction, actor: str, data: Mapping[str, Any], *,
+            is_manager: bool) -> dict[str, Any]:
+        """Apply one step of the life cycle and log it; managers act, except a clerk's appeal of their own rating."""
+        now = self.clock.now()
+        with self.storage.write() as db:
+            row = store.followup(db, followup_id)
+            if row is None:
+                raise UnknownFollowup(f"no follow-up with id {followup_id}")
+            if action is FollowupAction.APPEAL:
+                if row["staff"] != actor:
+                    raise NotAuthorised("only the clerk who was rated may appeal the rating")
+            elif not is_manager:
+                raise NotAuthorised("only a manager may do this")
+            target = next_followup_state(FollowupState(row["state"]), action)
+            values: dict[str, Any] = {"state": target.value}
+            if action is FollowupAction.CALLBACK:
+                values.update(callback_date=_callback_date(data), callback_contact=_text(data, "contact"),
+                              callback_said=_text(data, "said"), callback_by=actor, callback_at=now)
+            elif action is FollowupAction.RECTIFY:
+                values.update(rectification=_text(data, "rectification"), rectified_by=actor, rectified_at=now)
+            elif action is FollowupAction.CLOSE:
+                if not row["callback_at"]:
+                    raise InvalidInput("record the call-back before closing the follow-up")
+                rectification = _text(data, "rectification", required=not row["rectification"])
+                if rectification:
+                    values.update(rectification=rectification, rectified_by=actor, rectified_at=now)
+                values.update(closed_at=now, closed_by=actor, close_note=_text(data, "note", required=False),
+                              closed_in_time=int(now <= row["due_at"]))
+            elif action is FollowupAction.APPEAL:
+                values.update(appeal_reason=_text(data, "reason"), appeal_by=actor, appeal_at=now)
+            else:
+                values.update(decision=action.value, decision_note=_text(data, "note", required=False),
+                              decided_by=actor, decided_at=now)
+                if action is FollowupAction.UPHOLD:
+                    values.update(closed_at=now, closed_by=actor, closed_in_time=int(now <= row["due_at"]))
+            store.update_followup(db, followup_id, values)
+            store.log_followup(db, at=now, ticket=row["ticket"], counter=row["counter"], staff=actor,
+                               kind=f"followup_{action.value}",
+                               data={"followup": followup_id, "to": target.value})
+            updated = store.followup(db, followup_id)
+        assert updated is not None
+        result = self.decorate(updated)
+        self._notify("changed", result)
+        return result
+
+    def sweep_overdue(self) -> list[dict[str, Any]]:
+        """Mark follow-ups that have just become overdue; each is announced once."""
+        now = self.clock.now()
+        with self._lock, self.storage.write() as db:
+            due = store.overdue_unflagged(db, now)
+            for row in due:
+                store.update_followup(db, row["id"], {"overdue_flagged_at": now})
+                store.log_followup(db, at=now, ticket=row["ticket"], counter=row["counter"], staff=None,
+                                   kind="followup_overdue", data={"followup": row["id"]})
+        flagged = [self.decorate(r) for r in due]
+        for row in flagged:
+            self._notify("overdue", row)
+        return flagged
+
+
+def _callback_date(data: Mapping[str, Any]) -> str:
+    value = _text(data, "date")
+    try:
+        return date.fromisoformat(value).isoformat()
+    except ValueError:
+        raise InvalidInput(f"'date' must be a date (YYYY-MM-DD), got {value!r}") from None
+
+
+# ---- figures --------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class RatedCase:
+    """One finished ticket as the figures see it."""
+
+    ticket: int
+    day: str
+    counter: int | None
+    clerk: str | None
+    items: tuple[str, ...]
+    categories: tuple[str, ...]
+    score: int | None  # None: unrated, still pending, or voided by an upheld appeal
+
+
+def _group_keys(case: RatedCase, group_by: str) -> tuple[Any, ...]:
+    if group_by == "day":
+        return (case.day,)
+    if group_by == "counter":
+        return (case.counter,)
+    if group_by == "clerk":
+        return (case.clerk,)
+    if group_by == "item":
+        return case.items or (None,)
+    return case.categories or (None,)
+
+
+def rate_figures(cases: Iterable[RatedCase]) -> dict[str, Any]:
+    """Rating rate (rated ÷ finished), satisfaction rate (levels 3–5 ÷ rated) and the distribution."""
+    cases = list(cases)
+    scores = [c.score for c in cases if c.score is not None]
+    satisfied = sum(1 for s in scores if s in SATISFIED_LEVELS)
+    return {
+        "finished": len(cases),
+        "rated": len(scores),
+        "rating_rate": round(len(scores) / len(cases), 4) if cases else None,
+        "satisfaction_rate": round(satisfied / len(scores), 4) if scores else None,
+        "distribution": {str(level): scores.count(level) for level in LEVELS},
+    }
+
+
+def grouped_figures(cases: Iterable[RatedCase], group_by: str) -> list[dict[str, Any]]:
+    """The figures per day, counter, clerk, item or category (a bundle counts for each of its items)."""
+    if group_by not in GROUPS:
+        raise InvalidInput(f"group_by must be one of {', '.join(GROUPS)}")
+    groups: dict[Any, list[RatedCase]] = defaultdict(list)
+    for case in cases:
+        for key in dict.fromkeys(_group_keys(case, group_by)):
+            groups[key].append(case)
+    ordered = sorted(groups, key=lambda k: (k is None, str(k) if not isinstance(k, int) else f"{k:09d}"))
+    return [{"key": key, **rate_figures(groups[key])} for key in ordered]
+
+
+def counter_ranking(cases: Iterable[RatedCase]) -> list[dict[str, Any]]:
+    """Counters ranked by satisfaction rate, then rating rate, then number of ratings."""
+    rows = [row for row in grouped_figures(cases, "counter") if row["key"] is not None]
+    rows.sort(key=lambda r: (-(r["satisfaction_rate"] or 0), -(r["rating_rate"] or 0), -r["rated"], r["key"]))
+    for rank, row in enumerate(rows, start=1):
+        row["rank"] = rank
+    return rows
+
+
+def followup_figures(followups: Iterable[Mapping[str, Any]], now: float) -> dict[str, int]:
+    """Follow-ups open, closed in time, closed late, voided on appeal, and overdue now."""
+    rows = list(followups)
+    return {
+        "total": len(rows),
+        "open": sum(1 for r in rows if FollowupState(r["state"]).active),
+        "closed_in_time": sum(1 for r in rows if r["state"] == FollowupState.CLOSED.value and r["closed_in_time"]),
+        "closed_late": sum(1 for r in rows if r["state"] == FollowupState.CLOSED.value and not r["closed_in_time"]),
+        "voided": sum(1 for r in rows if r["state"] == FollowupState.VOIDED.value),
+        "overdue": sum(1 for r in rows if is_overdue(r, now)),
+    }
+
+
+def cases_from_rows(rows: Iterable[Mapping[str, Any]]) -> list[RatedCase]:
+    """RatedCase values from ``hall.storage.ratings.finished_cases`` rows."""
+    return [RatedCase(ticket=r["ticket"], day=r["day"], counter=r["counter"], clerk=r["staff"],
+                      items=tuple(sorted((r["items"] or "").split(","))) if r["items"] else (),
+                      categories=tuple(sorted((r["categories"] or "").split(","))) if r["categories"]
+                      else ((r["category"],) if r["category"] else ()),
+                      score=r["score"]) for r in rows]
+
+
+def satisfaction_report(storage: Storage, first_day: str, last_day: str, group_by: str | None,
+                        now: float) -> dict[str, Any]:
+    """The satisfaction figures of the service days [first_day, last_day], overall and grouped."""
+    if first_day > last_day:
+        raise InvalidInput("'from' must not be after 'to'")
+    with storage.read() as db:
+        cases = cases_from_rows(store.finished_cases(db, first_day, last_day))
+        followups = store.followups_of_days(db, first_day, last_day)
+    report: dict[str, Any] = {"from": first_day, "to": last_day, **rate_figures(cases),
+                              "followups": followup_figures(followups, now)}
+    if group_by:
+        report["group_by"] = group_by
+        report["groups"] = grouped_figures(cases, group_by)
+    return report
+
+
+def monthly_counter_ranking(storage: Storage, month: str) -> dict[str, Any]:
+    """The counters of *month* (YYYY-MM) ranked by satisfaction."""
+    try:
+        first = datetime.strptime(month, "%Y-%m").date()
+    except ValueError:
+        raise InvalidInput(f"'month' must look like 2026-11, got {month!r}") from None
+    last = (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    with storage.read() as db:
+        cases = cases_from_rows(store.finished_cases(db, first.isoformat(), last.isoformat()))
+    return {"month": month, "counters": counter_ranking(cases)}
