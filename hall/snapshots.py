@@ -72,8 +72,7 @@ def counter_snapshot(hall: HallService, number: int, lang: str) -> dict[str, Any
         cat_of = {code: i.category for code, i in items.items()}
         view = hall._counter_view(counter, cat_of)
         waiting = [t for t in repo.waiting_tickets(db) if hall.policy.eligible(view, t)]
-        done = repo.tickets_of_day(db, hall.today(now), states=["finished"])
-    mine = [t for t in done if t.counter == number and t.started_at and t.finished_at]
+        served, mean_service_seconds = repo.counter_day_figures(db, hall.today(now), number)
     ticket = None
     if current is not None:
         ticket = hall.public_ticket(current)
@@ -89,8 +88,8 @@ def counter_snapshot(hall: HallService, number: int, lang: str) -> dict[str, Any
         "ticket": ticket,
         "waiting": len(waiting),
         "longest_wait_minutes": _round_minutes(now - min(t.queue_at for t in waiting)) if waiting else 0,
-        "served_today": len(mine),
-        "mean_service_minutes": round(sum(t.finished_at - t.started_at for t in mine) / len(mine) / 60, 1) if mine else None,
+        "served_today": served,
+        "mean_service_minutes": round(mean_service_seconds / 60, 1) if mean_service_seconds is not None else None,
         "server_time": now,
     }
 

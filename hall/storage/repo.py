@@ -153,7 +153,7 @@ def _ticket(row: Any, items: tuple[str, ...]) -> Ticket:
         target_category=row["target_category"], counter=row["counter"], staff=row["staff"],
         recall_count=row["recall_count"], first_called_at=row["first_called_at"], called_at=row["called_at"],
         started_at=row["started_at"], finished_at=row["finished_at"],
-        estimated_wait_minutes=row["estimated_wait_minutes"], people_ahead=row["people_ahead"],
+        estimated_wait_minutes=row["estimated_wait_minutes"], people_ahead=row["people_ahead"], kiosk=row["kiosk"],
     )
 
 
@@ -214,6 +214,16 @@ def recent_calls(db: Db, service_day: str, limit: int) -> list[dict[str, Any]]:
         [service_day, limit],
     ).fetchall()
     return [dict(r) for r in rows]
+
+
+def counter_day_figures(db: Db, service_day: str, counter: int) -> tuple[int, float | None]:
+    """How many cases *counter* finished on *service_day*, and their mean service time in seconds."""
+    row = db.execute(
+        "SELECT count(*), avg(finished_at - started_at) FROM tickets "
+        "WHERE service_day = ? AND state = 'finished' AND counter = ? AND started_at IS NOT NULL",
+        [service_day, counter],
+    ).fetchone()
+    return row[0], row[1]
 
 
 def recent_service_seconds(db: Db, items: Iterable[str], limit: int = 20) -> list[float]:

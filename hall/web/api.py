@@ -62,10 +62,10 @@ def _refuse_unknown(data: dict[str, Any], known: set[str]) -> None:
         raise InvalidInput(f"unknown field(s): {', '.join(unknown)}; expected: {', '.join(sorted(known))}")
 
 
-def ticket_payload(ticket: Any) -> dict[str, Any]:
+def ticket_payload(ticket: Any, *, just_issued: bool = False) -> dict[str, Any]:
     ctx = hall()
     payload = ctx.service.public_ticket(ticket)
-    payload["people_ahead_now"] = ctx.service.people_ahead_now(ticket)
+    payload["people_ahead_now"] = ticket.people_ahead if just_issued else ctx.service.people_ahead_now(ticket)
     payload["service_name"] = ctx.catalogue.service_name(item=ticket.item, bundle=ticket.bundle, lang=lang())
     payload["status_url"] = url_for("kiosk.status_page", token=ticket.token, _external=True)
     payload["print"] = ctx.devices.print_state(ticket.id)
@@ -106,7 +106,7 @@ def issue_ticket() -> Any:
     ticket_lang = _field(data, "lang", str) or lang()
     if _field(data, "print", bool) is not False:
         ctx.devices.print_ticket(ticket, url_for("kiosk.status_page", token=ticket.token, _external=True), ticket_lang)
-    payload = ticket_payload(ticket)
+    payload = ticket_payload(ticket, just_issued=True)
     payload["token"] = ticket.token
     return jsonify(payload), 201
 
