@@ -99,6 +99,7 @@ class Ticket:
     finished_at: float | None
     estimated_wait_minutes: int
     people_ahead: int
+    kiosk: str | None = None
 
 
 @dataclass(frozen=True)

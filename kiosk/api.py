@@ -1,0 +1,157 @@
+"""Kiosk JSON API under /api/v1: search, appointments (book, list, check in) and the kiosk's reprint."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import Blueprint, jsonify, request
+
+from hall.accounts import MANAGER_ROLES
+from hall.appointments import AppointmentBook
+from hall.domain.errors import HallError, InvalidInput
+from hall.domain.states import TicketState
+from hall.kiosk_support import searchables
+from hall.search import search
+from hall.service import day_of
+from hall.storage import repo
+from hall.web.api import _field, _refuse_unknown, body, ticket_payload
+from hall.web.auth import current_staff, require_staff
+from hall.web.context import hall
+from hall.web.i18n import lang
+
+from .views import KIOSK_ID, MAX_KIOSK_REPRINTS, REPRINT_MINUTES, status_url
+
+bp = Blueprint("kiosk_api", __name__, url_prefix="/api/v1")
+
+
+class ReprintRefused(HallError):
+    """The kiosk may not reprint this ticket (too old, no longer waiting, or reprinted enough)."""
+
+    status = 409
+    code = "reprint_refused"
+
+
+@bp.before_request
+def json_only_writes() -> Any:
+    """Writes must be JSON, as on the rest of the API."""
+    if request.method in ("POST", "PUT", "PATCH", "DELETE") and not request.is_json:
+        return jsonify(error="unsupported_media_type", message="send the request body as application/json"), 415
+    return None
+
+
+def _kiosk_field(data: dict[str, Any]) -> str | None:
+    kiosk = _field(data, "kiosk", str)
+    if kiosk is not None and not KIOSK_ID.match(kiosk):
+        raise InvalidInput("'kiosk' must be 1-40 letters, digits, - or _")
+    return kiosk
+
+
+def _lang_field(data: dict[str, Any]) -> str:
+    wanted = _field(data, "lang", str) or lang()
+    if wanted not in ("zh", "en"):
+        raise InvalidInput("'lang' must be zh or en")
+    return wanted
+
+
+@bp.get("/kiosk/search")
+def kiosk_search() -> Any:
+    """Items and bundles matching Chinese text, English words or pinyin (initials such as "ylbx")."""
+    query = request.args.get("q", "")
+    catalogue = hall().catalogue
+    overview = catalogue.overview(lang())
+    targets = searchables(catalogue.overview("zh"), catalogue.overview("en"))
+    names = {("item", i["code"]): i["name"] for i in overview["items"]}
+    names.update({("bundle", b["code"]): b["name"] for b in overview["bundles"]})
+    results = [{"kind": t.kind, "code": t.code, "name": names.get((t.kind, t.code), t.name_zh)}
+               for t in search(targets, query)]
+    return jsonify(query=query[:40], results=results)
+
+
+@bp.post("/kiosk/reprint")
+def kiosk_reprint() -> Any:
+    """Print a just-taken ticket again on the kiosk's printer (by its token, within a few minutes)."""
+    data = body()
+    _refuse_unknown(data, {"token", "lang"})
+    ctx = hall()
+    ticket = ctx.service.ticket_by_token(_field(data, "token", str, required=True))
+    if ticket.state is not TicketState.WAITING:
+        raise ReprintRefused("this ticket is no longer waiting; ask the front desk")
+    if ctx.service.clock.now() - ticket.issued_at > REPRINT_MINUTES * 60:
+        raise ReprintRefused(f"a ticket can be reprinted here within {REPRINT_MINUTES} minutes; ask the front desk",
+                             reason="too_late")
+    with ctx.storage.read() as db:
+        reprints = sum(1 for e in repo.events_of_ticket(db, ticket.id) if e["type"] == "reprint_requested")
+    if reprints >= MAX_KIOSK_REPRINTS:
+        raise ReprintRefused("this ticket has been reprinted already; ask the front desk", reason="limit")
+    ctx.service.note(ticket.id, "reprint_requested", {"kiosk": ticket.kiosk})
+    ctx.devices.print_ticket(ticket, status_url(ticket), _lang_field(data))
+    return jsonify(ticket_payload(ticket)), 202
+
+
+# ---- appointments -----------------------------------------------------------------
+
+@bp.post("/appointments/check-in")
+def check_in() -> Any:
+    """Check a booking in at a kiosk: it becomes a ticket ahead of walk-ins (public, by booking code)."""
+    data = body()
+    _refuse_unknown(data, {"code", "kiosk", "lang", "print"})
+    ctx = hall()
+    result = AppointmentBook(ctx.service).check_in(_field(data, "code", str, required=True), _kiosk_field(data))
+    if _field(data, "print", bool) is not False and not result.again:
+        ctx.devices.print_ticket(result.ticket, status_url(result.ticket), _lang_field(data))
+    payload = ticket_payload(result.ticket)
+    payload["token"] = result.ticket.token
+    payload["again"] = result.again
+    return jsonify(payload), 200 if result.again else 201
+
+
+@bp.post("/appointments")
+@require_staff(MANAGER_ROLES)
+def book() -> Any:
+    """Book a time slot for an item or a bundle (manager); returns the booking code."""
+    data = body()
+    _refuse_unknown(data, {"service", "bundle", "slot_start", "slot_minutes"})
+    raw_start = _field(data, "slot_start", str, required=True)
+    ctx = hall()
+    try:
+        start = datetime.fromisoformat(raw_start)
+    except ValueError:
+        raise InvalidInput("'slot_start' must be a local date and time like 2026-11-25T10:00") from None
+    if start.tzinfo is None:
+        start = start.replace(tzinfo=ctx.config.hall.tz)
+    member = current_staff()
+    booking = AppointmentBook(ctx.service).book(
+        service=_field(data, "service", str), bundle=_field(data, "bundle", str), slot_start=start.timestamp(),
+        slot_minutes=_field(data, "slot_minutes", int) or 30, staff=member.username if member else None)
+    return jsonify(_booking(booking)), 201
+
+
+@bp.get("/appointments")
+@require_staff(MANAGER_ROLES)
+def list_appointments() -> Any:
+    """A day's bookings (manager)."""
+    ctx = hall()
+    day = day_of(request.args.get("date") or ctx.service.today()).isoformat()
+    return jsonify(date=day, appointments=[_booking(b) for b in AppointmentBook(ctx.service).of_day(day)])
+
+
+@bp.post("/appointments/<code>/cancel")
+@require_staff(MANAGER_ROLES)
+def cancel_appointment(code: str) -> Any:
+    """Cancel a booking not yet checked in (manager)."""
+    _refuse_unknown(body(), set())
+    AppointmentBook(hall().service).cancel(code)
+    return jsonify(code=code, state="cancelled")
+
+
+def _booking(booking: dict[str, Any]) -> dict[str, Any]:
+    tz = hall().config.hall.tz
+    return {
+        "code": booking["code"], "service_day": booking["service_day"], "item": booking["item"],
+        "bundle": booking["bundle"], "state": booking["state"],
+        "slot_start": datetime.fromtimestamp(booking["slot_start"], tz).isoformat(),
+        "slot_end": datetime.fromtimestamp(booking["slot_end"], tz).isoformat(),
+        "ticket_number": booking.get("ticket_number"),
+    }
+
