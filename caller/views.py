@@ -11,6 +11,7 @@ from hall.domain.errors import InvalidInput
 from hall.storage import repo
 from hall.web.auth import current_staff, page_requires_staff
 from hall.web.context import hall
+from hall.web.i18n import lang
 
 bp = Blueprint("caller", __name__, template_folder="templates", static_folder="static",
                static_url_path="/caller/static")
@@ -19,15 +20,22 @@ bp = Blueprint("caller", __name__, template_folder="templates", static_folder="s
 @bp.get("/counter")
 @page_requires_staff(COUNTER_ROLES)
 def panel() -> Any:
+    """The panel of one counter: ?counter=N, else the clerk's own counter from the staff record."""
+    ctx = hall()
     member = current_staff()
-    with hall().storage.read() as db:
-        counters = [c.number for c in repo.counters(db)]
-    wanted = request.args.get("counter") or (member.counter if member else None) or (counters[0] if counters else None)
+    language = lang()
+    with ctx.storage.read() as db:
+        counters = [{"number": c.number, "name": c.name} for c in repo.counters(db)]
+        categories = [{"code": c.code, "letter": c.letter, "name": c.name.get(language)} for c in repo.categories(db)]
+        bundles = {b.code: b.name.get(language) for b in repo.bundles(db)}
+    numbers = [c["number"] for c in counters]
+    wanted = request.args.get("counter") or (member.counter if member else None) or (numbers[0] if numbers else None)
     try:
         number = int(wanted) if wanted is not None else None
     except ValueError:
         raise InvalidInput(f"not a counter number: {wanted!r}") from None
-    if number not in counters:
+    if number not in numbers:
         raise InvalidInput(f"there is no counter {number}")
-    return render_template("caller/panel.html", counter=number, counters=counters,
+    return render_template("caller/panel.html", counter=number, counters=counters, categories=categories,
+                           bundles=bundles, recall_limit=ctx.config.caller.recall_limit,
                            staff=member.display_name if member else "")
