@@ -22,7 +22,7 @@ from drivers.speech import LocalPlayer, SpeechConfigError, SpeechSettings, Speec
 from drivers.ticket import TicketLayout
 
 from ..catalogue import Catalogue
-from ..config import Config, ConfigError
+from ..config import Config, ConfigError, PrinterSection
 from ..domain.models import Ticket
 from ..service import HallService
 
@@ -32,15 +32,15 @@ StatusListener = Callable[[str, dict[str, Any]], None]
 _PRINT_STATES_KEPT = 2000
 
 
-def printer_settings(config: Config) -> PrinterSettings:
-    """The [printer] section as driver settings; ConfigError with the driver's message."""
-    mapping = config.printer.as_mapping()
+def printer_settings(config: Config, section: PrinterSection | None = None, where: str = "printer") -> PrinterSettings:
+    """The [printer] section (or a kiosk's own) as driver settings; ConfigError with the driver's message."""
+    mapping = (section or config.printer).as_mapping()
     if mapping.get("path") and not Path(mapping["path"]).is_absolute():
         mapping["path"] = str(config.instance_path / mapping["path"])
     try:
         return PrinterSettings.from_mapping(mapping)
     except PrinterConfigError as exc:
-        raise ConfigError(f"[printer] {exc}") from None
+        raise ConfigError(f"[{where}] {exc}") from None
 
 
 def speech_settings(config: Config) -> tuple[SpeechSettings, bool]:
@@ -56,6 +56,11 @@ def speech_settings(config: Config) -> tuple[SpeechSettings, bool]:
         raise ConfigError(f"[speech] {exc}") from None
 
 
+def printer_device(kiosk_id: str) -> str:
+    """The device-status name of a kiosk's own printer."""
+    return f"printer:{kiosk_id}"
+
+
 class DeviceHub:
     """Owns the printer and speech workers and keeps every device's last status."""
 
@@ -64,6 +69,10 @@ class DeviceHub:
         self.service = service
         self.catalogue = catalogue
         self.printer_settings = printer_settings(config)
+        #: Kiosks with a printer of their own ([[kiosks]] with a printer table); the others use [printer].
+        self.kiosk_printer_settings = {k.id: printer_settings(config, k.printer, f"kiosks.{k.id}.printer")
+                                       for k in config.kiosks if k.printer is not None}
+        self.kiosk_printers: dict[str, PrinterWorker] = {}
         self.speech_settings, self.play_on_server = speech_settings(config)
         self.printer: PrinterWorker | None = None
         self.speech: SpeechWorker | None = None
@@ -81,6 +90,12 @@ class DeviceHub:
     def start(self) -> None:
         self.printer = PrinterWorker(self.printer_settings, on_status=self._printer_status, on_result=self._print_result)
         self.set_status("printer", "ok", f"{self.printer_settings.backend} printer ready")
+        for kiosk_id, settings in self.kiosk_printer_settings.items():
+            device = printer_device(kiosk_id)
+            self.kiosk_printers[kiosk_id] = PrinterWorker(
+                settings, name=device, on_result=self._print_result,
+                on_status=lambda status, device=device: self.set_status(device, status.state, status.message))
+            self.set_status(device, "ok", f"{settings.backend} printer ready")
         if self.speech_settings.backend != "none":
             self.speech = SpeechWorker(self.speech_settings, on_status=lambda s, m: self.set_status("speech", s, m))
             self.speech.start()
@@ -108,7 +123,7 @@ class DeviceHub:
         if self._play_thread is not None:
             self._to_play.put(None)
             self._play_thread.join(timeout=10)
-        for worker in (self.player, self.speech, self.printer):
+        for worker in (self.player, self.speech, self.printer, *self.kiosk_printers.values()):
             if worker is not None:
                 try:
                     worker.close()
@@ -141,28 +156,41 @@ class DeviceHub:
 
     # ---- printing ---------------------------------------------------------------------
 
-    def print_ticket(self, ticket: Ticket, status_url: str, lang: str) -> None:
-        """Queue the ticket for the printer; returns at once. The ticket is already committed."""
-        if self.printer is None:
-            return
+    def printer_for(self, kiosk: str | None) -> PrinterWorker | None:
+        """The printer of *kiosk*: its own from [[kiosks]], else the hall's default [printer]."""
+        return self.kiosk_printers.get(kiosk or "", self.printer)
+
+    def ticket_layout(self, ticket: Ticket, status_url: str, lang: str) -> TicketLayout:
+        """The one description of a ticket, for the printer and for the on-screen preview alike."""
         hall = self.config.hall
-        layout = TicketLayout(
+        service_name = self.catalogue.service_name(item=ticket.item, bundle=ticket.bundle, lang=lang)
+        if ticket.appointment:
+            service_name += " · " + ("Appointment" if lang == "en" else "预约")
+        return TicketLayout(
             hall_name=hall.name if lang == "zh" else hall.name_en,
             number=ticket.number,
-            service_name=self.catalogue.service_name(item=ticket.item, bundle=ticket.bundle, lang=lang),
+            service_name=service_name,
             people_ahead=ticket.people_ahead,
             estimated_wait_minutes=ticket.estimated_wait_minutes,
             issued_at=datetime.fromtimestamp(ticket.issued_at, hall.tz),
             status_url=status_url,
             notices=tuple(self.notices(lang)),
-            priority=ticket.priority,
+            # An appointment is ordered like a priority ticket but is not the 绿色通道.
+            priority=ticket.priority and not ticket.appointment,
             lang=lang,
         )
+
+    def print_ticket(self, ticket: Ticket, status_url: str, lang: str) -> None:
+        """Queue the ticket for its kiosk's printer; returns at once. The ticket is already committed."""
+        printer = self.printer_for(ticket.kiosk)
+        if printer is None:
+            return
+        layout = self.ticket_layout(ticket, status_url, lang)
         with self._lock:
-            self._print_state[ticket.id] = {"state": "pending", "error": None}
+            self._print_state[ticket.id] = {"state": "pending", "error": None, "printer": printer.name}
             while len(self._print_state) > _PRINT_STATES_KEPT:
                 self._print_state.popitem(last=False)
-        self.printer.submit(PrintJob(job_id=f"{ticket.id}:{time.monotonic_ns()}", layout=layout))
+        printer.submit(PrintJob(job_id=f"{ticket.id}:{time.monotonic_ns()}", layout=layout))
 
     def notices(self, lang: str) -> list[str]:
         from ..storage import repo
@@ -179,7 +207,8 @@ class DeviceHub:
     def _print_result(self, job_id: str, ok: bool, error: str | None) -> None:
         ticket_id = int(job_id.split(":", 1)[0])
         with self._lock:
-            self._print_state[ticket_id] = {"state": "printed" if ok else "failed", "error": error}
+            printer = (self._print_state.get(ticket_id) or {}).get("printer")
+            self._print_state[ticket_id] = {"state": "printed" if ok else "failed", "error": error, "printer": printer}
         self.service.note(ticket_id, "printed" if ok else "print_failed", {"error": error} if error else {})
 
     def _printer_status(self, status: PrinterStatus) -> None:
