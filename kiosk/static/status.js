@@ -1,0 +1,47 @@
+/* The citizen's phone: follow one ticket live; when called, big "go to counter N", a chime and a vibration. */
+(function () {
+  "use strict";
+  var S = window.STATUS_PAGE, lastState = null, audio = null, pending = null;
+  function $(id) { return document.getElementById(id); }
+
+  function chime() {
+    try {
+      audio = audio || new (window.AudioContext || window.webkitAudioContext)();
+      [660, 880].forEach(function (freq, i) {
+        var osc = audio.createOscillator(), gain = audio.createGain(), at = audio.currentTime + i * 0.35;
+        osc.frequency.value = freq; osc.connect(gain); gain.connect(audio.destination);
+        gain.gain.setValueAtTime(0.4, at); gain.gain.exponentialRampToValueAtTime(0.001, at + 0.3);
+        osc.start(at); osc.stop(at + 0.32);
+      });
+    } catch (e) { /* no audio on this phone: the screen and vibration still tell */ }
+  }
+  $("sound-on").addEventListener("click", function () { chime(); $("sound-on").hidden = true; });
+
+  function render(t) {
+    $("service").textContent = t.service_name;
+    $("ahead").textContent = t.people_ahead_now;
+    $("wait").textContent = t.estimated_wait_minutes;
+    $("state").textContent = S.text.states[t.state] || t.state;
+    $("waiting-line").hidden = t.state !== "waiting";
+    var called = t.state === "called";
+    $("called").hidden = !called;
+    document.body.classList.toggle("is-called", called);
+    if (called) {
+      $("called").textContent = S.text.go.replace("__C__", t.counter);
+      if (lastState !== "called" || t.recall_count !== render.recalls) {
+        if (navigator.vibrate) navigator.vibrate([400, 150, 400, 150, 400]);
+        chime();
+      }
+      render.recalls = t.recall_count;
+    }
+    lastState = t.state;
+  }
+  function refresh() { OneWindowApi("GET", "/api/v1/status/" + encodeURIComponent(S.token)).then(render); }
+  function soon() { clearTimeout(pending); pending = setTimeout(refresh, 200); }
+  OneWindowLive("/status", {
+    auth: { ticket: S.token },
+    onSnapshot: refresh,
+    handlers: { ticket_update: refresh }
+  }).on("hall_changed", soon);
+  refresh();
+})();
