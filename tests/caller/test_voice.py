@@ -1,0 +1,113 @@
+"""The voice of a call: a Mandarin WAV per call served to the lobby, and calls never lost when speech fails."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import queue
+import wave
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+
+from drivers.announce_text import announcement_text
+from drivers.speech import SpeechSettings, SpeechWorker
+from hall.config import Config, SpeechSection
+from hall.web import create_app
+from hall.web.context import HallContext
+from hall.web.extensions import socketio
+from tests.conftest import install_demo_data, login, received
+
+
+@pytest.fixture
+def speaking_app(config: Config, clock) -> Iterator[Flask]:
+    """The demo hall with `[speech] backend = "wav"` (pyttsx3 on espeak-ng, voice cmn-latn-pinyin)."""
+    app = create_app(dataclasses.replace(config, speech=SpeechSection(backend="wav")), clock=clock)
+    ctx: HallContext = app.extensions["onewindow"]
+    install_demo_data(ctx.storage, ctx.accounts, clock.now())
+    yield app
+    ctx.close()
+
+
+@pytest.fixture
+def lobby_of(speaking_app: Flask) -> Iterator[object]:
+    """A lobby screen's Socket.IO client on the speaking app."""
+    sio = socketio.test_client(speaking_app, namespace="/lobby", flask_test_client=speaking_app.test_client())
+    yield sio
+    if sio.is_connected("/lobby"):
+        sio.disconnect(namespace="/lobby")
+
+
+def test_numbers_read_the_hall_way() -> None:
+    assert announcement_text("A001", 3) == "请A 零零一号到三号窗口办理"
+    assert announcement_text("B012", 12) == "请B 零一二号到十二号窗口办理"
+    assert announcement_text("A001", 3, lang="en") == "Number A 0 0 1, please go to counter 3"
+    assert announcement_text("C105", 4, template="{number}，请到{counter}号窗口") == "C 一零五，请到四号窗口"
+
+
+def test_each_call_produces_a_mandarin_wav_the_lobby_can_play(speaking_app: Flask, lobby_of) -> None:
+    ctx: HallContext = speaking_app.extensions["onewindow"]
+    client, clerk = speaking_app.test_client(), speaking_app.test_client()
+    login(clerk, "clerk3")
+    lobby = lobby_of
+    client.post("/api/v1/tickets", json={"service": "A01", "print": False})
+    assert clerk.post("/api/v1/counters/3/call-next", json={}).status_code == 200
+
+    [call] = [m["args"][0] for m in received(lobby, "/lobby", ctx, "ticket_called")]
+    assert call["number"] == "A001" and call["counter"] == 3 and call["audio_url"].startswith("/speech/")
+    with client.get(call["audio_url"]) as response:  # waits while the speech worker renders
+        assert response.status_code == 200 and response.mimetype in ("audio/wav", "audio/x-wav", "audio/wave")
+        audio = response.data
+    with wave.open(io.BytesIO(audio)) as wav:
+        assert wav.getframerate() == 22050 and wav.getnchannels() == 1 and wav.getsampwidth() == 2
+        seconds = wav.getnframes() / wav.getframerate()
+    assert seconds > 1.0
+
+    # A recall re-announces the same sentence: the lobby is sent the cached WAV again.
+    clerk.post("/api/v1/counters/3/recall", json={})
+    [again] = [m["args"][0] for m in received(lobby, "/lobby", ctx, "ticket_called")]
+    assert again["recall"] is True and again["audio_url"] == call["audio_url"]
+
+
+class BrokenEngine:
+    """A speech engine whose every render fails, as when espeak-ng is missing or crashes."""
+
+    def __init__(self, settings: SpeechSettings) -> None:
+        self.settings = settings
+
+    def render(self, text: str, voice: str, path: Path) -> None:
+        raise RuntimeError("espeak-ng crashed")
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+def test_speech_failure_never_loses_a_call(speaking_app: Flask, lobby_of) -> None:
+    ctx: HallContext = speaking_app.extensions["onewindow"]
+    statuses: queue.Queue[tuple[str, str]] = queue.Queue()
+    ctx.devices.subscribe(lambda device, entry: statuses.put((device, entry["state"])))
+    assert ctx.devices.speech is not None
+    ctx.devices.speech.close()
+    ctx.devices.speech = SpeechWorker(ctx.devices.speech_settings, engine_factory=BrokenEngine,
+                                      on_status=lambda state, message: ctx.devices.set_status("speech", state, message))
+    ctx.devices.speech.start()
+
+    client, clerk = speaking_app.test_client(), speaking_app.test_client()
+    login(clerk, "clerk3")
+    lobby = lobby_of
+    for service in ("A01", "B01"):
+        client.post("/api/v1/tickets", json={"service": service, "print": False})
+    called = clerk.post("/api/v1/counters/3/call-next", json={})
+    assert called.status_code == 200 and called.get_json()["ticket"]["state"] == "called"
+
+    [call] = [m["args"][0] for m in received(lobby, "/lobby", ctx, "ticket_called")]
+    assert call["number"] == "A001"  # the lobby still shows the call
+    assert client.get(call["audio_url"]).status_code == 404  # there is just no sound for it
+    while statuses.get(timeout=10) != ("speech", "error"):
+        pass
+    # The hall goes on: the next call works the same.
+    clerk.post("/api/v1/counters/3/start", json={})
+    clerk.post("/api/v1/counters/3/finish", json={})
+    assert clerk.post("/api/v1/counters/3/call-next", json={}).get_json()["ticket"]["number"] == "B001"
