@@ -56,15 +56,21 @@
       li.appendChild(num); li.appendChild(to); ol.appendChild(li);
     });
   }
+  function showNow(text) { /* shrink the type only if the call does not fit on one line */
+    var el = $("now-calling");
+    el.textContent = text; el.style.fontSize = "";
+    var size = parseFloat(getComputedStyle(el).fontSize);
+    while (el.scrollWidth > el.clientWidth && size > 24) { size *= 0.92; el.style.fontSize = size + "px"; }
+  }
   function flash(call) {
     var el = $("now-calling");
-    el.textContent = callText(call);
+    showNow(callText(call));
     el.classList.remove("flash"); void el.offsetWidth; el.classList.add("flash");
     el.dataset.flashes = String(Number(el.dataset.flashes || 0) + 1);
   }
   function renderAll(s) {
     renderCalls(s.recent_calls || []);
-    $("now-calling").textContent = s.now_calling ? callText(s.now_calling) : "—";
+    showNow(s.now_calling ? callText(s.now_calling) : "—");
     renderQueues(s); renderCounters(s); renderNotices(s);
   }
 
