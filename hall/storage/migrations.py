@@ -137,3 +137,46 @@ def m0301_appointments(db: sqlite_utils.Database) -> None:
         CREATE INDEX appointments_day ON appointments (service_day, slot_start);
         """
     )
+
+
+@migrations(name="0601_rating_followups")
+def m0601_rating_followups(db: sqlite_utils.Database) -> None:
+    db.executescript(
+        """
+        -- The follow-up (回访整改) of a rating of 1 or 2: opened with the rating, in the same transaction.
+        CREATE TABLE followups (
+            id INTEGER PRIMARY KEY, ticket INTEGER NOT NULL UNIQUE REFERENCES ratings(ticket),
+            number TEXT NOT NULL, score INTEGER NOT NULL, reasons TEXT NOT NULL DEFAULT '[]',
+            counter INTEGER, staff TEXT, opened_at REAL NOT NULL, due_day TEXT NOT NULL, due_at REAL NOT NULL,
+            state TEXT NOT NULL DEFAULT 'open' CHECK (state IN ('open', 'appealed', 'closed', 'voided')),
+            callback_date TEXT, callback_contact TEXT, callback_said TEXT, callback_by TEXT, callback_at REAL,
+            rectification TEXT, rectified_by TEXT, rectified_at REAL,
+            appeal_reason TEXT, appeal_by TEXT, appeal_at REAL,
+            decision TEXT, decision_note TEXT, decided_by TEXT, decided_at REAL,
+            close_note TEXT, closed_by TEXT, closed_at REAL, closed_in_time INTEGER,
+            overdue_flagged_at REAL
+        );
+        CREATE INDEX followups_state ON followups (state, due_at);
+        CREATE TRIGGER followups_no_delete BEFORE DELETE ON followups
+            BEGIN SELECT RAISE(ABORT, 'a follow-up is never deleted'); END;
+        """
+    )
+
+
+@migrations(name="0301_appointments")
+def m0301_appointments(db: sqlite_utils.Database) -> None:
+    """Appointments (预约): a ticket booked for a time slot, checked in at a kiosk by its code."""
+    db.executescript(
+        """
+        CREATE TABLE appointments (
+            code TEXT PRIMARY KEY, service_day TEXT NOT NULL,
+            item TEXT REFERENCES service_items(code), bundle TEXT REFERENCES bundles(code),
+            slot_start REAL NOT NULL, slot_end REAL NOT NULL,
+            state TEXT NOT NULL DEFAULT 'booked' CHECK (state IN ('booked', 'checked_in', 'cancelled')),
+            ticket INTEGER REFERENCES tickets(id), created_at REAL NOT NULL, created_by TEXT,
+            checked_in_at REAL,
+            CHECK ((item IS NULL) != (bundle IS NULL)), CHECK (slot_end > slot_start)
+        );
+        CREATE INDEX appointments_day ON appointments (service_day, slot_start);
+        """
+    )

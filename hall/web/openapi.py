@@ -142,5 +142,41 @@ def openapi_document() -> dict[str, Any]:
             "/appointments/{code}/cancel": {"post": _op("Cancel a booking not yet checked in (manager)", auth="staff",
                                                         params=[_path_param("code", "string")], body=_NO_BODY)},
             "/openapi.json": {"get": _op("This document")},
+            **_followup_paths(),
         },
+    }
+
+
+def _in_query(name: str, kind: str = "string", **schema: Any) -> dict[str, Any]:
+    return {"name": name, "in": "query", "schema": {"type": kind, **schema}}
+
+
+def _followup_paths() -> dict[str, Any]:
+    """Follow-up of bad ratings (回访整改), satisfaction figures and the clerk's request for a rating."""
+    followup = [_path_param("followup_id")]
+    return {
+        "/followups": {"get": _op("Follow-ups of ratings 1-2 (managers all, a clerk their own), most urgent first",
+                                  auth="staff", params=[_in_query("state", enum=["open", "closed", "overdue", "all"])])},
+        "/followups/{followup_id}": {"get": _op("One follow-up with its call-back, rectification and appeal",
+                                                auth="staff", params=followup)},
+        "/followups/{followup_id}/{step}": {"post": _op(
+            "One step: callback {date, contact, said}, rectification {rectification}, close {rectification?, note?} "
+            "(manager); appeal {reason} (the rated clerk); decision {uphold, note?} (manager)", auth="staff",
+            params=[*followup, {"name": "step", "in": "path", "required": True, "schema": {
+                "enum": ["callback", "rectification", "close", "appeal", "decision"]}}],
+            body={"type": "object", "properties": {
+                "date": {"type": "string", "format": "date"}, "contact": {"type": "string", "maxLength": 1000},
+                "said": {"type": "string", "maxLength": 1000}, "rectification": {"type": "string", "maxLength": 1000},
+                "note": {"type": "string", "maxLength": 1000}, "reason": {"type": "string", "maxLength": 1000},
+                "uphold": {"type": "boolean"}}})},
+        "/reports/satisfaction": {"get": _op(
+            "Rating rate (rated / finished), satisfaction rate (levels 3-5 / rated), distribution and follow-ups "
+            "over service days, optionally grouped (manager)", auth="staff", params=[
+                _in_query("from", format="date"), _in_query("to", format="date"),
+                _in_query("group_by", enum=["day", "counter", "clerk", "item", "category"])])},
+        "/reports/satisfaction/ranking": {"get": _op("The month's counters ranked by satisfaction (manager)",
+                                                     auth="staff", params=[_in_query("month", example="2026-11")])},
+        "/counters/{number}/request-rating": {"post": _op(
+            "Ask the counter's evaluator again for the last finished case while its rating window is open (clerk)",
+            auth="staff", status="202", params=_COUNTER, body=_NO_BODY)},
     }
