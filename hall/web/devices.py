@@ -78,6 +78,7 @@ class DeviceHub:
         self.speech: SpeechWorker | None = None
         self.player: LocalPlayer | None = None
         self.keypads: Any = None  # hall.web.keypads.KeypadService once started
+        self.evaluator_keypads: Any = None  # evaluator.keypads.EvaluatorKeypads once started
         self._status: dict[str, dict[str, Any]] = {}
         self._listeners: list[StatusListener] = []
         self._print_state: OrderedDict[int, dict[str, Any]] = OrderedDict()
@@ -106,6 +107,15 @@ class DeviceHub:
                 self._play_thread = threading.Thread(target=self._play_loop, name="speech-announcer", daemon=True)
                 self._play_thread.start()
         self.start_keypads()
+        self.start_evaluator_keypads()
+
+    def start_evaluator_keypads(self) -> None:
+        """Open the [[evaluator_keypads]] lines; each port's state shows as "evaluator <port>"."""
+        from evaluator.keypads import EvaluatorKeypads
+
+        if self.config.evaluator_keypads and self.evaluator_keypads is None:
+            self.evaluator_keypads = EvaluatorKeypads(self.config.evaluator_keypads, self.service, self.set_status)
+            self.evaluator_keypads.start()
 
     def start_keypads(self) -> None:
         """Open the [[keypads]] lines; each port's state shows on the console as "keypad <port>"."""
@@ -117,6 +127,9 @@ class DeviceHub:
             self.keypads.start()
 
     def close(self) -> None:
+        if self.evaluator_keypads is not None:
+            self.evaluator_keypads.close()
+            self.evaluator_keypads = None
         if self.keypads is not None:
             self.keypads.close()
             self.keypads = None
