@@ -161,22 +161,3 @@ def m0601_rating_followups(db: sqlite_utils.Database) -> None:
             BEGIN SELECT RAISE(ABORT, 'a follow-up is never deleted'); END;
         """
     )
-
-
-@migrations(name="0301_appointments")
-def m0301_appointments(db: sqlite_utils.Database) -> None:
-    """Appointments (预约): a ticket booked for a time slot, checked in at a kiosk by its code."""
-    db.executescript(
-        """
-        CREATE TABLE appointments (
-            code TEXT PRIMARY KEY, service_day TEXT NOT NULL,
-            item TEXT REFERENCES service_items(code), bundle TEXT REFERENCES bundles(code),
-            slot_start REAL NOT NULL, slot_end REAL NOT NULL,
-            state TEXT NOT NULL DEFAULT 'booked' CHECK (state IN ('booked', 'checked_in', 'cancelled')),
-            ticket INTEGER REFERENCES tickets(id), created_at REAL NOT NULL, created_by TEXT,
-            checked_in_at REAL,
-            CHECK ((item IS NULL) != (bundle IS NULL)), CHECK (slot_end > slot_start)
-        );
-        CREATE INDEX appointments_day ON appointments (service_day, slot_start);
-        """
-    )
