@@ -3,10 +3,32 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
+from .domain.errors import InvalidInput
 from .storage import Storage
+from .storage import report_queries
+
+GROUPINGS = ("day", "hour", "item", "category", "counter", "clerk")
+MAX_RANGE_DAYS = 400
+#: The figures of a report row, in the order of the CSV and XLSX columns.
+FIGURES = ("issued", "called", "served", "no_shows", "cancelled",
+           "waiting_minutes_mean", "waiting_minutes_p50", "waiting_minutes_p90", "waiting_minutes_max",
+           "service_minutes_mean", "service_minutes_p90", "service_level", "rated", "unrated",
+           "satisfaction_rate", "rating_rate")
+DEFINITIONS = {
+    "waiting": "waiting time = first call − ticket issued (minutes), over the tickets that were called",
+    "service": "service time = finished − serving started (minutes), over the finished cases",
+    "service_level": "service level = tickets called within the hall's waiting target ÷ tickets called",
+    "satisfaction_rate": "satisfaction rate = ratings of 3 to 5 (basically satisfied or better) ÷ ratings given",
+    "rating_rate": "rating rate = ratings given ÷ cases finished (served)",
+    "hour": "hour of day = the hour the ticket was issued, in the hall's time zone",
+    "item": "a bundle ticket counts once, under its bundle",
+}
 
 _SUMMARY_SQL = """
 WITH day_tickets AS (SELECT id FROM tickets WHERE service_day = :day),
@@ -70,3 +92,182 @@ def day_summary(storage: Storage, day: str) -> dict[str, Any]:
         "satisfaction_rate": round(satisfied / len(scores), 4) if scores else None,
         "score_distribution": {str(level): scores.count(level) for level in range(5, 0, -1)},
     }
+
+
+@dataclass
+class _Bucket:
+    """The running figures of one report row."""
+
+    issued: int = 0
+    served: int = 0
+    no_shows: int = 0
+    cancelled: int = 0
+    within_target: int = 0
+    rated: int = 0
+    unrated: int = 0
+    satisfied: int = 0
+    waits: list[float] = field(default_factory=list)
+    services: list[float] = field(default_factory=list)
+
+    def add(self, row: Any, target_seconds: float) -> None:
+        self.issued += 1
+        issued, called, started, finished = row["issued_at"], row["first_called_at"], row["started_at"], row["finished_at"]
+        if called is not None:
+            wait = called - issued
+            self.waits.append(wait)
+            if wait <= target_seconds:
+                self.within_target += 1
+        if finished is not None:
+            self.served += 1
+            if started is not None and finished >= started:
+                self.services.append(finished - started)
+        state = row["state"]
+        if state == "no_show":
+            self.no_shows += 1
+        elif state == "cancelled":
+            self.cancelled += 1
+        if row["unrated"]:
+            self.unrated += 1
+        elif row["score"] is not None:
+            self.rated += 1
+            if row["score"] >= 3:
+                self.satisfied += 1
+
+    def merge(self, other: "_Bucket") -> None:
+        for name in ("issued", "served", "no_shows", "cancelled", "within_target", "rated", "unrated", "satisfied"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.waits += other.waits
+        self.services += other.services
+
+    def figures(self) -> dict[str, Any]:
+        waits, services = self.waits, self.services
+        return {
+            "issued": self.issued, "called": len(waits), "served": self.served,
+            "no_shows": self.no_shows, "cancelled": self.cancelled,
+            "waiting_minutes_mean": _minutes(_mean(waits)), "waiting_minutes_p50": _minutes(percentile(waits, 0.5)),
+            "waiting_minutes_p90": _minutes(percentile(waits, 0.9)), "waiting_minutes_max": _minutes(max(waits, default=None)),
+            "service_minutes_mean": _minutes(_mean(services)), "service_minutes_p90": _minutes(percentile(services, 0.9)),
+            "service_level": _ratio(self.within_target, len(waits)),
+            "rated": self.rated, "unrated": self.unrated,
+            "satisfaction_rate": _ratio(self.satisfied, self.rated), "rating_rate": _ratio(self.rated, self.served),
+        }
+
+
+def _ratio(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def parse_range(day_from: str | None, day_to: str | None, today: str) -> tuple[date, date]:
+    """The report's first and last day from YYYY-MM-DD texts (default: the last 7 days up to today)."""
+    try:
+        end = date.fromisoformat(day_to) if day_to else date.fromisoformat(today)
+        start = date.fromisoformat(day_from) if day_from else end - timedelta(days=6)
+    except ValueError:
+        raise InvalidInput("'from' and 'to' must be dates written YYYY-MM-DD") from None
+    if start > end:
+        raise InvalidInput("'from' must not be after 'to'")
+    if (end - start).days >= MAX_RANGE_DAYS:
+        raise InvalidInput(f"a report covers at most {MAX_RANGE_DAYS} days")
+    return start, end
+
+
+class _HourOfDay:
+    """Hour of day of a timestamp in the hall's zone, cached per quarter hour (offsets are whole quarters)."""
+
+    def __init__(self, tz: ZoneInfo) -> None:
+        self.tz = tz
+        self.cache: dict[int, int] = {}
+
+    def __call__(self, at: float) -> int:
+        quarter = int(at // 900)
+        hour = self.cache.get(quarter)
+        if hour is None:
+            hour = self.cache[quarter] = datetime.fromtimestamp(quarter * 900, self.tz).hour
+        return hour
+
+
+def _key_function(group_by: str, tz: ZoneInfo) -> Any:
+    if group_by == "day":
+        return lambda row: row["service_day"]
+    if group_by == "hour":
+        hour_of = _HourOfDay(tz)
+        return lambda row: hour_of(row["issued_at"])
+    if group_by == "item":
+        return lambda row: row["item"] or (f"bundle:{row['bundle']}" if row["bundle"] else "")
+    if group_by == "category":
+        return lambda row: row["category"]
+    if group_by == "counter":
+        return lambda row: row["counter"]
+    return lambda row: row["staff"]
+
+
+def _label(group_by: str, key: Any, names: dict[str, dict[str, tuple[str, str]]], lang: str) -> str:
+    pick = 1 if lang.startswith("en") else 0
+    if key is None or key == "":
+        return "—"
+    if group_by == "hour":
+        return f"{key:02d}:00–{key:02d}:59"
+    if group_by == "day":
+        return str(key)
+    if group_by == "item" and str(key).startswith("bundle:"):
+        code = str(key)[7:]
+        return names["bundle"].get(code, (code, code))[pick]
+    table = names.get(group_by, {})
+    found = table.get(str(key))
+    if group_by == "counter":
+        return found[0] if found else str(key)
+    return found[pick] if found else str(key)
+
+
+def report(storage: Storage, day_from: date, day_to: date, group_by: str, *, tz: ZoneInfo,
+           target_minutes: float, lang: str = "zh", staff: str | None = None) -> dict[str, Any]:
+    """Tickets, waiting and service times, service level and ratings over a date range, grouped one way.
+
+    Reads the per-ticket times that every state change keeps on the tickets table in the same
+    transaction as its event; verify_projection() proves they equal the event log.
+    """
+    if group_by not in GROUPINGS:
+        raise InvalidInput(f"group_by must be one of {', '.join(GROUPINGS)}")
+    with storage.read() as db:
+        rows = report_queries.ticket_rows(db, day_from.isoformat(), day_to.isoformat(), staff)
+        names = report_queries.labels(db)
+    key_of = _key_function(group_by, tz)
+    target_seconds = target_minutes * 60.0
+    buckets: dict[Any, _Bucket] = {}
+    for row in rows:
+        key = key_of(row)
+        bucket = buckets.get(key)
+        if bucket is None:
+            bucket = buckets[key] = _Bucket()
+        bucket.add(row, target_seconds)
+    total = _Bucket()
+    out_rows = []
+    for key in sorted(buckets, key=lambda k: (k is None or k == "", str(k) if not isinstance(k, int) else f"{k:09d}")):
+        total.merge(buckets[key])
+        out_rows.append({"key": key, "label": _label(group_by, key, names, lang), **buckets[key].figures()})
+    return {
+        "from": day_from.isoformat(), "to": day_to.isoformat(), "group_by": group_by,
+        "target_minutes": target_minutes, "clerk": staff, "rows": out_rows,
+        "total": {"key": "total", "label": "total", **total.figures()}, "definitions": DEFINITIONS,
+    }
+
+
+_TIMES = ("issued_at", "first_called_at", "started_at", "finished_at", "state")
+
+
+def verify_projection(storage: Storage, ticket_ids: Iterable[int] | None = None) -> list[dict[str, Any]]:
+    """Tickets whose stored times or state differ from the ones rebuilt from the event log (empty = equal)."""
+    ids = list(ticket_ids) if ticket_ids is not None else None
+    with storage.read() as db:
+        stored = report_queries.projection_rows(db, ids)
+        rebuilt = report_queries.rebuilt_rows(db, ids)
+    mismatches = []
+    for ticket_id in sorted(set(stored) | set(rebuilt)):
+        mine, theirs = stored.get(ticket_id), rebuilt.get(ticket_id)
+        if mine is None or theirs is None:
+            mismatches.append({"ticket": ticket_id, "field": "*", "tickets": mine, "events": theirs})
+            continue
+        for name in _TIMES:
+            if mine[name] != theirs[name]:
+                mismatches.append({"ticket": ticket_id, "field": name, "tickets": mine[name], "events": theirs[name]})
+    return mismatches

@@ -1,19 +1,25 @@
-"""The managers' side: login page, the hall's front page and today's summary (live)."""
+"""The managers' side: login page, front page, live hall, configuration, staff, reports and audit log."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, Flask, render_template, request
 from flask_socketio import Namespace
 
 from ..accounts import MANAGER_ROLES
-from ..reports import day_summary
+from ..admin import HallAdmin
+from ..reports import GROUPINGS, day_summary
 from ..snapshots import lobby_snapshot
-from .auth import page_requires_staff
-from .context import hall
+from .alert_watcher import AlertWatcher
+from .auth import current_staff, page_requires_staff
+from .context import HallContext, hall
 
 bp = Blueprint("console", __name__)
+
+ADMIN_ROLES = frozenset({"admin"})
+REPORT_ROLES = frozenset({"clerk", "manager", "admin"})
+ALERT_INTERVAL_SECONDS = 5.0
 
 
 @bp.get("/")
@@ -31,24 +37,63 @@ def _safe_next(url: str) -> str:
     return url if url.startswith("/") and not url.startswith("//") else "/console"
 
 
+def _nav() -> dict[str, Any]:
+    member = current_staff()
+    return {"member": member, "is_manager": bool(member and member.has_any(MANAGER_ROLES)),
+            "is_admin": bool(member and member.has_any(ADMIN_ROLES))}
+
+
 @bp.get("/console")
 @page_requires_staff(MANAGER_ROLES)
 def console() -> Any:
-    return render_template("console.html")
+    return render_template("console.html", **_nav())
+
+
+@bp.get("/console/config")
+@page_requires_staff(MANAGER_ROLES)
+def config_page() -> Any:
+    return render_template("console_config.html", **_nav())
+
+
+@bp.get("/console/staff")
+@page_requires_staff(ADMIN_ROLES)
+def staff_page() -> Any:
+    return render_template("console_staff.html", **_nav())
+
+
+@bp.get("/console/reports")
+@page_requires_staff(REPORT_ROLES)
+def reports_page() -> Any:
+    from .console_api import column_titles, definition_texts
+
+    ctx = hall()
+    return render_template("console_reports.html", groupings=GROUPINGS, titles=column_titles(),
+                           definitions=definition_texts(), today=ctx.service.today(),
+                           target=ctx.service.hall.wait_target_minutes, **_nav())
+
+
+@bp.get("/console/audit")
+@page_requires_staff(MANAGER_ROLES)
+def audit_page() -> Any:
+    return render_template("console_audit.html", **_nav())
 
 
 def console_snapshot() -> dict[str, Any]:
+    """Today's figures, the lobby's queues, device status and the live hall with its alerts."""
+    from .console_api import live_snapshot
+
     ctx = hall()
     lang = ctx.config.hall.language
     return {
         "summary": day_summary(ctx.storage, ctx.service.today()),
         "lobby": lobby_snapshot(ctx.service, lang),
         "devices": ctx.devices.statuses(),
+        "live": live_snapshot(),
     }
 
 
 class ConsoleNamespace(Namespace):
-    """/console: managers only; the day's figures and device status, live."""
+    """/console: managers only; the live hall, the day's figures, device status and alerts."""
 
     def on_connect(self, auth: Any = None) -> Any:
         from .socket_auth import staff_from_socket
@@ -68,3 +113,15 @@ class ConsoleNamespace(Namespace):
         ctx = hall()
         if member is not None and member.has_any(MANAGER_ROLES) and ctx.live is not None:
             ctx.live.send_snapshot(self.namespace, "hall", console_snapshot)
+
+
+def install_console(app: Flask, ctx: HallContext, *, start_workers: bool) -> None:
+    """Apply the managers' saved hall settings and start the alert watcher (app.extensions["onewindow_alerts"])."""
+    from .console_api import live_snapshot
+
+    HallAdmin(ctx.storage, ctx.service, ctx.accounts).apply_settings()
+    watcher = AlertWatcher(app, ctx, live_snapshot, interval=ALERT_INTERVAL_SECONDS)
+    app.extensions["onewindow_alerts"] = watcher
+    if start_workers:
+        watcher.start()
+        ctx.closers.append(watcher.close)

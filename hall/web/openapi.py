@@ -143,7 +143,58 @@ def openapi_document() -> dict[str, Any]:
                                                         params=[_path_param("code", "string")], body=_NO_BODY)},
             "/openapi.json": {"get": _op("This document")},
             **_followup_paths(),
+            **_console_paths(),
         },
+    }
+
+
+def _query(name: str, kind: str = "string", **schema: Any) -> dict[str, Any]:
+    return {"name": name, "in": "query", "schema": {"type": kind, **schema}}
+
+
+def _console_paths() -> dict[str, Any]:
+    """The managers' console API: live hall, configuration, audit log and the waiting-time report."""
+    code = [_path_param("code", "string")]
+    obj = {"type": "object"}
+    item = {"type": "object", "properties": {"item": {"type": "string"}}, "required": ["item"]}
+    return {
+        "/console/live": {"get": _op("The live hall: counters, queues, waiting tickets, devices and alerts (manager)",
+                                     auth="staff")},
+        "/admin/catalogue": {"get": _op("Categories, items with guides, bundles and counters' items (manager)",
+                                        auth="staff")},
+        "/admin/categories": {"post": _op("Add a category with its ticket letter (manager; audited)", auth="staff",
+                                          status="201", body=obj)},
+        "/admin/categories/{code}": {"put": _op("Change a category (manager; audited)", auth="staff", params=code,
+                                                body=obj)},
+        "/admin/items": {"post": _op("Add a service item with its guide (manager; audited)", auth="staff",
+                                     status="201", body=obj)},
+        "/admin/items/{code}": {"put": _op("Change a service item or its guide (manager; audited)", auth="staff",
+                                           params=code, body=obj)},
+        "/admin/bundles": {"post": _op("Add a bundle (manager; audited)", auth="staff", status="201", body=obj)},
+        "/admin/bundles/{code}": {"put": _op("Change a bundle and its items (manager; audited)", auth="staff",
+                                             params=code, body=obj)},
+        "/admin/bundles/{code}/items": {"post": _op("Add one service item to a bundle (manager; audited)",
+                                                    auth="staff", params=code, body=item)},
+        "/admin/counters/{number}/items": {
+            "put": _op("Set the items a counter may serve (manager; audited)", auth="staff", params=_COUNTER, body={
+                "type": "object", "properties": {"items": {"type": "array", "items": {"type": "string"}}}}),
+            "post": _op("Authorise a counter for one more item (manager; audited)", auth="staff", params=_COUNTER,
+                        body=item)},
+        "/admin/staff": {"get": _op("Staff and their roles (admin)", auth="staff"),
+                         "post": _op("Add a member of staff (admin; audited)", auth="staff", status="201", body=obj)},
+        "/admin/staff/{username}": {"put": _op("Change roles, counter, password or deactivate (admin; audited)",
+                                               auth="staff", params=[_path_param("username", "string")], body=obj)},
+        "/admin/settings": {"get": _op("Hall settings in force (manager)", auth="staff"),
+                            "put": _op("Change hall settings (manager; audited)", auth="staff", body=obj)},
+        "/admin/audit": {"get": _op("The audit log, newest first (manager)", auth="staff", params=[
+            _query("actor"), _query("action"), _query("target"), _query("from", format="date"),
+            _query("to", format="date"), _query("limit", "integer")])},
+        "/reports/waiting": {"get": _op(
+            "Waiting and service times, service level and ratings over a date range, grouped (a clerk gets only "
+            "their own tickets); json, csv or xlsx", auth="staff", params=[
+                _query("from", format="date"), _query("to", format="date"),
+                _query("group_by", enum=["day", "hour", "item", "category", "counter", "clerk"]),
+                _query("format", enum=["json", "csv", "xlsx"])])},
     }
 
 

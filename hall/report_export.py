@@ -1,0 +1,69 @@
+"""A report as CSV or XLSX (openpyxl), with its definitions, for download."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Callable
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.chart import BarChart, Reference
+from openpyxl.styles import Font
+
+from .reports import FIGURES
+
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _header(group_by: str, translate: Callable[[str], str]) -> list[str]:
+    return [translate(group_by), translate("label"), *(translate(f) for f in FIGURES)]
+
+
+def _lines(data: dict[str, Any]) -> list[list[Any]]:
+    rows = [[row["key"], row["label"], *(row[f] for f in FIGURES)] for row in data["rows"]]
+    total = data["total"]
+    rows.append(["total", total["label"], *(total[f] for f in FIGURES)])
+    return rows
+
+
+def report_csv(data: dict[str, Any], translate: Callable[[str], str] = str) -> str:
+    """The report as CSV text: one header line, one line per group, a total line (UTF-8 with BOM for Excel)."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(_header(data["group_by"], translate))
+    for line in _lines(data):
+        writer.writerow(["" if value is None else value for value in line])
+    return "\ufeff" + out.getvalue()
+
+
+def report_xlsx(data: dict[str, Any], translate: Callable[[str], str] = str, title: str = "Waiting time") -> bytes:
+    """The report as an XLSX workbook: a sheet of figures with a chart, and a sheet of definitions."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "report"
+    sheet.append([title, f"{data['from']} – {data['to']}", translate(data["group_by"])])
+    sheet["A1"].font = Font(bold=True)
+    sheet.append(_header(data["group_by"], translate))
+    for cell in sheet[2]:
+        cell.font = Font(bold=True)
+    lines = _lines(data)
+    for line in lines:
+        sheet.append(line)
+    sheet.freeze_panes = "C3"
+    if data["rows"]:
+        chart = BarChart()
+        chart.title = translate("waiting_minutes_mean")
+        chart.y_axis.title = translate("minutes")
+        mean_column = 3 + FIGURES.index("waiting_minutes_mean")
+        last = 2 + len(data["rows"])
+        chart.add_data(Reference(sheet, min_col=mean_column, min_row=2, max_row=last), titles_from_data=True)
+        chart.set_categories(Reference(sheet, min_col=2, min_row=3, max_row=last))
+        sheet.add_chart(chart, f"B{last + 3}")
+    notes = book.create_sheet("definitions")
+    for name, text in data["definitions"].items():
+        notes.append([name, translate(text)])
+    notes.append(["target_minutes", data["target_minutes"]])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()

@@ -1,0 +1,122 @@
+"""Writes of the configuration: service items, categories, bundles, counters' items, staff."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import sqlite_utils
+
+Db = sqlite_utils.Database
+
+
+def _row(db: Db, sql: str, params: list[Any]) -> dict[str, Any] | None:
+    row = db.execute(sql, params).fetchone()
+    return dict(row) if row else None
+
+
+def item_row(db: Db, code: str) -> dict[str, Any] | None:
+    row = _row(db, "SELECT * FROM service_items WHERE code = ?", [code])
+    if row is not None:
+        row["guide"] = json.loads(row["guide"])
+    return row
+
+
+def item_rows(db: Db) -> list[dict[str, Any]]:
+    rows = [dict(r) for r in db.execute("SELECT * FROM service_items ORDER BY category, position, code").fetchall()]
+    for row in rows:
+        row["guide"] = json.loads(row["guide"])
+    return rows
+
+
+def save_item(db: Db, values: dict[str, Any]) -> None:
+    values = {**values}
+    if "guide" in values:
+        values["guide"] = json.dumps(values["guide"], ensure_ascii=False)
+    db["service_items"].upsert(values, pk="code")
+
+
+def category_row(db: Db, code: str) -> dict[str, Any] | None:
+    return _row(db, "SELECT * FROM categories WHERE code = ?", [code])
+
+
+def category_rows(db: Db) -> list[dict[str, Any]]:
+    return [dict(r) for r in db.execute("SELECT * FROM categories ORDER BY position, code").fetchall()]
+
+
+def category_with_letter(db: Db, letter: str) -> str | None:
+    row = db.execute("SELECT code FROM categories WHERE letter = ?", [letter]).fetchone()
+    return row[0] if row else None
+
+
+def save_category(db: Db, values: dict[str, Any]) -> None:
+    db["categories"].upsert(values, pk="code")
+
+
+def bundle_row(db: Db, code: str) -> dict[str, Any] | None:
+    row = _row(db, "SELECT * FROM bundles WHERE code = ?", [code])
+    if row is not None:
+        row["summary"] = json.loads(row["summary"])
+        row["items"] = bundle_items(db, code)
+    return row
+
+
+def bundle_rows(db: Db) -> list[dict[str, Any]]:
+    codes = [r[0] for r in db.execute("SELECT code FROM bundles ORDER BY code").fetchall()]
+    return [r for r in (bundle_row(db, c) for c in codes) if r is not None]
+
+
+def bundle_items(db: Db, code: str) -> list[str]:
+    return [r[0] for r in db.execute("SELECT item FROM bundle_items WHERE bundle = ? ORDER BY position, item", [code])]
+
+
+def save_bundle(db: Db, values: dict[str, Any]) -> None:
+    values = {**values}
+    if "summary" in values:
+        values["summary"] = json.dumps(values["summary"], ensure_ascii=False)
+    db["bundles"].upsert(values, pk="code")
+
+
+def set_bundle_items(db: Db, code: str, items: list[str]) -> None:
+    db.execute("DELETE FROM bundle_items WHERE bundle = ?", [code])
+    db["bundle_items"].insert_all({"bundle": code, "item": item, "position": i} for i, item in enumerate(items))
+
+
+def counter_rows(db: Db) -> list[dict[str, Any]]:
+    rows = [dict(r) for r in db.execute("SELECT number, name, dedicated_category FROM counters ORDER BY number")]
+    for row in rows:
+        row["items"] = counter_items(db, row["number"])
+    return rows
+
+
+def counter_items(db: Db, number: int) -> list[str]:
+    return [r[0] for r in db.execute("SELECT item FROM counter_items WHERE counter = ? ORDER BY item", [number])]
+
+
+def staff_rows(db: Db) -> list[dict[str, Any]]:
+    rows = db.execute("SELECT username, display_name, roles, counter, active, created_at FROM staff ORDER BY username")
+    return [dict(r) for r in rows.fetchall()]
+
+
+def staff_row(db: Db, username: str) -> dict[str, Any] | None:
+    return _row(db, "SELECT username, display_name, roles, counter, active FROM staff WHERE username = ?", [username])
+
+
+def update_staff(db: Db, username: str, values: dict[str, Any]) -> None:
+    db["staff"].update(username, values)
+
+
+def revoke_tokens(db: Db, username: str) -> None:
+    db.execute("DELETE FROM api_tokens WHERE username = ?", [username])
+
+
+def followups_open(db: Db) -> list[dict[str, Any]] | None:
+    """Open follow-ups of bad ratings with their deadline, or None when that table does not exist yet."""
+    if not db["followups"].exists():
+        return None
+    columns = set(db["followups"].columns_dict)
+    if not {"deadline", "ticket"} <= columns:
+        return None
+    closed = "closed_at IS NULL" if "closed_at" in columns else ("state != 'closed'" if "state" in columns else "1")
+    rows = db.execute(f"SELECT ticket, deadline FROM followups WHERE {closed}").fetchall()
+    return [dict(r) for r in rows]
