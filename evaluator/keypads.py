@@ -63,11 +63,12 @@ class EvaluatorKeypads:
         by_port: dict[str, dict[int, int]] = defaultdict(dict)
         for entry in entries:
             by_port[str(entry["port"])][int(entry.get("address", 1))] = int(entry["counter"])
+        self._device_names: dict[int, str] = {}
         self._device_ids: dict[int, int] = {}
         self.buses: list[EvaluatorKeypadBus] = []
         for port, counters in by_port.items():
             for address, counter in counters.items():
-                self._device_ids[counter] = keypad_device_id(self.service, counter, f"keypad {port}#{address}")
+                self._device_names[counter] = f"keypad {port}#{address}"
             self.buses.append(EvaluatorKeypadBus(port, counters, self._on_key, self._status, on_hello=self._on_hello))
         self._jobs: queue.Queue[Callable[[], None] | None] = queue.Queue()
         self._thread: threading.Thread | None = None
@@ -146,6 +147,8 @@ class EvaluatorKeypads:
         if pending is None:
             return proto.CMD_REFUSE, proto.REFUSE_NOTHING_PENDING
         try:
+            if counter not in self._device_ids:  # registered on first use: the counter exists by then
+                self._device_ids[counter] = keypad_device_id(self.service, counter, self._device_names[counter])
             self.service.rate(int(pending["ticket"]), score, device_id=self._device_ids[counter],
                               device_counter=counter)
         except AlreadyRated:
