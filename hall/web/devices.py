@@ -83,6 +83,7 @@ class DeviceHub:
         self._listeners: list[StatusListener] = []
         self._print_state: OrderedDict[int, dict[str, Any]] = OrderedDict()
         self._lock = threading.Lock()
+        self._printed = threading.Condition(self._lock)
         self._to_play: queue.Queue[str | None] = queue.Queue()
         self._play_thread: threading.Thread | None = None
 
@@ -212,6 +213,16 @@ class DeviceHub:
             notices = repo.get_setting(db, "notices", {})
         return list(notices.get(lang) or notices.get("zh") or [])
 
+    def wait_print(self, ticket_id: int, timeout: float = 10.0) -> dict[str, Any] | None:
+        """Block until the ticket's latest print job has a result (or *timeout*); returns its print state."""
+        def settled() -> bool:
+            return (self._print_state.get(ticket_id) or {}).get("state") != "pending"
+
+        with self._printed:
+            self._printed.wait_for(settled, timeout)
+            state = self._print_state.get(ticket_id)
+            return dict(state) if state else None
+
     def print_state(self, ticket_id: int) -> dict[str, Any] | None:
         with self._lock:
             state = self._print_state.get(ticket_id)
@@ -222,6 +233,7 @@ class DeviceHub:
         with self._lock:
             printer = (self._print_state.get(ticket_id) or {}).get("printer")
             self._print_state[ticket_id] = {"state": "printed" if ok else "failed", "error": error, "printer": printer}
+            self._printed.notify_all()
         self.service.note(ticket_id, "printed" if ok else "print_failed", {"error": error} if error else {})
 
     def _printer_status(self, status: PrinterStatus) -> None:
