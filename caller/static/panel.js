@@ -70,7 +70,7 @@
     if (s.held) held = s.held;
     if (s.recall_limit) C.recallLimit = s.recall_limit;
     var t = s.ticket, counterState = s.counter.state;
-    $("counter-state").textContent = T[counterState] || counterState;
+    $("counter-state").textContent = T.counterState[counterState] || counterState;
     $("counter-state").className = "state " + counterState;
     $("pause-reason-shown").textContent = counterState === "paused" && s.counter.pause_reason ?
       (T[s.counter.pause_reason] || s.counter.pause_reason) : "";
@@ -79,7 +79,7 @@
     $("ticket-state").textContent = t ? (T[t.state] || t.state) : "";
     var names = t ? (t.items_detail || []).map(function (i) { return i.name; }) : [];
     $("current-service").textContent = !t ? "" :
-      (t.bundle ? T.bundle + " · " + (C.bundles[t.bundle] || t.bundle) + ": " : "") + names.join(" · ");
+      (t.bundle ? T.bundle + " · " + (C.bundles[t.bundle] || t.bundle) + " — " : "") + names.join(" · ");
     var detail = [];
     if (t) {
       detail.push(T.waited.replace("__M__", t.waited_minutes));
