@@ -111,6 +111,7 @@ def followups_page() -> Any:
     """Open and overdue follow-ups (managers see all, a clerk their own, to appeal)."""
     member = current_staff()
     return render_template("evaluator/followups.html", is_manager=_is_manager(), me=member.username if member else "",
+                           hall_timezone=hall().config.hall.timezone,
                            reason_labels={code: str(label) for code, label in REASON_LABELS.items()})
 
 

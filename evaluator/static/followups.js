@@ -5,7 +5,7 @@
   var F = window.FOLLOWUPS, T = F.text;
   function $(id) { return document.getElementById(id); }
   var state = "open", rows = [], selected = null;
-  function day(ts) { return new Date(ts * 1000).toLocaleString(); }
+  function day(ts) { return new Date(ts * 1000).toLocaleString(undefined, { timeZone: F.tz }); }
   function cell(tr, text, cls) { var td = document.createElement("td"); td.textContent = text; if (cls) td.className = cls; tr.appendChild(td); return td; }
   function reasons(list) { return list.map(function (r) { return T.reasons[r] || r; }).join("、") || "–"; }
   function render() {
@@ -20,7 +20,7 @@
       cell(tr, f.due_day);
       var st = cell(tr, T.states[f.state] || f.state);
       if (f.overdue) { var tag = document.createElement("span"); tag.className = "tag-overdue"; tag.textContent = T.overdue; st.appendChild(tag); }
-      var b = document.createElement("button"); b.type = "button"; b.textContent = T.open;
+      var b = document.createElement("button"); b.type = "button"; b.textContent = T.view;
       b.addEventListener("click", function () { select(f); });
       tr.appendChild(document.createElement("td")).appendChild(b);
       body.appendChild(tr);
