@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import queue
 from collections.abc import Iterator
 from pathlib import Path
@@ -177,3 +178,40 @@ def test_keypad_config_is_validated() -> None:
             parse_config({"keypads": keypads})
     with pytest.raises(ConfigError, match="recall_limit"):
         parse_config({"caller": {"recall_limit": 0}})
+
+
+def wait_state(ctx: HallContext, url: str, wanted: str) -> None:
+    statuses = ctx.keypad_statuses  # type: ignore[attr-defined]
+    while True:
+        device, state = statuses.get(timeout=WAIT)
+        if device == device_name(url) and state == wanted:
+            return
+
+
+def test_replugged_keypad_is_shown_its_ticket_again(config: Config, clock, tmp_path: Path) -> None:
+    link = str(tmp_path / "keypad-port")
+    first, second = SimulatedKeypad(), SimulatedKeypad()
+    os.symlink(first.port_path, link)
+    cfg = dataclasses.replace(config, keypads=({"port": link, "address": ADDRESS, "counter": 4},))
+    app = create_app(cfg, clock=clock)
+    ctx: HallContext = app.extensions["onewindow"]
+    statuses: queue.Queue[tuple[str, str]] = queue.Queue()
+    ctx.keypad_statuses = statuses  # type: ignore[attr-defined]
+    ctx.devices.subscribe(lambda device, entry: statuses.put((device, entry["state"])))
+    try:
+        install_demo_data(ctx.storage, ctx.accounts, clock.now())
+        ticket = ctx.service.issue_ticket(service="A01")
+        ctx.service.call_next(4, "clerk4")
+        wait_shown(first, ticket.number)
+        first.close()  # the USB-RS485 adapter is pulled out
+        wait_state(ctx, link, "disconnected")
+        ctx.service.recall(4, "clerk4")  # the hall goes on without the keypad
+        os.symlink(second.port_path, link + ".new")
+        os.replace(link + ".new", link)  # plugged back in, at a new tty
+        wait_state(ctx, link, "ok")
+        wait_shown(second, ticket.number)  # the keypad's display is restored at once
+        ctx.devices.keypads.wait_idle()
+        assert ctx.service.ticket(ticket.id).recall_count == 1
+    finally:
+        ctx.close()
+        second.close()
