@@ -1,7 +1,7 @@
 """The live channel: forwards bus events to Socket.IO rooms with sequence numbers.
 
 Every message carries ``seq`` (per namespace and room) and ``epoch`` (per server
-process). A client that sees a gap or a new epoch asks for a ``snapshot``; every
+process, or shared by all processes behind one Redis: see sequences.py). A client that sees a gap or a new epoch asks for a ``snapshot``; every
 connect starts with one. Emission runs on its own worker so a request that
 changed the hall never waits for a thousand sockets.
 """
@@ -10,9 +10,7 @@ from __future__ import annotations
 
 import logging
 import queue
-import secrets
 import threading
-from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
@@ -24,6 +22,7 @@ from ..checklist import checklists_of
 from ..snapshots import citizen_screen_snapshot, counter_screen_snapshot, counter_snapshot, lobby_screen_snapshot
 from ..storage import repo
 from .context import HallContext
+from .sequences import Sequences, make_sequences
 
 logger = logging.getLogger(__name__)
 
@@ -50,18 +49,36 @@ def screen_room(view: str, number: int) -> str:
     return f"{view}-{number}"
 
 
-class LiveChannel:
-    """Turns hall events into Socket.IO messages; owns the sequence numbers."""
+class _Barrier:
+    """A queue marker: set once every message queued before it has gone out."""
 
-    def __init__(self, socketio: SocketIO, app: Flask, ctx: HallContext) -> None:
+    def __init__(self) -> None:
+        self.done = threading.Event()
+
+
+class LiveChannel:
+    """Turns hall events into Socket.IO messages; owns the sequence numbers.
+
+    The worker drains everything queued since its last turn, sends the per-event
+    messages (ticket_called, rate_request, ticket_update …) in order, then builds the
+    state messages (queues, counter_state, screens) once for the whole batch: under a
+    burst of calls the snapshots are computed once, not once per event.
+    """
+
+    def __init__(self, socketio: SocketIO, app: Flask, ctx: HallContext,
+                 sequences: Sequences | None = None) -> None:
         self.socketio = socketio
         self.app = app
         self.ctx = ctx
-        self.epoch = secrets.token_hex(4)
-        self._seq: dict[tuple[str, str], int] = defaultdict(int)
+        self.sequences = sequences or make_sequences(ctx.config.message_queue)
         self.lock = threading.RLock()
-        self._queue: queue.Queue[Callable[[], None] | None] = queue.Queue()
+        self._queue: queue.Queue[Any] = queue.Queue()
         self._thread: threading.Thread | None = None
+        self.batches = 0  # how many worker turns ran (for benchmarks)
+
+    @property
+    def epoch(self) -> str:
+        return self.sequences.current(LOBBY, "hall")[0]
 
     # ---- life cycle ------------------------------------------------------------------
 
@@ -76,30 +93,63 @@ class LiveChannel:
             self._queue.put(None)
             self._thread.join(timeout=10)
             self._thread = None
+        self.sequences.close()
 
     def _run(self) -> None:
         while True:
-            job = self._queue.get()
-            if job is None:
-                return
+            batch = [self._queue.get()]
+            while True:
+                try:
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            stop = None in batch
             try:
                 with self.app.app_context():
-                    job()
+                    self._run_batch([item for item in batch if item is not None])
             except Exception:
-                logger.exception("live channel job failed")
+                logger.exception("live channel batch failed")
+            finally:
+                for item in batch:
+                    if isinstance(item, _Barrier):
+                        item.done.set()
+            if stop:
+                return
+
+    def _run_batch(self, batch: list[Any]) -> None:
+        self.batches += 1
+        hall_events: list[ev.HallEvent] = []
+        screens: set[int] = set()
+        for item in batch:
+            try:
+                if isinstance(item, ev.HallEvent):
+                    self._dispatch_messages(item)
+                    hall_events.append(item)
+                    if item.counter is not None:
+                        screens.add(item.counter)
+                elif isinstance(item, int):
+                    screens.add(item)
+                elif callable(item):
+                    item()
+            except Exception:
+                logger.exception("live channel message failed")
+        for number in sorted(screens):
+            self._emit_screens(number)
+        if any(not isinstance(e, (ev.RatingRecorded, ev.RatingExpired)) for e in hall_events):
+            self._emit_hall_state()
 
     def wait_idle(self) -> None:
         """Block until every queued emission has gone out (for tests and benchmarks)."""
-        done = threading.Event()
-        self._queue.put(done.set)
-        done.wait(timeout=10)
+        barrier = _Barrier()
+        self._queue.put(barrier)
+        barrier.done.wait(timeout=10)
 
     # ---- emission ------------------------------------------------------------------------
 
     def emit(self, event: str, payload: dict[str, Any], namespace: str, room: str) -> None:
         with self.lock:
-            self._seq[(namespace, room)] += 1
-            message = {**payload, "seq": self._seq[(namespace, room)], "epoch": self.epoch}
+            epoch, seq = self.sequences.next(namespace, room)
+            message = {**payload, "seq": seq, "epoch": epoch}
             self.socketio.emit(event, message, namespace=namespace, to=room)
 
     def push(self, event: str, payload: dict[str, Any], namespace: str, room: str) -> None:
@@ -111,24 +161,30 @@ class LiveChannel:
         self._queue.put(lambda: self.emit(event, payload, namespace, room))
 
     def send_snapshot(self, namespace: str, room: str, build: Callable[[], dict[str, Any]]) -> None:
-        """Join *room* and send a full snapshot, atomically with respect to emit()."""
+        """Join *room* and send a full snapshot, atomically with respect to emit().
+
+        The position is read before the data is built: a message emitted meanwhile is
+        then applied on top of a snapshot that may already hold it (state messages are
+        idempotent), never dropped as already seen.
+        """
         with self.lock:
             join_room(room, namespace=namespace)
+            epoch, seq = self.sequences.current(namespace, room)
             data = build()
-            message = {**data, "seq": self._seq[(namespace, room)], "epoch": self.epoch}
+            message = {**data, "seq": seq, "epoch": epoch}
             self.socketio.emit("snapshot", message, namespace=namespace, to=_request_sid())
 
     # ---- bus -> rooms ----------------------------------------------------------------------
 
     def on_event(self, event: ev.HallEvent) -> None:
-        self._queue.put(lambda: self._dispatch(event))
+        self._queue.put(event)
 
     def on_device_status(self, device: str, status: dict[str, Any]) -> None:
         self._queue.put(lambda: self.emit("device_status", status, CONSOLE, "hall"))
 
     def refresh_screens(self, number: int) -> None:
         """Queue fresh states for counter *number*'s counter screen and citizen-facing screen."""
-        self._queue.put(lambda: self._emit_screens(number))
+        self._queue.put(int(number))
 
     def _emit_screens(self, number: int) -> None:
         self.emit("counter_screen", counter_screen_snapshot(self.ctx.service, number), SCREEN,
@@ -136,9 +192,9 @@ class LiveChannel:
         self.emit("citizen_screen", citizen_screen_snapshot(self.ctx.service, number, checklists_of(self.app.extensions)),
                   SCREEN, screen_room("citizen", number))
 
-    def _dispatch(self, event: ev.HallEvent) -> None:
+    def _dispatch_messages(self, event: ev.HallEvent) -> None:
+        """The messages that belong to this one event, in order; state messages come once per batch."""
         ctx = self.ctx
-        lang = ctx.config.hall.language
         ticket = event.ticket or {}
         if isinstance(event, _CALLS) and event.counter is not None:
             key = ctx.devices.announce(ticket.get("number", ""), event.counter)
@@ -147,8 +203,6 @@ class LiveChannel:
                 "recall_count": ticket.get("recall_count", 0), "at": event.at,
                 "audio_url": f"/speech/{key}.wav" if key else None,
             }, LOBBY, "hall")
-        if event.counter is not None:
-            self._emit_screens(event.counter)
         if isinstance(event, (ev.RatingRecorded, ev.RatingExpired)):
             if event.counter is not None:
                 self.emit("rating_closed", {"ticket": ticket.get("id"), "number": ticket.get("number"),
@@ -163,13 +217,22 @@ class LiveChannel:
         if ticket.get("id") is not None:
             self.emit("ticket_update", {"ticket": ticket, "event": event.name}, STATUS, ticket_room(ticket["id"]))
         self.emit("hall_changed", {"event": event.name}, STATUS, "hall")
+        self.emit("hall_changed", {"event": event.name}, CONSOLE, "hall")
+
+    def _emit_hall_state(self) -> None:
+        """The lobby's queues and every counter's state, once per batch of events."""
+        ctx = self.ctx
+        lang = ctx.config.hall.language
         self.emit("queues", lobby_screen_snapshot(ctx.service, lang, recent=ctx.config.lobby.recent_calls,
                                                   service_hours=lobby_service_hours(ctx)), LOBBY, "hall")
-        self.emit("hall_changed", {"event": event.name}, CONSOLE, "hall")
         with ctx.storage.read() as db:
             numbers = [c.number for c in repo.counters(db)]
         for number in numbers:
             self.emit("counter_state", counter_snapshot(ctx.service, number, lang), COUNTER, counter_room(number))
+
+    def _dispatch(self, event: ev.HallEvent) -> None:
+        """Every message of one event, as a batch of one (kept for callers outside the worker)."""
+        self._run_batch([event])
 
 
 def lobby_service_hours(ctx: HallContext) -> dict[str, str]:

@@ -13,6 +13,7 @@ def test_lobby_gets_snapshot_then_numbered_events(ctx, client, clerk, socket_cli
     lobby = socket_client("/lobby")
     snap = args(received(lobby, "/lobby", ctx, "snapshot"))[0]
     client.post("/api/v1/tickets", json={"service": "A01"})
+    ctx.live.wait_idle()  # state messages are coalesced per batch: let the issue go out on its own
     clerk.post("/api/v1/counters/1/call-next", json={})
     clerk.post("/api/v1/counters/1/recall", json={})
     messages = [m for m in received(lobby, "/lobby", ctx) if m["name"] != "snapshot"]
