@@ -47,6 +47,7 @@
     var input = $("search-input"), results = $("search-results"), pending = null, asked = 0;
     function render(data, query) {
       results.innerHTML = "";
+      results.dataset.query = query;
       if (!query) return;
       if (!data.results.length) {
         var none = document.createElement("li"); none.className = "muted"; none.textContent = K.text.noResults;
