@@ -105,6 +105,40 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_backup(args: argparse.Namespace) -> int:
+    from .backup import backup_database, backup_directory
+    from .storage import Storage
+
+    config = _config(args)
+    if not Path(config.db_path).exists():
+        print(f"error: no database at {config.db_path}", file=sys.stderr)
+        return 2
+    storage = Storage(config.db_path)
+    try:
+        target = backup_database(storage, Path(args.to) if args.to else backup_directory(config),
+                                 keep=args.keep if args.keep else None)
+    finally:
+        storage.close()
+    print(target)
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    from .backup import check_database, restore_database
+
+    config = _config(args)
+    source = Path(args.backup)
+    tickets = check_database(source)
+    if not args.yes:
+        print(f"error: this replaces {config.db_path} by {source} ({tickets} tickets); stop the server, "
+              "then run again with --yes", file=sys.stderr)
+        return 2
+    kept = restore_database(source, Path(config.db_path))
+    print(f"restored {config.db_path} from {source} ({tickets} tickets)"
+          + (f"; the previous database is kept as {kept}" if kept else ""))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="onewindow", description="OneWindow hall server and tools")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -146,6 +180,18 @@ def build_parser() -> argparse.ArgumentParser:
     upgrade = db.add_parser("upgrade", help="apply pending migrations")
     common(upgrade)
     upgrade.set_defaults(func=cmd_db_upgrade)
+
+    backup = sub.add_parser("backup", help="copy the database while the hall keeps working (SQLite backup API)")
+    common(backup)
+    backup.add_argument("--to", help="folder for the copy (default [backup] directory or <instance>/backups)")
+    backup.add_argument("--keep", type=int, help="then delete all but the newest KEEP copies in that folder")
+    backup.set_defaults(func=cmd_backup)
+
+    restore = sub.add_parser("restore", help="replace the database by a backup (stop the server first)")
+    common(restore)
+    restore.add_argument("backup", help="the backup file to restore")
+    restore.add_argument("--yes", action="store_true", help="really replace the database")
+    restore.set_defaults(func=cmd_restore)
     return parser
 
 

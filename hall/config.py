@@ -96,6 +96,15 @@ class LobbySettings:
 
 
 @dataclass(frozen=True)
+class BackupSettings:
+    """[backup]: online copies of the database; interval_minutes = 0 turns the schedule off."""
+
+    directory: str = ""  # empty: <instance>/backups
+    interval_minutes: int = 0
+    keep: int = 14
+
+
+@dataclass(frozen=True)
 class CallerSettings:
     """[caller]: the counter panel and the caller keypads."""
 
@@ -119,6 +128,7 @@ class Config:
     caller: CallerSettings = field(default_factory=CallerSettings)
     kiosks: tuple[KioskSection, ...] = ()
     message_queue: str | None = None
+    backup: BackupSettings = field(default_factory=BackupSettings)
     testing: bool = False
     start_workers: bool = True
 
@@ -254,7 +264,7 @@ def parse_config(raw: dict[str, Any], base: Config | None = None) -> Config:
     """Build a Config from a parsed TOML document; ConfigError on any problem."""
     config = base or Config()
     known = {"hall", "routing", "printer", "speech", "keypads", "kiosks", "server", "lobby", "caller",
-             "evaluator_keypads"}
+             "evaluator_keypads", "backup"}
     unknown = sorted(set(raw) - known)
     if unknown:
         raise ConfigError(f"unknown section(s): {', '.join(unknown)}; known: {', '.join(sorted(known))}")
@@ -295,6 +305,11 @@ def parse_config(raw: dict[str, Any], base: Config | None = None) -> Config:
         changes["caller"] = caller
     if "kiosks" in raw:
         changes["kiosks"] = _parse_kiosks(raw["kiosks"])
+    if "backup" in raw:
+        backup = _section(BackupSettings, raw["backup"], "backup")
+        if not 0 <= backup.interval_minutes <= 7 * 24 * 60 or not 1 <= backup.keep <= 1000:
+            raise ConfigError("[backup] interval_minutes must be 0..10080 and keep 1..1000")
+        changes["backup"] = backup
     if "server" in raw:
         server = dict(raw["server"])
         if "db" in server:

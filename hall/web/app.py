@@ -186,6 +186,14 @@ def create_app(config: Config | None = None, *, clock: Clock | None = None) -> F
         ctx.live = live
         ctx.closers.append(live.close)
         _start_rating_sweeper(ctx, interval=5.0)
+        if config.backup.interval_minutes > 0:
+            from ..backup import BackupScheduler, backup_directory
+
+            backups = BackupScheduler(storage, backup_directory(config), config.backup.interval_minutes * 60,
+                                      config.backup.keep)
+            backups.start()
+            app.extensions["onewindow_backups"] = backups
+            ctx.closers.append(backups.close)
     from .console import install_console
 
     install_console(app, ctx, start_workers=config.start_workers)
