@@ -1,26 +1,23 @@
 """Hall voice announcements: sentences rendered to cached WAV files by one speech worker thread.
 
-The caller service builds a sentence with ``drivers.announce_text.announcement_text`` and
-hands it to ``SpeechWorker.request``, which returns a cache key at once; the lobby screen
-(or ``LocalPlayer``) plays ``path_for(key)`` once ``wait_ready`` says it exists. Speech
-never runs inside a request: one worker thread owns the engine, because espeak-ng is a
-process-wide, non-thread-safe library.
+The caller service passes ``announce_text.announcement_text(...)`` to ``SpeechWorker.request``,
+which returns a cache key at once; a lobby screen (or ``LocalPlayer``) plays ``path_for(key)``
+once ``wait_ready`` returns it. One worker thread owns the engine: espeak-ng is one
+process-wide, non-thread-safe synthesiser.
 
 Notes on pyttsx3 2.99's espeak driver, which ``Pyttsx3Engine`` works around:
 
-* ``setProperty("voice", …)`` failures are only *notified* and the previous voice stays,
-  so a wrong voice id would silently speak Chinese with the English voice. We listen for
-  the ``error`` notification and compare the voice after the render.
-* If the WAV cannot be written the exception dies inside the ctypes callback and
-  ``runAndWait`` loops forever. We create the target file ourselves first, so an unwritable
-  directory fails in our code instead of hanging the worker.
-* ``runAndWait`` calls ``stop()`` first, which cancels synthesis whenever espeak's thread is
-  still busy, here usually with the rate/volume commands just queued: the utterance is cut
-  short and its file is written late, partly or not at all. We ``espeak_Synchronize`` before
-  every render and require a completed ``finished-utterance`` notification.
-* It ``print``s "Audio saved to …" on every file and always labels the file 22050 Hz
-  (espeak-ng's rate for its own voices). stdout is captured for the render and logged at
-  DEBUG; the rate is read back from the file and chimes are generated at that rate.
+* A failed ``setProperty("voice", …)`` is only *notified* and the old voice stays (Chinese
+  read by the English voice). We listen for ``error`` and check the voice after the render.
+* If the WAV cannot be written, the exception dies in the ctypes callback and ``runAndWait``
+  loops forever. We create the file ourselves first, so that fails in our code instead.
+* ``runAndWait`` calls ``stop()`` first, which cancels synthesis whenever espeak's own thread
+  is busy (the last utterance's tail, or rate/volume commands just queued); the file is then
+  written late, partly or not at all (252 of 300 renders in a loop). We ``espeak_Synchronize``
+  first, accept a render only after one completed ``finished-utterance`` and no leftover
+  stop request, and otherwise try again (3 attempts).
+* It ``print``s "Audio saved to …" (captured, logged at DEBUG) and always labels the file
+  22050 Hz, espeak-ng's rate; we read the rate back from the file and make the chime at it.
 """
 
 from __future__ import annotations
@@ -39,7 +36,7 @@ import subprocess
 import tempfile
 import threading
 import wave
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, Protocol
@@ -54,6 +51,7 @@ StatusCallback = Callable[[str, str], None]
 # libespeak-ng is one global synthesiser per process; every render in the process goes through this lock.
 _ESPEAK_LOCK = threading.Lock()
 _REPEAT_GAP_SECONDS = 0.4
+_ATTEMPTS = 3
 
 
 class SpeechError(Exception):
@@ -102,19 +100,15 @@ class SpeechSettings:
 
     def validate(self) -> None:
         """Raise SpeechConfigError if a value is out of range."""
-        problems = []
-        if self.backend not in BACKENDS:
-            problems.append(f"backend must be one of {', '.join(BACKENDS)}, not {self.backend!r}")
-        if not 80 <= self.rate <= 450:
-            problems.append(f"rate must be 80..450 words per minute, not {self.rate}")
-        if not 0.0 <= self.volume <= 1.0:
-            problems.append(f"volume must be 0.0..1.0, not {self.volume}")
-        if not 1 <= self.repeat <= 5:
-            problems.append(f"repeat must be 1..5, not {self.repeat}")
-        if not self.voice or not self.voice_en:
-            problems.append("voice and voice_en must not be empty")
-        if self.lang not in LANGS:
-            problems.append(f"lang must be one of {', '.join(LANGS)}, not {self.lang!r}")
+        checks = [
+            (self.backend in BACKENDS, f"backend must be one of {', '.join(BACKENDS)}, not {self.backend!r}"),
+            (80 <= self.rate <= 450, f"rate must be 80..450 words per minute, not {self.rate}"),
+            (0.0 <= self.volume <= 1.0, f"volume must be 0.0..1.0, not {self.volume}"),
+            (1 <= self.repeat <= 5, f"repeat must be 1..5, not {self.repeat}"),
+            (bool(self.voice and self.voice_en), "voice and voice_en must not be empty"),
+            (self.lang in LANGS, f"lang must be one of {', '.join(LANGS)}, not {self.lang!r}"),
+        ]
+        problems = [message for ok, message in checks if not ok]
         if self.template is not None:
             try:
                 validate_template(self.template)
@@ -161,11 +155,10 @@ class Pyttsx3Engine:
         from pyttsx3.drivers import _espeak
 
         self._synchronize: Callable[[], int] = _espeak.Synchronize
-
         self._settings = settings
-        errors: list[Exception] = []
-        finished: list[bool] = []
-        self._errors, self._finished = errors, finished
+        self._errors: list[Exception] = []
+        self._finished: list[bool] = []
+        errors, finished = self._errors, self._finished
 
         def on_error(name: str | None = None, exception: Exception | None = None) -> None:
             errors.append(exception or SpeechRenderError("unknown pyttsx3 error"))
@@ -193,8 +186,20 @@ class Pyttsx3Engine:
     def render(self, text: str, voice: str, path: Path) -> None:
         """Speak ``text`` with ``voice`` into ``path`` (which is created, or overwritten)."""
         voice_id = self.resolve_voice(voice)
-        # Creating the file first turns an unwritable path into an OSError here instead of a hang in runAndWait.
-        path.write_bytes(b"")
+        for attempt in range(1, _ATTEMPTS + 1):
+            # Creating the file first turns an unwritable path into an OSError here instead of a hang in runAndWait.
+            path.write_bytes(b"")
+            if self._render_once(text, voice_id, path):
+                break
+            logger.warning("espeak-ng cut utterance %r short (attempt %d of %d)", text, attempt, _ATTEMPTS)
+        else:
+            raise SpeechRenderError(f"espeak-ng kept cancelling the utterance {text!r}")
+        with wave.open(str(path), "rb") as wav:
+            if wav.getnframes() == 0:
+                raise SpeechRenderError(f"espeak-ng produced no audio for {text!r}")
+
+    def _render_once(self, text: str, voice_id: str, path: Path) -> bool:
+        """One save_to_file + runAndWait; False if pyttsx3 cancelled it (see the module notes)."""
         captured = io.StringIO()
         with _ESPEAK_LOCK:
             self._errors.clear()
@@ -202,25 +207,25 @@ class Pyttsx3Engine:
             self._engine.setProperty("voice", voice_id)
             self._engine.setProperty("rate", self._settings.rate)
             self._engine.setProperty("volume", self._settings.volume)
-            # Rate and volume are queued to espeak's own thread; if it is still busy when runAndWait
-            # starts, pyttsx3 cancels the very utterance it is about to synthesise (most renders, measured).
             self._synchronize()
             self._engine.save_to_file(text, str(path))
             with contextlib.redirect_stdout(captured):
                 self._engine.runAndWait()
             current = self._engine.getProperty("voice")
             completed = list(self._finished)
+            driver = self._engine.proxy._driver
+            # When the utterance ends inside Synth, pyttsx3 never consumes its own stop request and
+            # would cancel the next utterance; the rate/volume commands may have been dropped too.
+            stop_leaked = bool(getattr(driver, "_stopping", False))
+            if stop_leaked:
+                driver._stopping = False
         if captured.getvalue().strip():
             logger.debug("pyttsx3 said: %s", captured.getvalue().strip())
         if self._errors:
             raise SpeechRenderError(f"espeak-ng failed: {self._errors[0]}") from self._errors[0]
-        if completed != [True]:
-            raise SpeechRenderError(f"espeak-ng did not finish the utterance {text!r} (finished: {completed})")
         if current != voice_id:
             raise SpeechRenderError(f"espeak-ng kept voice {current!r} instead of {voice_id!r}")
-        with wave.open(str(path), "rb") as wav:
-            if wav.getnframes() == 0:
-                raise SpeechRenderError(f"espeak-ng produced no audio for {text!r}")
+        return completed == [True] and not stop_leaked
 
     def close(self) -> None:
         """Let go of the pyttsx3 engine (libespeak-ng itself stays loaded for the process)."""
@@ -240,8 +245,7 @@ class SimulatedSpeechEngine:
     def render(self, text: str, voice: str, path: Path) -> None:
         """Record (text, voice) and write a tone as long as the text."""
         self.rendered.append((text, voice))
-        frames = _tone(self.sample_rate, 440.0, 0.06 * len(text), amplitude=0.05)
-        _write_wav(path, self.sample_rate, frames)
+        _write_wav(path, self.sample_rate, _tone(self.sample_rate, 440.0, 0.06 * len(text), amplitude=0.05))
 
     def close(self) -> None:
         """Nothing to release."""
@@ -262,7 +266,18 @@ def chime_frames(rate: int) -> bytes:
 
 
 def _silence(rate: int, seconds: float) -> bytes:
-    return b"\x00\x00" * int(rate * seconds)
+    return b"\x00\x00" * int(rate * seconds)  # 16-bit zero samples
+
+
+@contextlib.contextmanager
+def _temp_wav(directory: Path, key: str) -> Iterator[Path]:
+    """A new hidden temporary WAV path in ``directory``, removed afterwards unless it was moved away."""
+    fd, name = tempfile.mkstemp(prefix=f".{key}.", suffix=".tmp.wav", dir=directory)
+    os.close(fd)
+    try:
+        yield Path(name)
+    finally:
+        Path(name).unlink(missing_ok=True)
 
 
 def _write_wav(path: Path, rate: int, frames: bytes) -> None:
@@ -392,35 +407,24 @@ class SpeechWorker:
 
     def _render(self, engine: SpeechEngine, key: str, text: str) -> None:
         """Render each voice segment, then write chime + sentence × repeat atomically to path_for(key)."""
-        segments = voice_segments(text)
-        if not segments:
+        if not (segments := voice_segments(text)):
             raise SpeechRenderError("nothing to say: the sentence is empty")
-        directory = self.settings.dir
         rate: int | None = None
         sentence = b""
         for part, is_chinese in segments:
-            fd, name = tempfile.mkstemp(prefix=f".{key}.", suffix=".part.wav", dir=directory)
-            os.close(fd)
-            try:
-                engine.render(part, self.settings.voice if is_chinese else self.settings.voice_en, Path(name))
-                part_rate, frames = _read_mono16(Path(name))
-            finally:
-                Path(name).unlink(missing_ok=True)
+            with _temp_wav(self.settings.dir, key) as part_path:
+                engine.render(part, self.settings.voice if is_chinese else self.settings.voice_en, part_path)
+                part_rate, frames = _read_mono16(part_path)
             if rate is not None and part_rate != rate:
                 raise SpeechRenderError(f"voices disagree on the sample rate ({rate} vs {part_rate} Hz)")
-            rate = part_rate
-            sentence += frames
+            rate, sentence = part_rate, sentence + frames
         assert rate is not None
         gap = _silence(rate, _REPEAT_GAP_SECONDS)
         audio = (chime_frames(rate) if self.settings.chime else b"") + gap.join([sentence] * self.settings.repeat)
-        fd, name = tempfile.mkstemp(prefix=f".{key}.", suffix=".tmp.wav", dir=directory)
-        os.close(fd)
-        try:
-            _write_wav(Path(name), rate, audio)
-            os.chmod(name, 0o644)  # mkstemp makes 0600; a static file server may run as another user
-            os.replace(name, self.path_for(key))
-        finally:
-            Path(name).unlink(missing_ok=True)
+        with _temp_wav(self.settings.dir, key) as tmp_path:
+            _write_wav(tmp_path, rate, audio)
+            tmp_path.chmod(0o644)  # mkstemp makes 0600; a static file server may run as another user
+            os.replace(tmp_path, self.path_for(key))  # readers never see half a file
         self.render_count += 1
         logger.debug("rendered %s (%.2f s at %d Hz): %r", key, len(audio) / 2 / rate, rate, text)
 
@@ -445,9 +449,7 @@ class LocalPlayer:
 
     def __init__(self, command: Sequence[str] = ("aplay", "-q"), on_status: StatusCallback | None = None,
                  timeout: float = 60.0) -> None:
-        self._command = list(command)
-        self._on_status = on_status
-        self._timeout = timeout
+        self._command, self._on_status, self._timeout = list(command), on_status, timeout
         self._queue: queue.Queue[Path | None] = queue.Queue()
         self._idle = threading.Condition()
         self._outstanding = 0

@@ -210,8 +210,8 @@ def test_back_to_back_renders_are_never_cut_short(tmp_path: Path) -> None:
             lengths.add(seconds(tmp_path / f"{n}.wav"))
     finally:
         engine.close()
-    # espeak-ng varies by a few samples from run to run; a cut-short utterance loses far more.
-    assert min(lengths) > 1.0 and max(lengths) - min(lengths) < 0.01
+    # espeak-ng varies by a few ms of trailing pause from run to run; a cut-short utterance loses far more.
+    assert min(lengths) > 1.0 and max(lengths) - min(lengths) < 0.05
 
 
 def test_chime_and_repeat_make_it_longer(make_worker) -> None:
