@@ -1,0 +1,137 @@
+"""Every staff route and socket namespace refuses callers without the right role (table-driven over the URL map)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from hall.web.extensions import socketio
+from tests.conftest import login
+
+#: Endpoints anyone may use: citizens at the kiosk, phones, lobby screens, the login itself.
+PUBLIC_ENDPOINTS = {
+    "console.index", "console.login", "api.login", "api.logout", "api.openapi", "api.services", "api.service_item",
+    "api.bundle", "api.issue_ticket", "api.ticket", "api.ticket_status", "api.me",
+    "kiosk_api.kiosk_search", "kiosk_api.kiosk_reprint", "kiosk_api.check_in",
+    "kiosk.home", "kiosk.appointment", "kiosk.bundle_guide", "kiosk.category", "kiosk.item_guide", "kiosk.ticket_page",
+    "kiosk.phone_guide", "kiosk.status_page", "kiosk.ticket_png",
+    "lobby_display.lobby", "lobby_display.citizen_screen", "lobby_display.counter_screen", "lobby_display.speech",
+    "evaluator.pad",
+    # refused inside the view unless an evaluator device token comes with it (tested below)
+    "api.rate",
+}
+#: Endpoints a clerk (counter role only) may use; everything else that is not public needs more.
+CLERK_ENDPOINTS = {"api.counter_action", "api.counter_state", "lobby_api.checklist", "lobby_api.tick_material",
+                   "followups.request_rating", "caller.panel",
+                   # follow-ups of bad ratings are open to counter roles (FOLLOWUP_ROLES in evaluator/followups.py)
+                   "followups.list_followups", "followups.get_followup", "followups.followup_step",
+                   "followups.followups_page",
+                   # waiting-time reports are open to clerks (REPORT_ROLES in hall/web/console_api.py)
+                   "console_api.waiting_report", "console.reports_page"}
+#: Socket.IO namespaces anyone may join, and those that need staff or a device.
+PUBLIC_NAMESPACES = {"/lobby", "/screen", "/status"}
+
+
+def routes(app):
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+        if rule.endpoint == "static" or rule.endpoint.endswith(".static"):
+            continue
+        url = re.sub(r"<[^>]+>", "x", re.sub(r"<int:[^>]+>", "1", rule.rule))
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            yield rule.endpoint, method, url
+
+
+def call(client, method: str, url: str, headers: dict | None = None):
+    return client.open(url, method=method, json=None if method == "GET" else {}, headers=headers or {})
+
+
+def refused(response) -> bool:
+    if response.status_code in (401, 403):
+        return True
+    return response.status_code == 302 and "/login" in response.headers.get("Location", "")
+
+
+def test_the_public_list_names_real_endpoints(app):
+    endpoints = {endpoint for endpoint, _, _ in routes(app)}
+    assert PUBLIC_ENDPOINTS <= endpoints
+    assert CLERK_ENDPOINTS <= endpoints
+
+
+def test_every_staff_route_refuses_anonymous_callers_and_device_tokens(app, ctx):
+    _, kiosk_token = ctx.accounts.add_device("kiosk", name="kiosk-1")
+    _, lobby_token = ctx.accounts.add_device("lobby", name="lobby-1")
+    client = app.test_client()
+    checked = []
+    for endpoint, method, url in routes(app):
+        if endpoint in PUBLIC_ENDPOINTS:
+            continue
+        for headers in ({}, {"Authorization": f"Bearer {kiosk_token}"}, {"Authorization": f"Bearer {lobby_token}"},
+                        {"Authorization": "Bearer forged"}):
+            response = call(client, method, url, headers)
+            assert refused(response), f"{method} {url} ({endpoint}) answered {response.status_code} to {headers}"
+            if url.startswith("/api/"):
+                assert response.get_json()["message"], f"{method} {url} refused without a message"
+        checked.append(endpoint)
+    assert len(checked) > 30
+
+
+def test_a_clerk_cannot_use_manager_routes(app):
+    clerk = app.test_client()
+    login(clerk, "clerk1")
+    allowed = []
+    for endpoint, method, url in routes(app):
+        if endpoint in PUBLIC_ENDPOINTS or endpoint in CLERK_ENDPOINTS:
+            continue
+        response = call(clerk, method, url)
+        if response.status_code != 403:
+            allowed.append(f"{method} {url} ({endpoint}): {response.status_code}")
+    assert not allowed, "a clerk got through: " + "; ".join(allowed)
+
+
+@pytest.mark.parametrize("who", ["kiosk", "lobby", "evaluator-of-another-counter", "manager", "anonymous"])
+def test_only_the_counters_evaluator_may_rate(app, ctx, client, clerk, who):
+    client.post("/api/v1/tickets", json={"service": "A01"})
+    for step in ("call-next", "start", "finish"):
+        assert clerk.post(f"/api/v1/counters/1/{step}", json={}).status_code == 200
+    headers = {}
+    if who in ("kiosk", "lobby"):
+        headers = {"Authorization": f"Bearer {ctx.accounts.add_device(who, name=who)[1]}"}
+    elif who == "evaluator-of-another-counter":
+        headers = {"Authorization": f"Bearer {ctx.accounts.add_device('evaluator', counter=2, name='ev2')[1]}"}
+    rater = app.test_client()
+    if who == "manager":
+        login(rater, "manager")
+    response = rater.post("/api/v1/ratings", json={"ticket": 1, "score": 5}, headers=headers)
+    assert response.status_code in (401, 403), response.get_json()
+    assert response.get_json()["message"]
+    own = {"Authorization": f"Bearer {ctx.accounts.add_device('evaluator', counter=1, name='ev1')[1]}"}
+    assert app.test_client().post("/api/v1/ratings", json={"ticket": 1, "score": 5}, headers=own).status_code == 201
+
+
+def test_a_kiosk_cannot_call_over_the_counter_socket(app, ctx, socket_client):
+    _, kiosk_token = ctx.accounts.add_device("kiosk", name="kiosk-1")
+    for auth in ({"counter": 1}, {"counter": 1, "device_token": kiosk_token}, {"counter": 1, "token": kiosk_token}):
+        sio = socket_client("/counter", auth=auth)
+        assert not sio.is_connected("/counter")
+
+
+def test_every_protected_namespace_refuses_anonymous_and_wrong_roles(app, ctx, socket_client):
+    namespaces = {handler.namespace: handler for handler in socketio.namespace_handlers}
+    assert PUBLIC_NAMESPACES <= set(namespaces)
+    _, kiosk_token = ctx.accounts.add_device("kiosk", name="kiosk-1")
+    clerk = app.test_client()
+    login(clerk, "clerk1")
+    review = app.test_client()
+    login(review, "review")
+    for namespace, handler in namespaces.items():
+        if namespace in PUBLIC_NAMESPACES:
+            continue
+        events = [name[3:] for name in dir(handler) if name.startswith("on_") and name != "on_connect"]
+        assert events or namespace, namespace
+        for flask_client, auth in ((None, {"counter": 1}), (None, {"counter": 1, "device_token": kiosk_token}),
+                                   (review, {"counter": 1})):
+            sio = socket_client(namespace, flask_client=flask_client, auth=auth)
+            assert not sio.is_connected(namespace), f"{namespace} accepted {auth} ({events})"
+    console = socket_client("/console", flask_client=clerk, auth={})
+    assert not console.is_connected("/console"), "a clerk joined the managers' console"
