@@ -6,7 +6,7 @@ the default language of the interface.
 
     python tools/translations.py update   # extract msgids and merge them into each .po
     python tools/translations.py compile  # write the .mo files the app loads
-    python tools/translations.py check    # fail if a .mo is stale or a msgid is untranslated
+    python tools/translations.py check    # fail if a .mo is stale, a msgid untranslated, or two packages disagree
 """
 
 from __future__ import annotations
@@ -60,9 +60,35 @@ def compile_all() -> None:
             print(f"compiled {po.relative_to(ROOT)}")
 
 
+def conflicts() -> list[str]:
+    """Message ids translated differently by two packages.
+
+    Flask-Babel merges every package's catalogue into one, so such a message would show
+    whichever translation was loaded last. Give the two senses different ids, or a
+    context (pgettext), instead.
+    """
+    translations: dict[tuple[str, str | None], dict[str, str]] = {}
+    for package in PACKAGES:
+        for locale in LOCALES:
+            po = po_path(package, locale)
+            if not po.exists():
+                continue
+            with po.open("rb") as f:
+                for message in read_po(f, locale=locale):
+                    if message.id and message.string and not message.fuzzy:
+                        key = (str(message.id), message.context)
+                        translations.setdefault(key, {})[package] = str(message.string)
+    return [
+        f"{msgid!r}{f' (context {context!r})' if context else ''} is translated differently: "
+        + ", ".join(f"{package} {text!r}" for package, text in by_package.items())
+        for (msgid, context), by_package in sorted(translations.items())
+        if len(set(by_package.values())) > 1
+    ]
+
+
 def problems() -> list[str]:
-    """Stale .mo files and untranslated or fuzzy messages, as readable lines."""
-    found = []
+    """Stale .mo files, untranslated or fuzzy messages and conflicting translations, as readable lines."""
+    found = conflicts()
     for package in PACKAGES:
         for locale in LOCALES:
             po = po_path(package, locale)
