@@ -110,8 +110,12 @@ class _Bucket:
     services: list[float] = field(default_factory=list)
 
     def add(self, row: Any, target_seconds: float) -> None:
+        self.add_values(row["issued_at"], row["first_called_at"], row["started_at"], row["finished_at"], row["state"],
+                        row["score"], row["unrated"], target_seconds)
+
+    def add_values(self, issued: float, called: float | None, started: float | None, finished: float | None,
+                   state: str, score: int | None, unrated: int | None, target_seconds: float) -> None:
         self.issued += 1
-        issued, called, started, finished = row["issued_at"], row["first_called_at"], row["started_at"], row["finished_at"]
         if called is not None:
             wait = called - issued
             self.waits.append(wait)
@@ -121,16 +125,15 @@ class _Bucket:
             self.served += 1
             if started is not None and finished >= started:
                 self.services.append(finished - started)
-        state = row["state"]
         if state == "no_show":
             self.no_shows += 1
         elif state == "cancelled":
             self.cancelled += 1
-        if row["unrated"]:
+        if unrated:
             self.unrated += 1
-        elif row["score"] is not None:
+        elif score is not None:
             self.rated += 1
-            if row["score"] >= 3:
+            if score >= 3:
                 self.satisfied += 1
 
     def merge(self, other: "_Bucket") -> None:
@@ -140,17 +143,22 @@ class _Bucket:
         self.services += other.services
 
     def figures(self) -> dict[str, Any]:
-        waits, services = self.waits, self.services
+        waits, services = sorted(self.waits), sorted(self.services)
         return {
             "issued": self.issued, "called": len(waits), "served": self.served,
             "no_shows": self.no_shows, "cancelled": self.cancelled,
-            "waiting_minutes_mean": _minutes(_mean(waits)), "waiting_minutes_p50": _minutes(percentile(waits, 0.5)),
-            "waiting_minutes_p90": _minutes(percentile(waits, 0.9)), "waiting_minutes_max": _minutes(max(waits, default=None)),
-            "service_minutes_mean": _minutes(_mean(services)), "service_minutes_p90": _minutes(percentile(services, 0.9)),
+            "waiting_minutes_mean": _minutes(_mean(waits)), "waiting_minutes_p50": _minutes(_ranked(waits, 0.5)),
+            "waiting_minutes_p90": _minutes(_ranked(waits, 0.9)), "waiting_minutes_max": _minutes(waits[-1] if waits else None),
+            "service_minutes_mean": _minutes(_mean(services)), "service_minutes_p90": _minutes(_ranked(services, 0.9)),
             "service_level": _ratio(self.within_target, len(waits)),
             "rated": self.rated, "unrated": self.unrated,
             "satisfaction_rate": _ratio(self.satisfied, self.rated), "rating_rate": _ratio(self.rated, self.served),
         }
+
+
+def _ranked(ordered: Sequence[float], fraction: float) -> float | None:
+    """percentile() of values already sorted."""
+    return ordered[max(1, math.ceil(fraction * len(ordered))) - 1] if ordered else None
 
 
 def _ratio(part: int, whole: int) -> float | None:
@@ -219,20 +227,38 @@ def _label(group_by: str, key: Any, names: dict[str, dict[str, tuple[str, str]]]
     return found[pick] if found else str(key)
 
 
-def report(storage: Storage, day_from: date, day_to: date, group_by: str, *, tz: ZoneInfo,
-           target_minutes: float, lang: str = "zh", staff: str | None = None) -> dict[str, Any]:
-    """Tickets, waiting and service times, service level and ratings over a date range, grouped one way.
+def _fixed_offset(tz: ZoneInfo, day_from: date, day_to: date) -> int | None:
+    """The zone's UTC offset in seconds if it is the same on every day of the range (no DST change), else None."""
+    offsets = set()
+    day = day_from - timedelta(days=1)
+    while day <= day_to + timedelta(days=1):
+        for hour in (0, 12):
+            offset = datetime(day.year, day.month, day.day, hour, tzinfo=tz).utcoffset()
+            offsets.add(int(offset.total_seconds()) if offset is not None else 0)
+        day += timedelta(days=1)
+    return offsets.pop() if len(offsets) == 1 else None
 
-    Reads the per-ticket times that every state change keeps on the tickets table in the same
-    transaction as its event; verify_projection() proves they equal the event log.
-    """
-    if group_by not in GROUPINGS:
-        raise InvalidInput(f"group_by must be one of {', '.join(GROUPINGS)}")
-    with storage.read() as db:
-        rows = report_queries.ticket_rows(db, day_from.isoformat(), day_to.isoformat(), staff)
-        names = report_queries.labels(db)
+
+def _groups_in_sql(db: Any, day_from: date, day_to: date, group_by: str, offset: int, target_seconds: float,
+                   staff: str | None) -> tuple[dict[Any, dict[str, Any]], dict[str, Any]]:
+    rows = report_queries.keyed_ticket_tuples(db, day_from.isoformat(), day_to.isoformat(), group_by,
+                                              offset_seconds=offset, staff=staff)
+    buckets: dict[Any, _Bucket] = {}
+    for key, issued, called, started, finished, state, score, unrated in rows:
+        bucket = buckets.get(key)
+        if bucket is None:
+            bucket = buckets[key] = _Bucket()
+        bucket.add_values(issued, called, started, finished, state, score, unrated, target_seconds)
+    total = _Bucket()
+    for bucket in buckets.values():
+        total.merge(bucket)
+    return {key: bucket.figures() for key, bucket in buckets.items()}, total.figures()
+
+
+def _groups_in_python(db: Any, day_from: date, day_to: date, group_by: str, tz: ZoneInfo, target_seconds: float,
+                      staff: str | None) -> tuple[dict[Any, dict[str, Any]], dict[str, Any]]:
+    rows = report_queries.ticket_rows(db, day_from.isoformat(), day_to.isoformat(), staff)
     key_of = _key_function(group_by, tz)
-    target_seconds = target_minutes * 60.0
     buckets: dict[Any, _Bucket] = {}
     for row in rows:
         key = key_of(row)
@@ -241,14 +267,36 @@ def report(storage: Storage, day_from: date, day_to: date, group_by: str, *, tz:
             bucket = buckets[key] = _Bucket()
         bucket.add(row, target_seconds)
     total = _Bucket()
-    out_rows = []
-    for key in sorted(buckets, key=lambda k: (k is None or k == "", str(k) if not isinstance(k, int) else f"{k:09d}")):
-        total.merge(buckets[key])
-        out_rows.append({"key": key, "label": _label(group_by, key, names, lang), **buckets[key].figures()})
+    for bucket in buckets.values():
+        total.merge(bucket)
+    return {key: bucket.figures() for key, bucket in buckets.items()}, total.figures()
+
+
+def report(storage: Storage, day_from: date, day_to: date, group_by: str, *, tz: ZoneInfo,
+           target_minutes: float, lang: str = "zh", staff: str | None = None, engine: str = "sql") -> dict[str, Any]:
+    """Tickets, waiting and service times, service level and ratings over a date range, grouped one way.
+
+    Reads the per-ticket times that every state change keeps on the tickets table in the same
+    transaction as its event (verify_projection() proves they equal the event log). SQLite computes the
+    group keys and hands back plain tuples; engine="python" keys sqlite3.Row rows in Python instead
+    (the reference the tests compare with, and the way used when the zone changes its UTC offset).
+    """
+    if group_by not in GROUPINGS:
+        raise InvalidInput(f"group_by must be one of {', '.join(GROUPINGS)}")
+    target_seconds = target_minutes * 60.0
+    offset = _fixed_offset(tz, day_from, day_to) if engine == "sql" else None
+    with storage.read() as db:
+        names = report_queries.labels(db)
+        if offset is None:
+            groups, total = _groups_in_python(db, day_from, day_to, group_by, tz, target_seconds, staff)
+        else:
+            groups, total = _groups_in_sql(db, day_from, day_to, group_by, offset, target_seconds, staff)
+    ordered = sorted(groups, key=lambda k: (k is None or k == "", str(k) if not isinstance(k, int) else f"{k:09d}"))
     return {
         "from": day_from.isoformat(), "to": day_to.isoformat(), "group_by": group_by,
-        "target_minutes": target_minutes, "clerk": staff, "rows": out_rows,
-        "total": {"key": "total", "label": "total", **total.figures()}, "definitions": DEFINITIONS,
+        "target_minutes": target_minutes, "clerk": staff,
+        "rows": [{"key": key, "label": _label(group_by, key, names, lang), **groups[key]} for key in ordered],
+        "total": {"key": "total", "label": "total", **total}, "definitions": DEFINITIONS,
     }
 
 
