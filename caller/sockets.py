@@ -32,15 +32,19 @@ def _counter_of(auth: Any) -> int | None:
 def held_list(number: int) -> list[dict[str, Any]]:
     """The held tickets (挂起) this counter may call back: numbers and times only."""
     ctx = hall()
-    return [{"number": t.number, "items": list(t.items), "bundle": t.bundle, "item": t.item,
-             "held_since": t.called_at, "counter": _last_counter(t.id)}
-            for t in ctx.service.held_tickets(number)]
+    listed = []
+    for ticket in ctx.service.held_tickets(number):
+        at, counter = _when_held(ticket.id)
+        listed.append({"number": ticket.number, "items": list(ticket.items), "bundle": ticket.bundle,
+                       "item": ticket.item, "held_at": at, "counter": counter})
+    return listed
 
 
-def _last_counter(ticket_id: int) -> int | None:
+def _when_held(ticket_id: int) -> tuple[float | None, int | None]:
+    """When and at which counter the ticket was last held, from its event log."""
     with hall().storage.read() as db:
         held = [e for e in repo.events_of_ticket(db, ticket_id) if e.get("type") == "held"]
-    return held[-1].get("counter") if held else None
+    return (held[-1].get("at"), held[-1].get("counter")) if held else (None, None)
 
 
 def panel_snapshot(number: int) -> dict[str, Any]:

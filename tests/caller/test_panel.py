@@ -34,6 +34,8 @@ def test_page_needs_a_clerk_and_shows_counter_choice(client, clerk, app) -> None
     assert "category:enterprise" in html and "counter:1" in html  # transfer to a counter or a category
     assert "recallLimit" in html and "午休" in html  # pause reasons, in Chinese by default
     assert clerk.get("/counter").status_code == 200  # clerk1's own counter from the staff record
+    english = clerk.get("/counter?counter=3&lang=en").get_data(as_text=True)
+    assert "Call next" in english and "Held tickets" in english
     assert clerk.get("/counter?counter=99").status_code == 400
     review = app.test_client()
     login(review, "review")
@@ -129,7 +131,7 @@ def test_hold_and_call_back_at_any_counter(client, clerk, app, socket_client, ct
     panel = socket_client("/counter", flask_client=clerk3, auth={"counter": 3})
     snapshot = received(panel, "/counter", ctx, "snapshot")[-1]["args"][0]
     assert [h["number"] for h in snapshot["held"]] == [ticket["number"]]
-    assert snapshot["held"][0]["counter"] == 1
+    assert snapshot["held"][0]["counter"] == 1 and snapshot["held"][0]["held_at"] is not None
     # The citizen is back with the document: counter 3 calls the same ticket, no new ticket.
     back = panel.emit("action", {"action": "call", "number": ticket["number"]}, namespace="/counter", callback=True)
     assert back["ticket"]["number"] == ticket["number"] and back["ticket"]["counter"] == 3
