@@ -74,7 +74,7 @@ def test_new_clerk_calls_recalls_transfers_and_finishes(live_server, panel_page)
 
     page.keyboard.press("F1")  # call next
     shows(page, "#current-number", bundle["number"])
-    assert "打包办" in page.text_content("#current-service")
+    assert "企业单位人员增减" in page.text_content("#current-service")
     assert page.is_visible("#priority-box")
     page.check("#priority-confirmed")
     page.keyboard.press("F2")  # recall
