@@ -61,6 +61,7 @@ def test_manager_sees_an_alert_configures_and_downloads_last_weeks_report(server
     assert [a["kind"] for a in app.extensions["onewindow_alerts"].check_now()] == ["wait_over_target"]
     alert = page.wait_for_selector("#alerts li[data-kind='wait_over_target']")
     assert kiosk["number"] in alert.inner_text() and "15" in alert.inner_text()
+    page.wait_for_function(f"document.querySelector(\"#tickets tr[data-ticket='{kiosk['id']}']\").textContent.includes('16')")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "console-live-alert.png"), full_page=False)
 
