@@ -16,7 +16,7 @@ from ..accounts import Accounts
 from ..catalogue import Catalogue
 from ..config import Config
 from ..domain.clock import Clock, SystemClock
-from ..domain.errors import HallError
+from ..domain.errors import HallError, InvalidInput
 from ..domain.events import EventBus
 from ..domain.routing import make_policy
 from ..service import HallService
@@ -35,6 +35,7 @@ ROOT_DIR = PACKAGE_DIR.parent.parent
 TRANSLATIONS = ";".join(str(ROOT_DIR / package / "translations")
                         for package in ("hall", "kiosk", "caller", "lobby_display", "evaluator"))
 MAX_BODY_BYTES = 64 * 1024
+MAX_URL_INT = 2**31
 
 
 def instance_secret(instance: Path) -> str:
@@ -60,6 +61,24 @@ def _error_response(status: int, code: str, message: str, details: dict[str, Any
     return render_template("error.html", status=status, message=message), status
 
 
+def _has_lone_surrogate(data: Any) -> bool:
+    """True if any string (key or value) in a parsed JSON document holds a lone UTF-16 surrogate."""
+    stack = [data]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
 def _register_errors(app: Flask) -> None:
     @app.errorhandler(HallError)
     def hall_error(exc: HallError) -> Any:
@@ -70,6 +89,25 @@ def _register_errors(app: Flask) -> None:
     def http_error(exc: HTTPException) -> Any:
         return _error_response(exc.code or 500, (exc.name or "error").lower().replace(" ", "_"),
                                exc.description or exc.name)
+
+    @app.before_request
+    def refuse_malformed_json() -> None:
+        """Lone surrogates (invalid UTF-8) and absurd nesting would fail deep in storage or the parser."""
+        if not request.is_json or not request.content_length:
+            return
+        try:
+            data = request.get_json(silent=True)
+        except RecursionError:
+            raise InvalidInput("the request body is nested too deeply") from None
+        if data is not None and _has_lone_surrogate(data):
+            raise InvalidInput("the request body is not valid UTF-8 text")
+
+    @app.before_request
+    def refuse_huge_numbers_in_urls() -> None:
+        """An <int:…> in the URL beyond SQLite's integers would fail deep in storage: refuse it here."""
+        for name, value in (request.view_args or {}).items():
+            if isinstance(value, int) and not 0 <= value < MAX_URL_INT:
+                raise InvalidInput(f"{name!r} is out of range (0 to {MAX_URL_INT - 1})")
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> Any:
