@@ -79,6 +79,9 @@ def test_admins_manage_staff_and_a_clerk_is_not_a_manager(app, manager):
     made = admin.post("/api/v1/admin/staff", json={"username": "clerk9", "password": "clerk9-pass", "roles": ["clerk"],
                                                   "counter": 5, "display_name": "柜员9"})
     assert made.status_code == 201
+    with app.extensions["onewindow"].storage.read() as db:
+        stored = db.execute("SELECT password_hash FROM staff WHERE username = 'clerk9'").fetchone()[0]
+    assert stored.startswith("scrypt:") and "clerk9-pass" not in stored
     newcomer = app.test_client()
     assert newcomer.post("/api/v1/login", json={"username": "clerk9", "password": "clerk9-pass"}).status_code == 200
     admin.put("/api/v1/admin/staff/clerk9", json={"active": False})
