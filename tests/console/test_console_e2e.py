@@ -13,7 +13,6 @@ from openpyxl import load_workbook
 from werkzeug.serving import make_server
 
 from tests.conftest import SHANGHAI
-from tests.e2e.conftest import browser, page  # noqa: F401  (fixtures)
 
 from .conftest import craft_tickets
 
