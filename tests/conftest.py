@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 
+import os
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
@@ -25,6 +26,8 @@ from hall.storage import Storage, open_storage, repo
 from hall.web import create_app
 from hall.web.context import HallContext
 from hall.web.extensions import socketio
+
+from tests.live import CHROMIUM, CHROMIUM_ARGS, LiveServer, free_port
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 #: 09:00 on a Wednesday in the hall's time zone.
@@ -143,3 +146,37 @@ def received(sio, namespace: str, ctx: HallContext, name: str | None = None) -> 
         ctx.live.wait_idle()
     messages = sio.get_received(namespace)
     return [m for m in messages if name is None or m["name"] == name]
+
+
+# ---- end to end: one Playwright and one Chromium for the whole session -----------------
+
+@pytest.fixture
+def live_server(tmp_path: Path) -> Iterator[LiveServer]:
+    server = LiveServer(tmp_path, free_port()).start()
+    server.read_banner()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """Headless Debian Chromium through Playwright, shared by every browser test."""
+    if not Path(CHROMIUM).exists():
+        message = "Debian chromium is not installed (.ci/run installs it)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser) -> Iterator[object]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
+    pg = context.new_page()
+    yield pg
+    context.close()

@@ -2,37 +2,16 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import requests
 
-from tests.e2e.conftest import CHROMIUM, CHROMIUM_ARGS, live_server  # noqa: F401  (live_server is a fixture)
-
 pytestmark = pytest.mark.e2e
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-
-
-@pytest.fixture
-def panel_page() -> Iterator[object]:
-    """Headless Chromium for this test only: started and stopped here, so no Playwright outlives the test."""
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI"):
-            pytest.fail("Debian chromium is not installed")
-        pytest.skip("Debian chromium is not installed")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        context = chromium.new_context(viewport={"width": 1280, "height": 900}, locale="zh-CN")
-        yield context.new_page()
-        context.close()
-        chromium.close()
 
 
 def add_clerk(server, username: str, password: str, counter: int) -> None:
@@ -56,8 +35,7 @@ def shows(page, selector: str, text: str) -> None:
                            timeout=10000)
 
 
-def test_new_clerk_calls_recalls_transfers_and_finishes(live_server, panel_page) -> None:  # noqa: F811
-    page = panel_page
+def test_new_clerk_calls_recalls_transfers_and_finishes(live_server, page) -> None:
     base = live_server.url
     add_clerk(live_server, "zhangwei", "counter-3-secret", 3)
     bundle = issue(base, bundle="P01", priority=True)

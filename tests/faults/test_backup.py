@@ -10,7 +10,7 @@ import requests
 from hall.backup import BackupScheduler, backups, check_database
 from hall.cli import main
 from hall.storage import open_storage
-from tests.e2e.conftest import LiveServer, free_port
+from tests.live import LiveServer, free_port
 
 
 def issue(url: str, count: int) -> list[str]:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import requests
 
-from tests.e2e.conftest import LiveServer, free_port
+from tests.live import LiveServer, free_port
 from tests.faults.realserver import staff_session
 
 ISSUERS = 8

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import LiveServer, browser, free_port  # noqa: F401 - browser is a fixture
+from tests.live import LiveServer, free_port
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 PORTRAIT = {"width": 1080, "height": 1920}

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.conftest import LiveServer, free_port, wait_for_port
+from tests.live import LiveServer, free_port, wait_for_port
 from tests.faults.realserver import Recorder, staff_session
 
 REDIS = shutil.which("redis-server")
