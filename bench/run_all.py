@@ -1,0 +1,147 @@
+"""Run every benchmark once and write docs/benchmarks.md with the machine's description and what limits each figure.
+
+    python -m bench.run_all                 # the full run (1,000,000 tickets for the reports: long)
+    python -m bench.run_all --quick         # smaller N everywhere, for a first look
+
+Each benchmark runs as its own process; its output goes to the terminal as it comes
+(progress included) and into the report verbatim.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sqlite3
+import subprocess
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+REPORT = ROOT / "docs" / "benchmarks.md"
+
+LIMITS = {
+    "issue": (
+        "Every ticket is one BEGIN IMMEDIATE transaction with `synchronous=FULL` in WAL mode: the fsync of the "
+        "WAL is the floor, and the raw commit rate above is that floor measured in the same run. Over it come "
+        "Flask routing, JSON, the read of the ticket back for its payload, and the storage lock shared with the "
+        "live channel. The live channel used to rebuild the lobby snapshot and every counter's snapshot after "
+        "every event, on a thread that takes the same storage lock as requests; it now coalesces: it drains "
+        "all queued events, sends the per-event messages in order and builds the state messages once per batch, "
+        "so under a burst (8 or 32 clients) the snapshots stop competing with the requests. What is left is "
+        "one process serialising writers on one SQLite connection: more clients add latency, not throughput."
+    ),
+    "lobby": (
+        "Threading mode: every websocket costs the server a reader and a writer thread, all under one GIL, and "
+        "on this machine the clients run on the same two cores. Emission itself is one `socketio.emit` per "
+        "message to the room; the per-client cost is the engine.io write. Beyond a few hundred clients on one "
+        "process, put lobby screens on several processes behind Redis (see README, Production layout)."
+    ),
+    "reports": (
+        "Reports are aggregate queries over the tickets table with covering indexes (console engineer's "
+        "`bench_reports.py`); the limit is SQLite scanning the day range on one core."
+    ),
+    "voice": (
+        "Cold: espeak-ng through pyttsx3 renders the sentence (chime + Mandarin sentence) on the one speech "
+        "thread; calls arriving together queue behind each other. Cached: a recall or a repeated sentence is a "
+        "file lookup (sha1 of the text and voice settings)."
+    ),
+    "day": (
+        "The estimate printed on a ticket is people ahead × mean service time (start → finish of recent "
+        "tickets) ÷ open counters. It leaves out the time a counter spends calling and waiting for the citizen "
+        "to walk up (25 s in the simulation), so it underestimates every long wait by that share; it also "
+        "cannot know the arrivals of priority tickets or counters pausing later. The wall time is SQLite "
+        "commits of the simulated events."
+    ),
+}
+
+
+def machine() -> list[str]:
+    """A short description of this machine: CPU, cores, memory, OS, Python and SQLite."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = ""
+    try:
+        kb = int(next(line for line in Path("/proc/meminfo").read_text().splitlines()
+                      if line.startswith("MemTotal")).split()[1])
+        memory = f"{kb / 1024 / 1024:.1f} GiB RAM"
+    except (OSError, StopIteration, ValueError):
+        pass
+    load = ", ".join(f"{x:.2f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "?"
+    return [f"- CPU: {cpu}, {os.cpu_count()} logical cores; {memory}",
+            f"- OS: {platform.platform()}",
+            f"- Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}",
+            f"- load average at start: {load} (the machine is shared: compare ratios, not absolute figures)"]
+
+
+def run(title: str, module: str, args: list[str], timeout: float) -> tuple[str, float, int]:
+    """Run `python -m module args`, echo its output live, return (output, seconds, exit code)."""
+    print(f"\n=== {title}: python -m {module} {' '.join(args)}", flush=True)
+    start = time.perf_counter()
+    process = subprocess.Popen([sys.executable, "-m", module, *args], cwd=ROOT, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True, bufsize=1)
+    lines = []
+    assert process.stdout is not None
+    deadline = time.monotonic() + timeout
+    for line in process.stdout:
+        print(line, end="", flush=True)
+        lines.append(line)
+        if time.monotonic() > deadline:
+            process.kill()
+            lines.append(f"(stopped after {timeout:.0f} s)\n")
+            break
+    code = process.wait()
+    return "".join(lines), time.perf_counter() - start, code
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small N everywhere (a first look, not the figures)")
+    parser.add_argument("--report-tickets", type=int, help="tickets for the reports benchmark (default 1,000,000)")
+    parser.add_argument("--lobby-clients", nargs="+", help="N for the lobby benchmark (default 50 500 1000)")
+    parser.add_argument("--output", default=str(REPORT))
+    args = parser.parse_args(argv)
+    quick = args.quick
+    report_tickets = args.report_tickets or (20_000 if quick else 1_000_000)
+    lobby_clients = args.lobby_clients or (["50", "200"] if quick else ["50", "500", "1000"])
+    report_db = Path("/tmp") / f"onewindow-bench-{report_tickets}.db"
+
+    benches = [
+        ("issue", "Ticket issue over HTTP (1, 8, 32 clients) against the raw SQLite commit rate", "bench.bench_issue",
+         ["--tickets", "150" if quick else "600", "--clients", "1,8,32"], 1200),
+        ("lobby", "Call next → every /lobby client has ticket_called", "bench.bench_lobby_latency",
+         ["--clients", *lobby_clients, "--calls", "3" if quick else "10"], 3600),
+        ("reports", f"Reports over {report_tickets:,} tickets", "bench.bench_reports",
+         ["--db", str(report_db), "--tickets", str(report_tickets)], 7200),
+        ("voice", "Voice: call → WAV ready, cold and cached", "bench.bench_voice", ["--calls", "5" if quick else "20"],
+         600),
+        ("day", "A simulated day: 1,500 tickets, 8 hours, morning peak, 5 counters", "bench.bench_day", [], 1800),
+    ]
+    started = datetime.now(timezone.utc)
+    sections = []
+    for key, title, module, bench_args, timeout in benches:
+        output, seconds, code = run(title, module, bench_args, timeout)
+        status = "" if code == 0 else f" (exit code {code}: the figures may be incomplete)"
+        sections += [f"## {title}", "", f"`python -m {module} {' '.join(bench_args)}` — {seconds:.0f} s{status}", "",
+                     "```", output.rstrip(), "```", "", f"**What limits it now.** {LIMITS[key]}", ""]
+
+    text = ["# Benchmarks", "",
+            f"One run of `python -m bench.run_all{' --quick' if quick else ''}`, started "
+            f"{started:%Y-%m-%d %H:%M} UTC. Written by `bench/run_all.py`: do not edit by hand, run it again.", "",
+            "## Machine", "", *machine(), "", *sections]
+    Path(args.output).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.output).write_text("\n".join(text), encoding="utf-8")
+    print(f"\nwrote {args.output}", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
