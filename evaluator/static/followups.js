@@ -57,7 +57,7 @@
     var open = f.state === "open";
     if ($("f-callback")) {
       $("f-callback").hidden = !open; $("f-close").hidden = !open; $("f-decision").hidden = f.state !== "appealed";
-      if (!$("f-callback").date.value) $("f-callback").date.value = new Date().toISOString().slice(0, 10);
+      if (!$("f-callback").date.value) $("f-callback").date.value = new Date().toLocaleDateString("sv-SE", { timeZone: F.tz });
     }
     $("f-appeal").hidden = !(open && f.staff === F.me);
     $("d-error").textContent = "";
