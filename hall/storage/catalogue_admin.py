@@ -111,12 +111,14 @@ def revoke_tokens(db: Db, username: str) -> None:
 
 
 def followups_open(db: Db) -> list[dict[str, Any]] | None:
-    """Open follow-ups of bad ratings with their deadline, or None when that table does not exist yet."""
+    """Follow-ups of bad ratings not yet closed, with their deadline; None while that table does not exist."""
     if not db["followups"].exists():
         return None
     columns = set(db["followups"].columns_dict)
-    if not {"deadline", "ticket"} <= columns:
+    deadline = "due_at" if "due_at" in columns else "deadline" if "deadline" in columns else None
+    if deadline is None or "ticket" not in columns:
         return None
-    closed = "closed_at IS NULL" if "closed_at" in columns else ("state != 'closed'" if "state" in columns else "1")
-    rows = db.execute(f"SELECT ticket, deadline FROM followups WHERE {closed}").fetchall()
-    return [dict(r) for r in rows]
+    number = "number" if "number" in columns else "NULL"
+    still_open = "state IN ('open', 'appealed')" if "state" in columns else "closed_at IS NULL"
+    rows = db.execute(f"SELECT ticket, {number} AS number, {deadline} AS deadline FROM followups WHERE {still_open}")
+    return [dict(r) for r in rows.fetchall()]

@@ -98,6 +98,18 @@ def test_alert_is_pushed_to_console_when_a_wait_passes_the_target(app, ctx, cloc
     assert received(console, "/console", ctx, "alerts") == []
 
 
+def test_overdue_follow_up_of_a_bad_rating_raises_an_alert(manager, ctx, clock, crafted):
+    with ctx.storage.write() as db:  # the rating of 2 opened a follow-up; let its deadline pass by a day
+        assert db.execute("UPDATE followups SET due_at = ? WHERE ticket = ? AND state = 'open'",
+                          [clock.now() - 86400 - 60, crafted.t2]).rowcount == 1
+    alerts = [a for a in manager.get("/api/v1/console/live").get_json()["alerts"] if a["kind"] == "followup_overdue"]
+    assert alerts == [{"key": f"followup:{crafted.t2}", "kind": "followup_overdue", "level": "error",
+                       "params": {"ticket": crafted.t2, "number": "A002", "days": 1}}]
+    with ctx.storage.write() as db:
+        db.execute("UPDATE followups SET state = 'closed' WHERE ticket = ?", [crafted.t2])
+    assert not [a for a in manager.get("/api/v1/console/live").get_json()["alerts"] if a["kind"] == "followup_overdue"]
+
+
 def test_personal_data_is_masked():
     assert mask_id_number("110101199003074518") == "110101********4518"
     assert mask_phone("13812345678") == "138****5678"
