@@ -22,6 +22,15 @@ REPORT_ROLES = frozenset({"clerk", "manager", "admin"})
 ALERT_INTERVAL_SECONDS = 5.0
 
 
+@bp.context_processor
+def hall_name_in_force() -> dict[str, Any]:
+    """The hall's name as managers last saved it (the app's default comes from the configuration file)."""
+    from .i18n import select_locale
+
+    settings = hall().service.hall
+    return {"hall_name": settings.name if select_locale() == "zh" else settings.name_en}
+
+
 @bp.get("/")
 def index() -> Any:
     return render_template("index.html")

@@ -53,6 +53,7 @@ def test_settings_change_is_applied_and_audited(manager, ctx):
         "announcement_template": {"zh": "请{number}号到{counter}号窗口", "en": "{number} to counter {counter}"}})
     assert response.status_code == 200, response.get_json()
     assert ctx.service.hall.wait_target_minutes == 10 and ctx.service.hall.rating_window_seconds == 90
+    assert "<h1>测试大厅</h1>" in manager.get("/console").get_data(as_text=True)
     entry = manager.get("/api/v1/admin/audit?action=settings").get_json()["entries"][0]
     assert entry["before"]["wait_target_minutes"] == 15 and entry["after"]["wait_target_minutes"] == 10
     for bad in ({"wait_target_minutes": 0}, {"day_start": "25:00"}, {"colour": "red"},
