@@ -89,6 +89,14 @@ def test_manager_sees_an_alert_configures_and_downloads_last_weeks_report(server
     actions = [e["action"] for e in page.request.get(f"{server}/api/v1/admin/audit").json()["entries"]]
     assert actions[:3] == ["counter.items", "bundle.update", "item.create"]
 
+    # The audit log page lists the three changes with who made them.
+    page.click("nav.console a[href='/console/audit']")
+    page.wait_for_function("document.querySelectorAll('#audit tbody tr').length === 3")
+    page.select_option("#a-action", "bundle")
+    page.click("#audit-form button[type=submit]")
+    page.wait_for_function("document.querySelectorAll('#audit tbody tr').length === 1")
+    assert "manager" in page.inner_text("#audit tbody tr") and "P01" in page.inner_text("#audit tbody tr")
+
     # Last week's waiting-time report by hour: a chart on screen and an XLSX download.
     page.click("nav.console a[href='/console/reports']")
     page.select_option("#group_by", "hour")
