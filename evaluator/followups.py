@@ -11,7 +11,7 @@ from flask import Blueprint, Flask, current_app, jsonify, render_template, reque
 
 from hall.accounts import COUNTER_ROLES, MANAGER_ROLES
 from hall.domain import events as ev
-from hall.domain.errors import InvalidInput, NotAuthorised, RatingClosed
+from hall.domain.errors import InvalidInput, NotAuthorised
 from hall.ratings import (
     GROUPS, FollowupAction, Followups, monthly_counter_ranking, satisfaction_report,
 )
@@ -19,9 +19,8 @@ from hall.service import day_of
 from hall.storage import ratings as rating_store
 from hall.web.auth import current_staff, page_requires_staff, require_staff
 from hall.web.context import HallContext, hall
-from hall.web.live import CONSOLE, EVALUATOR, counter_room
+from hall.web.live import CONSOLE
 
-from .keypads import pending_rating
 from .views import REASON_LABELS
 
 logger = logging.getLogger(__name__)
@@ -197,12 +196,10 @@ def satisfaction_ranking() -> Any:
 def request_rating(number: int) -> Any:
     """Ask the counter's evaluator again for the last finished case, if its rating window is still open."""
     _body()
-    ctx = hall()
-    pending = pending_rating(ctx.service, number)
-    if pending is None:
-        raise RatingClosed(f"counter {number} has no finished case waiting for a rating")
-    if ctx.live is not None:
-        ctx.live.push("rate_request", pending, EVALUATOR, counter_room(number))
-    if ctx.devices.evaluator_keypads is not None:
-        ctx.devices.evaluator_keypads.prompt(number, pending)
-    return jsonify(pending=pending), 202
+    return jsonify(pending=ask_for_rating(hall(), number)), 202
+
+
+def ask_for_rating(ctx: Any, number: int) -> dict[str, Any]:
+    """Send the rating prompt again to the counter's evaluators (screen and keypad); RatingClosed if none waits."""
+    member = current_staff()
+    return ctx.service.request_rating(number, member.username if member else None)

@@ -28,21 +28,6 @@ logger = logging.getLogger(__name__)
 StatusSetter = Callable[[str, str, str], None]
 
 
-def pending_rating(service: HallService, counter: int) -> dict[str, Any] | None:
-    """The counter's latest finished case still inside its rating window and unrated, if any."""
-    now = service.clock.now()
-    window = service.hall.rating_window_seconds
-    with service.storage.read() as db:
-        for ticket in reversed(repo.tickets_of_day(db, service.today(now), states=["finished"])):
-            if ticket.counter != counter or ticket.finished_at is None:
-                continue
-            if ticket.finished_at + window < now or repo.rating(db, ticket.id) is not None:
-                return None
-            return {"ticket": ticket.id, "number": ticket.number, "counter": counter,
-                    "window_seconds": window, "deadline": ticket.finished_at + window}
-    return None
-
-
 def keypad_device_id(service: HallService, counter: int, name: str) -> int:
     """The evaluator device row a serial keypad rates as; registered once, with a token nobody holds."""
     with service.storage.write() as db:
@@ -130,20 +115,22 @@ class EvaluatorKeypads:
         if isinstance(event, ev.CaseFinished):
             window = self.service.hall.rating_window_seconds
             self.prompt(counter, {"number": (event.ticket or {}).get("number", ""), "deadline": event.at + window})
+        elif isinstance(event, ev.RatingRequested):
+            self.prompt(counter, dict(event.data))
         elif isinstance(event, ev.RatingExpired):
             bus = self._bus_of(counter)
             assert bus is not None
             self._jobs.put(lambda: bus.idle(counter))
 
     def _on_hello(self, counter: int) -> None:
-        pending = pending_rating(self.service, counter)
+        pending = self.service.pending_rating(counter)
         if pending is not None:
             self.prompt(counter, pending)
 
     # ---- keys (reader thread) ------------------------------------------------------------------
 
     def _on_key(self, counter: int, score: int) -> tuple[int, int]:
-        pending = pending_rating(self.service, counter)
+        pending = self.service.pending_rating(counter)
         if pending is None:
             return proto.CMD_REFUSE, proto.REFUSE_NOTHING_PENDING
         try:

@@ -11,13 +11,6 @@ from hall.web.context import hall
 from hall.web.live import counter_room
 from hall.web.socket_auth import device_from_socket
 
-from .keypads import pending_rating as pending_rating_of
-
-
-def pending_rating(counter: int) -> dict[str, Any] | None:
-    """The counter's latest finished case still inside its rating window and unrated, if any."""
-    return pending_rating_of(hall().service, counter)
-
 
 class EvaluatorNamespace(Namespace):
     """Only registered evaluator devices; each joins its counter's room."""
@@ -35,4 +28,4 @@ class EvaluatorNamespace(Namespace):
         counter = session.get("evaluator_counter")
         if counter is not None and ctx.live is not None:
             ctx.live.send_snapshot(self.namespace, counter_room(counter),
-                                   lambda: {"counter": counter, "pending": pending_rating(counter)})
+                                   lambda: {"counter": counter, "pending": ctx.service.pending_rating(counter)})

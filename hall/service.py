@@ -407,6 +407,31 @@ class HallService:
         rating_store.log_followup(db, at=now, ticket=ticket.id, counter=ticket.counter, staff=ticket.staff,
                                   kind="followup_opened", data={"followup": followup_id, "due_day": due_day.isoformat()})
 
+    def pending_rating(self, counter: int) -> dict[str, Any] | None:
+        """The counter's last finished case if it is still inside its rating window and unrated."""
+        now = self.clock.now()
+        window = self.hall.rating_window_seconds
+        with self.storage.read() as db:
+            ticket = repo.last_finished_at_counter(db, self.today(now), counter)
+            if ticket is None or ticket.finished_at is None or ticket.finished_at + window < now:
+                return None
+            if repo.rating(db, ticket.id) is not None:
+                return None
+        return {"ticket": ticket.id, "number": ticket.number, "counter": counter, "window_seconds": window,
+                "deadline": ticket.finished_at + window}
+
+    def request_rating(self, counter: int, staff: str | None) -> dict[str, Any]:
+        """Ask the counter's evaluators again (the clerk's "request rating"); RatingClosed when none waits."""
+        pending = self.pending_rating(counter)
+        if pending is None:
+            raise RatingClosed(f"counter {counter} has no finished case waiting for a rating")
+        events: list[_Pending] = []
+        with self.storage.write() as db:
+            self._record(db, events, ev.RatingRequested, at=self.clock.now(), ticket_id=pending["ticket"],
+                         counter=counter, staff=staff, data=dict(pending))
+        self._publish(events)
+        return pending
+
     def expire_ratings(self) -> int:
         """Record as unrated every finished case whose rating window has passed; returns how many."""
         pending: list[_Pending] = []

@@ -32,14 +32,20 @@
   function renderMaterials(t) {
     var box = $("materials"), mine = checked[t.id] = checked[t.id] || {};
     box.innerHTML = "";
+    var index = 0;  /* the flat material index the citizen screen's checklist API uses */
     (t.items_detail || []).forEach(function (item) {
       if ((t.items_detail || []).length > 1) box.appendChild(text("h3", item.code + " " + item.name));
       var ul = document.createElement("ul");
       item.materials.forEach(function (m, i) {
         var key = item.code + ":" + i, li = document.createElement("li"), label = document.createElement("label");
-        var box = document.createElement("input");
+        var box = document.createElement("input"), material = index++;
         box.type = "checkbox"; box.checked = !!mine[key];
-        box.addEventListener("change", function () { mine[key] = box.checked; });
+        box.addEventListener("change", function () {
+          mine[key] = box.checked;
+          /* The citizen-facing screen shows the same ticks ("transparent service"). */
+          OneWindowApi("POST", "/api/v1/counters/" + C.number + "/checklist", { material: material, checked: box.checked })
+            .catch(function (err) { $("action-error").textContent = err.message; });
+        });
         label.appendChild(box); label.appendChild(document.createTextNode(" " + m));
         li.appendChild(label); ul.appendChild(li);
       });
@@ -165,10 +171,18 @@
   document.querySelectorAll("[data-action]").forEach(function (b) {
     b.addEventListener("click", function () { act(b.dataset.action); });
   });
+  function requestRating() {
+    $("action-error").textContent = "";
+    OneWindowApi("POST", "/api/v1/counters/" + C.number + "/request-rating", {})
+      .then(function () { $("action-error").textContent = T.ratingAsked; })
+      .catch(function (err) { $("action-error").textContent = (err.data && T.errors[err.data.error]) || err.message; });
+  }
+  $("request-rating").addEventListener("click", requestRating);
   $("specific-number").addEventListener("keydown", function (e) {
     if (e.key === "Enter") { e.preventDefault(); act("call"); }
   });
   document.addEventListener("keydown", function (e) {
+    if (e.key === "F11") { e.preventDefault(); requestRating(); return; }
     if (KEYS[e.key]) { e.preventDefault(); act(KEYS[e.key]); }
   });
 })();

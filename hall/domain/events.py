@@ -80,6 +80,11 @@ class CounterResumed(HallEvent):
 
 
 @dataclass(frozen=True)
+class RatingRequested(HallEvent):
+    name: ClassVar[str] = "rating_requested"
+
+
+@dataclass(frozen=True)
 class RatingRecorded(HallEvent):
     name: ClassVar[str] = "rating_recorded"
 

@@ -297,6 +297,15 @@ def insert_rating(db: Db, values: dict[str, Any]) -> None:
     db["ratings"].insert(values)
 
 
+def last_finished_at_counter(db: Db, service_day: str, counter: int) -> Ticket | None:
+    """The counter's most recently finished ticket of the day."""
+    row = db.execute(
+        "SELECT * FROM tickets WHERE service_day = ? AND counter = ? AND state = 'finished' "
+        "ORDER BY finished_at DESC, id DESC LIMIT 1", [service_day, counter],
+    ).fetchone()
+    return _ticket(row, _ticket_items(db, row["id"])) if row else None
+
+
 def finished_unrated_before(db: Db, finished_before: float) -> list[Ticket]:
     rows = db.execute(
         "SELECT * FROM tickets t WHERE t.state = 'finished' AND t.finished_at < ? "

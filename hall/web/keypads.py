@@ -189,7 +189,7 @@ class KeypadService:
                 if svc.call_next(counter, staff) is None:
                     self._buses[counter].beep(str(counter))
             elif key.action == "request_rating" and ticket is None:
-                raise IllegalTransition(f"counter {counter} has no ticket in hand")
+                svc.request_rating(counter, staff)  # ask again for the case finished last
             elif key.action == "recall":
                 svc.recall(counter, staff)
             elif key.action == "pause_toggle":

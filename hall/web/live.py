@@ -203,6 +203,9 @@ class LiveChannel:
                 "recall_count": ticket.get("recall_count", 0), "at": event.at,
                 "audio_url": f"/speech/{key}.wav" if key else None,
             }, LOBBY, "hall")
+        if isinstance(event, ev.RatingRequested) and event.counter is not None:
+            self.emit("rate_request", dict(event.data), EVALUATOR, counter_room(event.counter))
+            return
         if isinstance(event, (ev.RatingRecorded, ev.RatingExpired)):
             if event.counter is not None:
                 self.emit("rating_closed", {"ticket": ticket.get("id"), "number": ticket.get("number"),

@@ -65,7 +65,14 @@ def test_new_clerk_calls_recalls_transfers_and_finishes(live_server, page) -> No
     shows(page, "#ticket-state", "办理中")
     boxes = page.locator("#materials input[type=checkbox]")
     assert boxes.count() >= 4
+    citizen = page.context.new_page()  # the citizen-facing second screen of counter 3
+    citizen.goto(f"{base}/screen/citizen/3")
+    citizen.wait_for_selector("#case:not([hidden])")
+    assert citizen.locator("#materials li.checked").count() == 0
     boxes.first.check()
+    citizen.wait_for_selector("#materials li.checked")
+    assert citizen.locator("#materials li.checked").count() == 1
+    citizen.close()
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "counter-serving.png"))
     page.keyboard.press("F4")  # finish

@@ -169,3 +169,24 @@ def test_event_log_is_append_only(hall_service):
     with pytest.raises(sqlite3.DatabaseError, match="append-only"):
         with hall_service.storage.write() as db:
             db.execute("DELETE FROM events")
+
+
+def test_request_rating_asks_again_only_inside_the_window(hall_service, clock):
+    from hall.domain.errors import RatingClosed
+    from hall.domain.events import RatingRequested
+
+    seen = []
+    hall_service.bus.subscribe(seen.append)
+    with pytest.raises(RatingClosed):
+        hall_service.request_rating(1, "clerk1")  # nothing finished yet
+    t = hall_service.issue_ticket(service="A01")
+    hall_service.call_next(1, "clerk1")
+    hall_service.start(1, "clerk1")
+    hall_service.finish(1, "clerk1")
+    assert hall_service.pending_rating(2) is None  # another counter's case
+    pending = hall_service.request_rating(1, "clerk1")
+    assert pending["ticket"] == t.id and isinstance(seen[-1], RatingRequested) and seen[-1].counter == 1
+    assert "rating_requested" in events(hall_service, t.id)
+    clock.advance(hall_service.hall.rating_window_seconds + 1)
+    with pytest.raises(RatingClosed):
+        hall_service.request_rating(1, "clerk1")
