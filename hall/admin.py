@@ -29,6 +29,14 @@ _SETTINGS_KEY = "hall_settings"
 _LIVE_FIELDS = ("name", "name_en", "day_start", "wait_target_minutes", "rating_window_seconds", "followup_working_days")
 
 
+def saved_announcement_template(db: Any, lang: str) -> str | None:
+    """The announcement template managers saved for *lang* ("zh", "en" or "bilingual"), if any."""
+    saved = (repo.get_setting(db, _SETTINGS_KEY, {}) or {}).get("announcement_template") or {}
+    if lang == "bilingual":
+        return f"{saved['zh']}\n{saved['en']}" if saved.get("zh") and saved.get("en") else None
+    return saved.get(lang) or None
+
+
 def _text(value: Any, name: str, *, limit: int = 200, required: bool = True) -> str:
     if value is None and not required:
         return ""

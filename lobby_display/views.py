@@ -45,7 +45,7 @@ def citizen_screen(number: int) -> Any:
     """The second screen facing the citizen at counter *number* (双屏, transparent service)."""
     counter = _counter_or_404(number)
     return render_template("lobby_display/citizen_screen.html", counter=counter,
-                           rating_window=hall().config.hall.rating_window_seconds)
+                           rating_window=hall().service.hall.rating_window_seconds)
 
 
 @bp.get("/speech/<key>.wav")

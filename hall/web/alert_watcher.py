@@ -52,5 +52,5 @@ class AlertWatcher:
             keys = tuple(sorted(a["key"] for a in alerts))
             if keys != self._last and self.ctx.live is not None:
                 self._last = keys
-                self.ctx.live.emit_later("alerts", {"alerts": alerts}, CONSOLE, "hall")
+                self.ctx.live.push("alerts", {"alerts": alerts}, CONSOLE, "hall")
             return alerts

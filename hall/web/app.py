@@ -213,7 +213,8 @@ def create_app(config: Config | None = None, *, clock: Clock | None = None) -> F
 
     @app.context_processor
     def inject_globals() -> dict[str, Any]:
-        return {"hall_name": config.hall.name if select_locale() == "zh" else config.hall.name_en,
+        hall_settings = service.hall  # managers may rename the hall at run time
+        return {"hall_name": hall_settings.name if select_locale() == "zh" else hall_settings.name_en,
                 "current_lang": select_locale()}
 
     if config.start_workers:

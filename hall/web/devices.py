@@ -21,6 +21,7 @@ from drivers.printer import PrinterConfigError, PrinterSettings, PrinterStatus, 
 from drivers.speech import LocalPlayer, SpeechConfigError, SpeechSettings, SpeechWorker
 from drivers.ticket import TicketLayout
 
+from ..admin import saved_announcement_template
 from ..catalogue import Catalogue
 from ..config import Config, ConfigError, PrinterSection
 from ..domain.models import Ticket
@@ -176,7 +177,7 @@ class DeviceHub:
 
     def ticket_layout(self, ticket: Ticket, status_url: str, lang: str) -> TicketLayout:
         """The one description of a ticket, for the printer and for the on-screen preview alike."""
-        hall = self.config.hall
+        hall = self.service.hall  # the settings in force, including what managers saved
         service_name = self.catalogue.service_name(item=ticket.item, bundle=ticket.bundle, lang=lang)
         if ticket.appointment:
             service_name += " · " + ("Appointment" if lang == "en" else "预约")
@@ -246,8 +247,10 @@ class DeviceHub:
         if self.speech is None:
             return None
         settings = self.speech_settings
+        with self.service.storage.read() as db:
+            template = saved_announcement_template(db, settings.lang) or settings.template
         try:
-            text = announcement_text(number, counter, lang=settings.lang, template=settings.template)
+            text = announcement_text(number, counter, lang=settings.lang, template=template)
         except ValueError:
             logger.exception("announcement template failed for %s", number)
             return None

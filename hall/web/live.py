@@ -156,10 +156,6 @@ class LiveChannel:
         """Queue one message for *room*; returns at once (for modules outside the bus, e.g. follow-ups)."""
         self._queue.put(lambda: self.emit(event, payload, namespace, room))
 
-    def emit_later(self, event: str, payload: dict[str, Any], namespace: str, room: str) -> None:
-        """Queue one message for the emission worker (from threads that are not request handlers)."""
-        self._queue.put(lambda: self.emit(event, payload, namespace, room))
-
     def send_snapshot(self, namespace: str, room: str, build: Callable[[], dict[str, Any]]) -> None:
         """Join *room* and send a full snapshot, atomically with respect to emit().
 
@@ -213,7 +209,7 @@ class LiveChannel:
             self.emit("hall_changed", {"event": event.name}, CONSOLE, "hall")
             return
         if isinstance(event, ev.CaseFinished) and event.counter is not None:
-            window = ctx.config.hall.rating_window_seconds
+            window = ctx.service.hall.rating_window_seconds
             self.emit("rate_request", {"ticket": ticket.get("id"), "number": ticket.get("number"),
                                        "counter": event.counter, "window_seconds": window,
                                        "deadline": event.at + window}, EVALUATOR, counter_room(event.counter))

@@ -111,3 +111,18 @@ def test_speech_failure_never_loses_a_call(speaking_app: Flask, lobby_of) -> Non
     clerk.post("/api/v1/counters/3/start", json={})
     clerk.post("/api/v1/counters/3/finish", json={})
     assert clerk.post("/api/v1/counters/3/call-next", json={}).get_json()["ticket"]["number"] == "B001"
+
+
+def test_the_managers_announcement_template_is_what_the_hall_says(speaking_app: Flask, lobby_of) -> None:
+    ctx: HallContext = speaking_app.extensions["onewindow"]
+    manager, client, clerk = speaking_app.test_client(), speaking_app.test_client(), speaking_app.test_client()
+    login(manager, "manager")
+    login(clerk, "clerk2")
+    saved = manager.put("/api/v1/admin/settings",
+                        json={"announcement_template": {"zh": "{number}号请到{counter}号窗口", "en": "{number} to {counter}"}})
+    assert saved.status_code == 200, saved.get_json()
+    client.post("/api/v1/tickets", json={"service": "A01", "print": False})
+    clerk.post("/api/v1/counters/2/call-next", json={})
+    [call] = [m["args"][0] for m in received(lobby_of, "/lobby", ctx, "ticket_called")]
+    expected = announcement_text("A001", 2, template="{number}号请到{counter}号窗口")
+    assert call["audio_url"] == f"/speech/{ctx.devices.speech.key_for(expected)}.wav"
