@@ -15,6 +15,7 @@ from hall.domain.errors import InvalidInput, NotAuthorised
 from hall.ratings import (
     GROUPS, FollowupAction, Followups, monthly_counter_ranking, satisfaction_report,
 )
+from hall.privacy import mask_text
 from hall.service import day_of
 from hall.storage import ratings as rating_store
 from hall.web.auth import current_staff, page_requires_staff, require_staff
@@ -123,13 +124,25 @@ def satisfaction_page() -> Any:
 
 # ---- follow-up API ---------------------------------------------------------------------------
 
+#: Free-text fields of a follow-up that may hold the citizen's phone or ID number.
+PERSONAL_FIELDS = ("callback_contact", "callback_said", "rectification", "appeal_reason")
+
+
+def for_viewer(followup: dict[str, Any]) -> dict[str, Any]:
+    """Managers call the citizen back and see the contact; a clerk sees it masked."""
+    if _is_manager():
+        return followup
+    return {**followup, **{name: mask_text(followup.get(name)) for name in PERSONAL_FIELDS if name in followup}}
+
+
 @bp.get("/api/v1/followups")
 @require_staff(FOLLOWUP_ROLES)
 def list_followups() -> Any:
     member = current_staff()
     assert member is not None
     staff = None if _is_manager() else member.username
-    return jsonify(followups=followup_book().list(request.args.get("state", "open"), staff=staff))
+    rows = followup_book().list(request.args.get("state", "open"), staff=staff)
+    return jsonify(followups=[for_viewer(f) for f in rows])
 
 
 @bp.get("/api/v1/followups/<int:followup_id>")
@@ -139,7 +152,7 @@ def get_followup(followup_id: int) -> Any:
     member = current_staff()
     if not _is_manager() and member is not None and followup["staff"] != member.username:
         raise NotAuthorised("a clerk sees only the follow-ups of their own ratings")
-    return jsonify(followup)
+    return jsonify(for_viewer(followup))
 
 
 _ACTIONS = {"callback": FollowupAction.CALLBACK, "rectification": FollowupAction.RECTIFY,

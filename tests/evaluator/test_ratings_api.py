@@ -231,3 +231,17 @@ def test_the_api_document_lists_the_new_routes(client):
     for path in ("/followups", "/followups/{followup_id}", "/followups/{followup_id}/{step}",
                  "/reports/satisfaction", "/reports/satisfaction/ranking", "/counters/{number}/request-rating"):
         assert path in paths, path
+
+
+def test_a_clerk_sees_the_citizens_contact_masked_a_manager_in_full(client, clerk, manager, evaluator):
+    followup = _open_followup(client, clerk, evaluator, manager)
+    url = f"/api/v1/followups/{followup['id']}"
+    said = "市民手机13812345678，身份证110101199003074518"
+    assert manager.post(f"{url}/callback", json={"date": "2026-11-26", "contact": "13812345678",
+                                                  "said": said}).status_code == 200
+    assert manager.get(url).get_json()["callback_contact"] == "13812345678"
+    seen = clerk.get(url).get_json()
+    assert seen["callback_contact"] == "138****5678"
+    assert "13812345678" not in seen["callback_said"] and "110101199003074518" not in seen["callback_said"]
+    listed = clerk.get("/api/v1/followups?state=all").get_json()["followups"]
+    assert listed and all("13812345678" not in str(f) for f in listed)
