@@ -9,7 +9,6 @@ as acknowledgement; it sends function 0x02 (six digits) to show a number and
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Callable, Literal

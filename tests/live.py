@@ -109,3 +109,20 @@ class LiveServer:
             except subprocess.TimeoutExpired:
                 self.kill()
         self._close_pipes()
+
+
+def screenshot_dir() -> Path:
+    """Where browser tests save their screenshots.
+
+    The README's pictures in docs/screenshots are refreshed only on purpose
+    (ONEWINDOW_SCREENSHOTS=1 python -m pytest -m e2e); ordinary runs write to a
+    temporary folder so a test run leaves the work tree clean.
+    """
+    if os.environ.get("ONEWINDOW_SCREENSHOTS"):
+        target = Path(__file__).resolve().parents[1] / "docs" / "screenshots"
+    else:
+        import tempfile
+
+        target = Path(tempfile.gettempdir()) / "onewindow-screenshots"
+    target.mkdir(parents=True, exist_ok=True)
+    return target

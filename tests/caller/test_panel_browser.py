@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 import requests
+from tests.live import screenshot_dir
 
 pytestmark = pytest.mark.e2e
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+SCREENSHOTS = screenshot_dir()
 
 
 def add_clerk(server, username: str, password: str, counter: int) -> None:
@@ -73,7 +73,6 @@ def test_new_clerk_calls_recalls_transfers_and_finishes(live_server, page) -> No
     citizen.wait_for_selector("#materials li.checked")
     assert citizen.locator("#materials li.checked").count() == 1
     citizen.close()
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "counter-serving.png"))
     page.keyboard.press("F4")  # finish
     shows(page, "#current-number", "—")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from datetime import datetime
-from pathlib import Path
 
 import pytest
 import requests
@@ -13,11 +12,12 @@ from openpyxl import load_workbook
 from werkzeug.serving import make_server
 
 from tests.conftest import SHANGHAI
+from tests.live import screenshot_dir
 
 from .conftest import craft_tickets
 
 pytestmark = pytest.mark.e2e
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+SCREENSHOTS = screenshot_dir()
 LAST_WEDNESDAY = datetime(2026, 11, 18, 9, 0, tzinfo=SHANGHAI).timestamp()
 
 
@@ -61,7 +61,6 @@ def test_manager_sees_an_alert_configures_and_downloads_last_weeks_report(server
     alert = page.wait_for_selector("#alerts li[data-kind='wait_over_target']")
     assert kiosk["number"] in alert.inner_text() and "15" in alert.inner_text()
     page.wait_for_function(f"document.querySelector(\"#tickets tr[data-ticket='{kiosk['id']}']\").textContent.includes('16')")
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "console-live-alert.png"), full_page=False)
 
     # Add a new service item, put it in a bundle and authorise counter 5 for it.

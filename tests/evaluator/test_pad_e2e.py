@@ -4,17 +4,17 @@ the on-screen evaluator, see the follow-up due in 5 working days on the managers
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 import requests
 
 from hall.ratings import add_working_days
+from tests.live import screenshot_dir
 
 pytestmark = pytest.mark.e2e
 
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+SHOTS = screenshot_dir()
 
 
 def api_login(base: str, username: str) -> dict[str, str]:

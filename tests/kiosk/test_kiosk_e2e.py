@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.live import LiveServer, free_port
+from tests.live import LiveServer, free_port, screenshot_dir
 
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+SCREENSHOTS = screenshot_dir()
 PORTRAIT = {"width": 1080, "height": 1920}
 LANDSCAPE = {"width": 1920, "height": 1080}
 
@@ -50,7 +50,6 @@ def call_ticket(server: LiveServer, number: str) -> int:
 
 @pytest.mark.e2e
 def test_kiosk_flow_in_chromium(kiosk_server: LiveServer, browser, tmp_path: Path):
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     context = browser.new_context(viewport=PORTRAIT, locale="zh-CN", has_touch=True)
     page = context.new_page()
     page.goto(kiosk_server.url + "/kiosk/hall-a")

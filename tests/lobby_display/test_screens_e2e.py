@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import pytest
 import requests
 
 from hall.demo import DEMO_STAFF
+from tests.live import screenshot_dir
 
 pytestmark = pytest.mark.e2e
 
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+SHOTS = screenshot_dir()
 
 
 def _token(server, username: str) -> str:
@@ -35,7 +35,6 @@ def _ready(page, count: int = 1) -> None:
 
 
 def _shot(page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / name))
 
 
