@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import queue
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -34,6 +35,8 @@ CONSOLE = "/console"
 SCREEN = "/screen"
 
 _CALLS = (ev.TicketCalled, ev.TicketRecalled)
+#: State messages (queues, counter states, screens) go out at most this often; a call's own message at once.
+STATE_INTERVAL = 0.1
 
 
 def counter_room(number: int) -> str:
@@ -75,6 +78,9 @@ class LiveChannel:
         self._queue: queue.Queue[Any] = queue.Queue()
         self._thread: threading.Thread | None = None
         self.batches = 0  # how many worker turns ran (for benchmarks)
+        self._dirty_hall = False  # the lobby queues and counter states need sending
+        self._dirty_screens: set[int] = set()  # counters whose screens need sending
+        self._last_state = 0.0
 
     @property
     def epoch(self) -> str:
@@ -97,45 +103,57 @@ class LiveChannel:
 
     def _run(self) -> None:
         while True:
-            batch = [self._queue.get()]
-            while True:
-                try:
+            # With state pending, wake up when it is due even if nothing else arrives.
+            pending = self._dirty_hall or bool(self._dirty_screens)
+            timeout = max(0.0, self._last_state + STATE_INTERVAL - time.monotonic()) if pending else None
+            batch: list[Any] = []
+            try:
+                batch.append(self._queue.get(timeout=timeout) if timeout != 0.0 else self._queue.get_nowait())
+                while True:
                     batch.append(self._queue.get_nowait())
-                except queue.Empty:
-                    break
+            except queue.Empty:
+                pass
             stop = None in batch
+            barriers = [item for item in batch if isinstance(item, _Barrier)]
             try:
                 with self.app.app_context():
-                    self._run_batch([item for item in batch if item is not None])
+                    self._run_batch([item for item in batch if item is not None],
+                                    flush=bool(barriers) or stop)
             except Exception:
                 logger.exception("live channel batch failed")
             finally:
-                for item in batch:
-                    if isinstance(item, _Barrier):
-                        item.done.set()
+                for barrier in barriers:
+                    barrier.done.set()
             if stop:
                 return
 
-    def _run_batch(self, batch: list[Any]) -> None:
+    def _run_batch(self, batch: list[Any], *, flush: bool = False) -> None:
+        """Send each event's own messages now; state messages when STATE_INTERVAL has passed (or on *flush*)."""
         self.batches += 1
-        hall_events: list[ev.HallEvent] = []
-        screens: set[int] = set()
         for item in batch:
             try:
                 if isinstance(item, ev.HallEvent):
                     self._dispatch_messages(item)
-                    hall_events.append(item)
+                    if not isinstance(item, (ev.RatingRecorded, ev.RatingExpired)):
+                        self._dirty_hall = True
                     if item.counter is not None:
-                        screens.add(item.counter)
+                        self._dirty_screens.add(item.counter)
                 elif isinstance(item, int):
-                    screens.add(item)
+                    self._dirty_screens.add(item)
                 elif callable(item):
                     item()
             except Exception:
                 logger.exception("live channel message failed")
-        for number in sorted(screens):
+        if not (self._dirty_hall or self._dirty_screens):
+            return
+        if not flush and time.monotonic() < self._last_state + STATE_INTERVAL:
+            return
+        screens, self._dirty_screens = sorted(self._dirty_screens), set()
+        hall, self._dirty_hall = self._dirty_hall, False
+        self._last_state = time.monotonic()
+        for number in screens:
             self._emit_screens(number)
-        if any(not isinstance(e, (ev.RatingRecorded, ev.RatingExpired)) for e in hall_events):
+        if hall:
             self._emit_hall_state()
 
     def wait_idle(self) -> None:
@@ -231,7 +249,7 @@ class LiveChannel:
 
     def _dispatch(self, event: ev.HallEvent) -> None:
         """Every message of one event, as a batch of one (kept for callers outside the worker)."""
-        self._run_batch([event])
+        self._run_batch([event], flush=True)
 
 
 def lobby_service_hours(ctx: HallContext) -> dict[str, str]:
