@@ -28,16 +28,25 @@ LIMITS = {
         "WAL is the floor, and the raw commit rate above is that floor measured in the same run. Over it come "
         "Flask routing, JSON, the read of the ticket back for its payload, and the storage lock shared with the "
         "live channel. The live channel used to rebuild the lobby snapshot and every counter's snapshot after "
-        "every event, on a thread that takes the same storage lock as requests; it now coalesces: it drains "
-        "all queued events, sends the per-event messages in order and builds the state messages once per batch, "
-        "so under a burst (8 or 32 clients) the snapshots stop competing with the requests. What is left is "
-        "one process serialising writers on one SQLite connection: more clients add latency, not throughput."
+        "every event, on a thread that takes the same storage lock as requests; it now sends each event's own "
+        "messages at once and builds the state messages (queues, counter states, screens) at most every 100 ms "
+        "for everything that happened meanwhile (measured in one sitting: 89 / 90 / 76 tickets/s for 1 / 8 / 32 "
+        "clients with per-batch coalescing only, 149 / 103 / 90 with the 100 ms limit; before either change "
+        "the spine measured 118 / 130 on a quieter machine). What is left: each request reads the catalogue "
+        "again to name the service (`Catalogue.service_name` loads every item) and reads the ticket back after "
+        "publishing; and one process serialises writers on one SQLite connection under the GIL, with the bench "
+        "clients on the same two cores: more clients add latency, not throughput."
     ),
     "lobby": (
         "Threading mode: every websocket costs the server a reader and a writer thread, all under one GIL, and "
-        "on this machine the clients run on the same two cores. Emission itself is one `socketio.emit` per "
-        "message to the room; the per-client cost is the engine.io write. Beyond a few hundred clients on one "
-        "process, put lobby screens on several processes behind Redis (see README, Production layout)."
+        "on this machine the N clients run on the same two cores (python-socketio runs each received message "
+        "in a new thread of the client process). Emission is one encoded packet per message, written to each "
+        "client in turn; the call's own message (`ticket_called`) goes out at once, the state messages "
+        "(`queues`) at most every 100 ms. Past a few hundred screens on one process, spread the screens over "
+        "several processes behind Redis (README, Production layout). At 1,000 clients the benchmark can stop "
+        "with \"did not all get the latest queues\": its clients record the waiting count of whichever `queues` "
+        "message their handler threads run last, which under this load is not always the newest (it should "
+        "keep the message with the highest `seq`)."
     ),
     "reports": (
         "Reports are aggregate queries over the tickets table with covering indexes (console engineer's "
@@ -102,6 +111,11 @@ def run(title: str, module: str, args: list[str], timeout: float) -> tuple[str, 
     return "".join(lines), time.perf_counter() - start, code
 
 
+def benches_last_title(benches: list[tuple], key: str) -> str:
+    """The title of the last benchmark of *key* (the "what limits it" text goes after it)."""
+    return [title for k, title, *_ in benches if k == key][-1]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small N everywhere (a first look, not the figures)")
@@ -117,8 +131,8 @@ def main(argv: list[str] | None = None) -> int:
     benches = [
         ("issue", "Ticket issue over HTTP (1, 8, 32 clients) against the raw SQLite commit rate", "bench.bench_issue",
          ["--tickets", "150" if quick else "600", "--clients", "1,8,32"], 1200),
-        ("lobby", "Call next → every /lobby client has ticket_called", "bench.bench_lobby_latency",
-         ["--clients", *lobby_clients, "--calls", "3" if quick else "10"], 3600),
+        *[("lobby", f"Call next → every /lobby client has ticket_called ({n} clients)", "bench.bench_lobby_latency",
+           ["--clients", n, "--calls", "3" if quick else "10"], 1200) for n in lobby_clients],
         ("reports", f"Reports over {report_tickets:,} tickets", "bench.bench_reports",
          ["--db", str(report_db), "--tickets", str(report_tickets)], 7200),
         ("voice", "Voice: call → WAV ready, cold and cached", "bench.bench_voice", ["--calls", "5" if quick else "20"],
@@ -128,10 +142,13 @@ def main(argv: list[str] | None = None) -> int:
     started = datetime.now(timezone.utc)
     sections = []
     for key, title, module, bench_args, timeout in benches:
+        # One process per N for the lobby: a failure at 1,000 clients keeps the figures for 50 and 500.
         output, seconds, code = run(title, module, bench_args, timeout)
         status = "" if code == 0 else f" (exit code {code}: the figures may be incomplete)"
         sections += [f"## {title}", "", f"`python -m {module} {' '.join(bench_args)}` — {seconds:.0f} s{status}", "",
-                     "```", output.rstrip(), "```", "", f"**What limits it now.** {LIMITS[key]}", ""]
+                     "```", output.rstrip(), "```", ""]
+        if title == benches_last_title(benches, key):
+            sections += [f"**What limits it now.** {LIMITS[key]}", ""]
 
     text = ["# Benchmarks", "",
             f"One run of `python -m bench.run_all{' --quick' if quick else ''}`, started "
