@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import threading
 from datetime import timedelta
 from typing import Any
 
@@ -15,6 +14,7 @@ from hall.domain.errors import InvalidInput, NotAuthorised
 from hall.ratings import (
     GROUPS, FollowupAction, Followups, monthly_counter_ranking, satisfaction_report,
 )
+from hall.periodic import PeriodicTask
 from hall.privacy import mask_text
 from hall.service import day_of
 from hall.storage import ratings as rating_store
@@ -56,25 +56,8 @@ def install_followups(app: Flask, ctx: HallContext, *, start_workers: bool) -> F
 
 
 def _start_overdue_watch(ctx: HallContext, book: Followups, interval: float) -> None:
-    stop = threading.Event()
-
-    def watch() -> None:
-        while True:
-            try:
-                book.sweep_overdue()
-            except Exception:  # thread boundary
-                logger.exception("follow-up overdue sweep failed")
-            if stop.wait(interval):
-                return
-
-    thread = threading.Thread(target=watch, name="followup-overdue", daemon=True)
-    thread.start()
-
-    def close() -> None:
-        stop.set()
-        thread.join(timeout=5)
-
-    ctx.closers.append(close)
+    task = PeriodicTask("followup-overdue", interval, book.sweep_overdue, run_at_start=True).start()
+    ctx.closers.append(task.close)
 
 
 def followup_book() -> Followups:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import logging
 import shutil
 import sqlite3
-import threading
 import time
 from datetime import datetime
 from pathlib import Path
 
 from .config import Config
 from .domain.errors import InvalidInput
+from .periodic import PeriodicTask
 from .storage.db import Storage
 
 logger = logging.getLogger(__name__)
@@ -123,34 +123,26 @@ class BackupScheduler:
         self.keep = keep
         self.last: Path | None = None
         self.last_error: str | None = None
-        self.done = threading.Condition()
-        self.runs = 0
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._task = PeriodicTask("backup-scheduler", interval, self._backup, join_timeout=30)
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="backup-scheduler", daemon=True)
-        self._thread.start()
+        self._task.start()
 
-    def _run(self) -> None:
-        while not self._stop.wait(self.interval):
-            try:
-                self.last = backup_database(self.storage, self.directory, keep=self.keep)
-                self.last_error = None
-            except Exception as exc:  # thread boundary: a failed backup must not stop the next one
-                logger.exception("scheduled backup failed")
-                self.last_error = str(exc)
-            with self.done:
-                self.runs += 1
-                self.done.notify_all()
+    def _backup(self) -> None:
+        try:
+            self.last = backup_database(self.storage, self.directory, keep=self.keep)
+            self.last_error = None
+        except Exception as exc:  # a failed backup must not stop the next one; say why on the console
+            logger.exception("scheduled backup failed")
+            self.last_error = str(exc)
+
+    @property
+    def runs(self) -> int:
+        return self._task.runs
 
     def wait_runs(self, count: int, timeout: float) -> bool:
         """Block until *count* scheduled backups have run (for tests)."""
-        with self.done:
-            return self.done.wait_for(lambda: self.runs >= count, timeout=timeout)
+        return self._task.wait_runs(count, timeout)
 
     def close(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=30)
-            self._thread = None
+        self._task.close()

@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import Flask
 
+from ..periodic import PeriodicTask
 from .context import HallContext
 from .live import CONSOLE
 
@@ -24,26 +25,14 @@ class AlertWatcher:
         self.build = build
         self.interval = interval
         self._last: tuple[str, ...] | None = None
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
+        self._task = PeriodicTask("alert-watcher", interval, self.check_now)
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="alert-watcher", daemon=True)
-        self._thread.start()
+        self._task.start()
 
     def close(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
-
-    def _run(self) -> None:
-        while not self._stop.wait(self.interval):
-            try:
-                self.check_now()
-            except Exception:
-                logger.exception("alert check failed")
+        self._task.close()
 
     def check_now(self) -> list[dict[str, Any]]:
         """Compute the alerts now; emit them to the managers if they differ from the last ones sent."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import secrets
-import threading
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ from ..domain.clock import Clock, SystemClock
 from ..domain.errors import HallError, InvalidInput
 from ..domain.events import EventBus
 from ..domain.routing import make_policy
+from ..periodic import PeriodicTask
 from ..service import HallService
 from ..storage import open_storage
 from .context import HallContext
@@ -155,23 +155,9 @@ def _register_namespaces() -> None:
 
 
 def _start_rating_sweeper(ctx: HallContext, interval: float) -> None:
-    stop = threading.Event()
-
-    def sweep() -> None:
-        while not stop.wait(interval):
-            try:
-                ctx.service.expire_ratings()
-            except Exception:
-                logger.exception("rating sweep failed")
-
-    thread = threading.Thread(target=sweep, name="rating-sweeper", daemon=True)
-    thread.start()
-
-    def close() -> None:
-        stop.set()
-        thread.join(timeout=5)
-
-    ctx.closers.append(close)
+    """Record as unrated every case whose rating window has passed, every *interval* seconds."""
+    task = PeriodicTask("rating-sweeper", interval, ctx.service.expire_ratings).start()
+    ctx.closers.append(task.close)
 
 
 def create_app(config: Config | None = None, *, clock: Clock | None = None) -> Flask:
