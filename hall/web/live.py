@@ -134,7 +134,7 @@ class LiveChannel:
             try:
                 if isinstance(item, ev.HallEvent):
                     self._dispatch_messages(item)
-                    if not isinstance(item, (ev.RatingRecorded, ev.RatingExpired)):
+                    if not isinstance(item, (ev.RatingRecorded, ev.RatingExpired, ev.RatingRequested)):
                         self._dirty_hall = True
                     if item.counter is not None:
                         self._dirty_screens.add(item.counter)
