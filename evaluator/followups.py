@@ -11,15 +11,20 @@ from flask import Blueprint, Flask, current_app, jsonify, render_template, reque
 from hall.accounts import COUNTER_ROLES, MANAGER_ROLES
 from hall.domain import events as ev
 from hall.domain.errors import InvalidInput, NotAuthorised
-from hall.ratings import (
-    GROUPS, FollowupAction, Followups, monthly_counter_ranking, satisfaction_report,
-)
 from hall.periodic import PeriodicTask
 from hall.privacy import mask_text
+from hall.ratings import (
+    GROUPS,
+    FollowupAction,
+    Followups,
+    monthly_counter_ranking,
+    satisfaction_report,
+)
 from hall.service import day_of
 from hall.storage import ratings as rating_store
 from hall.web.auth import current_staff, page_requires_staff, require_staff
 from hall.web.context import HallContext, hall
+from hall.web.jsonio import body
 from hall.web.live import CONSOLE
 
 from .views import REASON_LABELS
@@ -62,23 +67,6 @@ def _start_overdue_watch(ctx: HallContext, book: Followups, interval: float) -> 
 
 def followup_book() -> Followups:
     return current_app.extensions[EXTENSION]
-
-
-@bp.before_request
-def json_only_writes() -> Any:
-    """Writes must be JSON, as everywhere in the API."""
-    if request.method == "POST" and not request.is_json:
-        return jsonify(error="unsupported_media_type", message="send the request body as application/json"), 415
-    return None
-
-
-def _body() -> dict[str, Any]:
-    data = request.get_json(silent=True)
-    if data is None and request.content_length:
-        raise InvalidInput("the request body is not valid JSON")
-    if data is not None and not isinstance(data, dict):
-        raise InvalidInput("the request body must be a JSON object")
-    return data or {}
 
 
 def _is_manager() -> bool:
@@ -147,7 +135,7 @@ _ACTIONS = {"callback": FollowupAction.CALLBACK, "rectification": FollowupAction
 def followup_step(followup_id: int, step: str) -> Any:
     """callback {date, contact, said}, rectification {rectification}, close {rectification?, note?},
     appeal {reason} (the rated clerk), decision {uphold, note?} (manager)."""
-    data = _body()
+    data = body()
     member = current_staff()
     assert member is not None
     if step == "decision":
@@ -191,7 +179,7 @@ def satisfaction_ranking() -> Any:
 @require_staff(COUNTER_ROLES)
 def request_rating(number: int) -> Any:
     """Ask the counter's evaluator again for the last finished case, if its rating window is still open."""
-    _body()
+    body()
     return jsonify(pending=ask_for_rating(hall(), number)), 202
 
 

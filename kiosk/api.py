@@ -15,10 +15,11 @@ from hall.kiosk_support import searchables
 from hall.search import search
 from hall.service import day_of
 from hall.storage import repo
-from hall.web.api import _field, _refuse_unknown, body, ticket_payload
+from hall.web.api import ticket_payload
 from hall.web.auth import current_staff, require_staff
 from hall.web.context import hall
 from hall.web.i18n import lang
+from hall.web.jsonio import body, field, refuse_unknown
 
 from .views import KIOSK_ID, MAX_KIOSK_REPRINTS, REPRINT_MINUTES, status_url
 
@@ -32,23 +33,15 @@ class ReprintRefused(HallError):
     code = "reprint_refused"
 
 
-@bp.before_request
-def json_only_writes() -> Any:
-    """Writes must be JSON, as on the rest of the API."""
-    if request.method in ("POST", "PUT", "PATCH", "DELETE") and not request.is_json:
-        return jsonify(error="unsupported_media_type", message="send the request body as application/json"), 415
-    return None
-
-
 def _kiosk_field(data: dict[str, Any]) -> str | None:
-    kiosk = _field(data, "kiosk", str)
+    kiosk = field(data, "kiosk", str)
     if kiosk is not None and not KIOSK_ID.match(kiosk):
         raise InvalidInput("'kiosk' must be 1-40 letters, digits, - or _")
     return kiosk
 
 
 def _lang_field(data: dict[str, Any]) -> str:
-    wanted = _field(data, "lang", str) or lang()
+    wanted = field(data, "lang", str) or lang()
     if wanted not in ("zh", "en"):
         raise InvalidInput("'lang' must be zh or en")
     return wanted
@@ -72,9 +65,9 @@ def kiosk_search() -> Any:
 def kiosk_reprint() -> Any:
     """Print a just-taken ticket again on the kiosk's printer (by its token, within a few minutes)."""
     data = body()
-    _refuse_unknown(data, {"token", "lang"})
+    refuse_unknown(data, {"token", "lang"})
     ctx = hall()
-    ticket = ctx.service.ticket_by_token(_field(data, "token", str, required=True))
+    ticket = ctx.service.ticket_by_token(field(data, "token", str, required=True))
     if ticket.state is not TicketState.WAITING:
         raise ReprintRefused("this ticket is no longer waiting; ask the front desk")
     if ctx.service.clock.now() - ticket.issued_at > REPRINT_MINUTES * 60:
@@ -95,10 +88,10 @@ def kiosk_reprint() -> Any:
 def check_in() -> Any:
     """Check a booking in at a kiosk: it becomes a ticket ahead of walk-ins (public, by booking code)."""
     data = body()
-    _refuse_unknown(data, {"code", "kiosk", "lang", "print"})
+    refuse_unknown(data, {"code", "kiosk", "lang", "print"})
     ctx = hall()
-    result = AppointmentBook(ctx.service).check_in(_field(data, "code", str, required=True), _kiosk_field(data))
-    if _field(data, "print", bool) is not False and not result.again:
+    result = AppointmentBook(ctx.service).check_in(field(data, "code", str, required=True), _kiosk_field(data))
+    if field(data, "print", bool) is not False and not result.again:
         ctx.devices.print_ticket(result.ticket, status_url(result.ticket), _lang_field(data))
     payload = ticket_payload(result.ticket)
     payload["token"] = result.ticket.token
@@ -111,8 +104,8 @@ def check_in() -> Any:
 def book() -> Any:
     """Book a time slot for an item or a bundle (manager); returns the booking code."""
     data = body()
-    _refuse_unknown(data, {"service", "bundle", "slot_start", "slot_minutes"})
-    raw_start = _field(data, "slot_start", str, required=True)
+    refuse_unknown(data, {"service", "bundle", "slot_start", "slot_minutes"})
+    raw_start = field(data, "slot_start", str, required=True)
     ctx = hall()
     try:
         start = datetime.fromisoformat(raw_start)
@@ -122,8 +115,8 @@ def book() -> Any:
         start = start.replace(tzinfo=ctx.config.hall.tz)
     member = current_staff()
     booking = AppointmentBook(ctx.service).book(
-        service=_field(data, "service", str), bundle=_field(data, "bundle", str), slot_start=start.timestamp(),
-        slot_minutes=_field(data, "slot_minutes", int) or 30, staff=member.username if member else None)
+        service=field(data, "service", str), bundle=field(data, "bundle", str), slot_start=start.timestamp(),
+        slot_minutes=field(data, "slot_minutes", int) or 30, staff=member.username if member else None)
     return jsonify(_booking(booking)), 201
 
 
@@ -140,7 +133,7 @@ def list_appointments() -> Any:
 @require_staff(MANAGER_ROLES)
 def cancel_appointment(code: str) -> Any:
     """Cancel a booking not yet checked in (manager)."""
-    _refuse_unknown(body(), set())
+    refuse_unknown(body(), set())
     AppointmentBook(hall().service).cancel(code)
     return jsonify(code=code, state="cancelled")
 

@@ -11,12 +11,11 @@ from hall.checklist import checklists_of, materials_of
 from hall.domain.errors import IllegalTransition, InvalidInput, UnknownCounter
 from hall.domain.states import IN_HAND
 from hall.storage import repo
-from hall.web.api import body, json_only_writes
 from hall.web.auth import require_staff
 from hall.web.context import hall
+from hall.web.jsonio import body
 
 bp = Blueprint("lobby_api", __name__, url_prefix="/api/v1")
-bp.before_request(json_only_writes)
 
 
 def _ticket_and_materials(number: int) -> tuple[Any, list[dict[str, Any]]]:

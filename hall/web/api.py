@@ -13,54 +13,10 @@ from ..service import day_of
 from .auth import current_device, current_staff, log_in, require_staff
 from .context import hall
 from .i18n import lang
+from .jsonio import body, field, refuse_unknown
 from .openapi import openapi_document
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
-
-MAX_TEXT = 200
-
-
-@bp.before_request
-def json_only_writes() -> Any:
-    """Writes must be JSON: it keeps cross-site forms (CSRF) out and errors clear."""
-    if request.method in ("POST", "PUT", "PATCH", "DELETE") and not request.is_json:
-        return jsonify(error="unsupported_media_type", message="send the request body as application/json"), 415
-    return None
-
-
-def body() -> dict[str, Any]:
-    """The request's JSON object, or InvalidInput."""
-    data = request.get_json(silent=True)
-    if data is None and request.content_length:
-        raise InvalidInput("the request body is not valid JSON")
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise InvalidInput("the request body must be a JSON object")
-    return data
-
-
-def _field(data: dict[str, Any], name: str, kind: type | tuple[type, ...], *, required: bool = False) -> Any:
-    value = data.get(name)
-    if value is None:
-        if required:
-            raise InvalidInput(f"{name!r} is required")
-        return None
-    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-        names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
-        raise InvalidInput(f"{name!r} must be {names}")
-    if isinstance(value, str) and len(value) > MAX_TEXT:
-        raise InvalidInput(f"{name!r} is too long (at most {MAX_TEXT} characters)")
-    if isinstance(value, int) and not -(2**31) < value < 2**31:
-        raise InvalidInput(f"{name!r} is out of range")
-    return value
-
-
-def _refuse_unknown(data: dict[str, Any], known: set[str]) -> None:
-    unknown = sorted(set(data) - known)
-    if unknown:
-        raise InvalidInput(f"unknown field(s): {', '.join(unknown)}; expected: {', '.join(sorted(known))}")
-
 
 def ticket_payload(ticket: Any, *, just_issued: bool = False) -> dict[str, Any]:
     ctx = hall()
@@ -97,14 +53,14 @@ def bundle(code: str) -> Any:
 @bp.post("/tickets")
 def issue_ticket() -> Any:
     data = body()
-    _refuse_unknown(data, {"service", "bundle", "priority", "kiosk", "print", "lang"})
+    refuse_unknown(data, {"service", "bundle", "priority", "kiosk", "print", "lang"})
     ctx = hall()
     ticket = ctx.service.issue_ticket(
-        service=_field(data, "service", str), bundle=_field(data, "bundle", str),
-        priority=bool(_field(data, "priority", bool)), kiosk=_field(data, "kiosk", str),
+        service=field(data, "service", str), bundle=field(data, "bundle", str),
+        priority=bool(field(data, "priority", bool)), kiosk=field(data, "kiosk", str),
     )
-    ticket_lang = _field(data, "lang", str) or lang()
-    if _field(data, "print", bool) is not False:
+    ticket_lang = field(data, "lang", str) or lang()
+    if field(data, "print", bool) is not False:
         ctx.devices.print_ticket(ticket, url_for("kiosk.status_page", token=ticket.token, _external=True), ticket_lang)
     payload = ticket_payload(ticket, just_issued=True)
     payload["token"] = ticket.token
@@ -124,8 +80,8 @@ def ticket_status(token: str) -> Any:
 @bp.post("/login")
 def login() -> Any:
     data = body()
-    username = _field(data, "username", str, required=True)
-    password = _field(data, "password", str, required=True)
+    username = field(data, "username", str, required=True)
+    password = field(data, "password", str, required=True)
     member = log_in(username, password, hall().login_limiter)
     token = hall().accounts.issue_token(member)
     return jsonify(username=member.username, display_name=member.display_name, roles=sorted(member.roles),
@@ -161,7 +117,7 @@ def run_counter_action(number: int, action: str, data: dict[str, Any]) -> dict[s
         ticket = svc.call_next(number, staff)
         return {"ticket": ticket_payload(ticket) if ticket else None}
     if action == "call":
-        ticket = svc.call_specific(number, staff, _field(data, "number", str, required=True))
+        ticket = svc.call_specific(number, staff, field(data, "number", str, required=True))
     elif action == "recall":
         ticket = svc.recall(number, staff)
     elif action == "start":
@@ -173,10 +129,10 @@ def run_counter_action(number: int, action: str, data: dict[str, Any]) -> dict[s
     elif action == "hold":
         ticket = svc.hold(number, staff)
     elif action == "transfer":
-        ticket = svc.transfer(number, staff, to_counter=_field(data, "to_counter", int),
-                              to_category=_field(data, "to_category", str), note=_field(data, "note", str) or "")
+        ticket = svc.transfer(number, staff, to_counter=field(data, "to_counter", int),
+                              to_category=field(data, "to_category", str), note=field(data, "note", str) or "")
     elif action == "pause":
-        counter = svc.pause(number, staff, _field(data, "reason", str) or "")
+        counter = svc.pause(number, staff, field(data, "reason", str) or "")
         return {"counter": {"number": counter.number, "state": counter.state.value, "reason": counter.pause_reason}}
     elif action == "resume":
         counter = svc.resume(number, staff)
@@ -210,7 +166,7 @@ def counter_state(number: int) -> Any:
 def cancel_ticket(ticket_id: int) -> Any:
     data = body()
     member = current_staff()
-    ticket = hall().service.cancel(ticket_id, member.username if member else None, _field(data, "reason", str) or "")
+    ticket = hall().service.cancel(ticket_id, member.username if member else None, field(data, "reason", str) or "")
     return jsonify(ticket_payload(ticket))
 
 
@@ -235,11 +191,11 @@ def rate() -> Any:
     if device.kind != "evaluator":
         raise NotAuthorised("only evaluator devices may submit ratings")
     data = body()
-    _refuse_unknown(data, {"ticket", "score", "reasons"})
+    refuse_unknown(data, {"ticket", "score", "reasons"})
     reasons = data.get("reasons") or []
     if not isinstance(reasons, list) or not all(isinstance(r, str) for r in reasons):
         raise InvalidInput("'reasons' must be a list of strings")
-    rating = hall().service.rate(_field(data, "ticket", int, required=True), _field(data, "score", int, required=True),
+    rating = hall().service.rate(field(data, "ticket", int, required=True), field(data, "score", int, required=True),
                                  device_id=device.id, device_counter=device.counter, reasons=reasons)
     return jsonify(ticket=rating["ticket"], score=rating["score"], counter=rating["counter"]), 201
 

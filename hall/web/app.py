@@ -25,6 +25,7 @@ from .context import HallContext
 from .devices import DeviceHub
 from .extensions import babel, socketio
 from .i18n import select_locale
+from .jsonio import guard_api_writes
 from .live import LiveChannel
 
 logger = logging.getLogger(__name__)
@@ -195,6 +196,7 @@ def create_app(config: Config | None = None, *, clock: Clock | None = None) -> F
     socketio.init_app(app, async_mode="threading", message_queue=config.message_queue,
                       cors_allowed_origins=config.hall.public_url or None)
     _register_errors(app)
+    app.before_request(guard_api_writes)
     _register_blueprints(app)
 
     @app.context_processor

@@ -15,9 +15,10 @@ from ..domain.errors import InvalidInput
 from ..live_hall import live_hall
 from ..report_export import XLSX_MIME, report_csv, report_xlsx
 from ..reports import DEFINITIONS, parse_range, report
-from .auth import current_staff, require_staff, same_origin_write
+from .auth import current_staff, require_staff
 from .context import hall
 from .i18n import lang
+from .jsonio import body
 
 bp = Blueprint("console_api", __name__, url_prefix="/api/v1")
 
@@ -25,22 +26,6 @@ ADMIN_ROLES = frozenset({"admin"})
 #: Clerks may read reports, but only of the tickets they handled.
 REPORT_ROLES = frozenset({"clerk", "manager", "admin"})
 FORMATS = ("json", "csv", "xlsx")
-
-
-@bp.before_request
-def writes_are_json_from_this_site() -> Any:
-    """Writes must be JSON (a cross-site form cannot send it) and must not come from another origin."""
-    if request.method in ("POST", "PUT", "PATCH", "DELETE") and not request.is_json:
-        return jsonify(error="unsupported_media_type", message="send the request body as application/json"), 415
-    same_origin_write()
-    return None
-
-
-def _body() -> dict[str, Any]:
-    data = request.get_json(silent=True)
-    if not isinstance(data, dict):
-        raise InvalidInput("the request body must be a JSON object")
-    return data
 
 
 def admin() -> HallAdmin:
@@ -83,46 +68,46 @@ def catalogue() -> Any:
 @bp.post("/admin/categories")
 @require_staff(MANAGER_ROLES)
 def create_category() -> Any:
-    data = _body()
+    data = body()
     return jsonify(admin().save_category(_actor(), data.pop("code", None), data, create=True)), 201
 
 
 @bp.put("/admin/categories/<code>")
 @require_staff(MANAGER_ROLES)
 def update_category(code: str) -> Any:
-    return jsonify(admin().save_category(_actor(), code, _body(), create=False))
+    return jsonify(admin().save_category(_actor(), code, body(), create=False))
 
 
 @bp.post("/admin/items")
 @require_staff(MANAGER_ROLES)
 def create_item() -> Any:
-    data = _body()
+    data = body()
     return jsonify(admin().save_item(_actor(), data.pop("code", None), data, create=True)), 201
 
 
 @bp.put("/admin/items/<code>")
 @require_staff(MANAGER_ROLES)
 def update_item(code: str) -> Any:
-    return jsonify(admin().save_item(_actor(), code, _body(), create=False))
+    return jsonify(admin().save_item(_actor(), code, body(), create=False))
 
 
 @bp.post("/admin/bundles")
 @require_staff(MANAGER_ROLES)
 def create_bundle() -> Any:
-    data = _body()
+    data = body()
     return jsonify(admin().save_bundle(_actor(), data.pop("code", None), data, create=True)), 201
 
 
 @bp.put("/admin/bundles/<code>")
 @require_staff(MANAGER_ROLES)
 def update_bundle(code: str) -> Any:
-    return jsonify(admin().save_bundle(_actor(), code, _body(), create=False))
+    return jsonify(admin().save_bundle(_actor(), code, body(), create=False))
 
 
 @bp.post("/admin/bundles/<code>/items")
 @require_staff(MANAGER_ROLES)
 def add_bundle_item(code: str) -> Any:
-    item = _body().get("item")
+    item = body().get("item")
     if not isinstance(item, str):
         raise InvalidInput("'item' (a service item code) is required")
     return jsonify(admin().add_bundle_item(_actor(), code, item))
@@ -131,13 +116,13 @@ def add_bundle_item(code: str) -> Any:
 @bp.put("/admin/counters/<int:number>/items")
 @require_staff(MANAGER_ROLES)
 def set_counter_items(number: int) -> Any:
-    return jsonify(admin().set_counter_items(_actor(), number, _body().get("items")))
+    return jsonify(admin().set_counter_items(_actor(), number, body().get("items")))
 
 
 @bp.post("/admin/counters/<int:number>/items")
 @require_staff(MANAGER_ROLES)
 def authorise_counter(number: int) -> Any:
-    item = _body().get("item")
+    item = body().get("item")
     if not isinstance(item, str):
         raise InvalidInput("'item' (a service item code) is required")
     return jsonify(admin().authorise_counter(_actor(), number, item))
@@ -152,13 +137,13 @@ def staff_list() -> Any:
 @bp.post("/admin/staff")
 @require_staff(ADMIN_ROLES)
 def create_staff() -> Any:
-    return jsonify(admin().add_staff(_actor(), _body())), 201
+    return jsonify(admin().add_staff(_actor(), body())), 201
 
 
 @bp.put("/admin/staff/<username>")
 @require_staff(ADMIN_ROLES)
 def update_staff(username: str) -> Any:
-    return jsonify(admin().update_staff(_actor(), username, _body()))
+    return jsonify(admin().update_staff(_actor(), username, body()))
 
 
 @bp.get("/admin/settings")
@@ -170,7 +155,7 @@ def settings() -> Any:
 @bp.put("/admin/settings")
 @require_staff(MANAGER_ROLES)
 def update_settings() -> Any:
-    return jsonify(admin().update_settings(_actor(), _body()))
+    return jsonify(admin().update_settings(_actor(), body()))
 
 
 @bp.get("/admin/audit")

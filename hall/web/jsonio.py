@@ -1,0 +1,59 @@
+"""JSON requests of the API: one guard for every write, and the helpers views use to read bodies."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import jsonify, request
+
+from ..domain.errors import InvalidInput
+from .auth import same_origin_write
+
+MAX_TEXT = 200
+WRITES = ("POST", "PUT", "PATCH", "DELETE")
+
+
+def guard_api_writes() -> Any:
+    """Every write under /api must be JSON from this site: a cross-site form can send neither (CSRF)."""
+    if not request.path.startswith("/api/") or request.method not in WRITES:
+        return None
+    if not request.is_json:
+        return jsonify(error="unsupported_media_type", message="send the request body as application/json"), 415
+    same_origin_write()
+    return None
+
+
+def body() -> dict[str, Any]:
+    """The request's JSON object ({} when there is no body), or InvalidInput."""
+    data = request.get_json(silent=True)
+    if data is None and request.content_length:
+        raise InvalidInput("the request body is not valid JSON")
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise InvalidInput("the request body must be a JSON object")
+    return data
+
+
+def field(data: dict[str, Any], name: str, kind: type | tuple[type, ...], *, required: bool = False) -> Any:
+    """One typed field of a JSON body: text is at most MAX_TEXT long, whole numbers fit 32 bits."""
+    value = data.get(name)
+    if value is None:
+        if required:
+            raise InvalidInput(f"{name!r} is required")
+        return None
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
+        raise InvalidInput(f"{name!r} must be {names}")
+    if isinstance(value, str) and len(value) > MAX_TEXT:
+        raise InvalidInput(f"{name!r} is too long (at most {MAX_TEXT} characters)")
+    if isinstance(value, int) and not -(2**31) < value < 2**31:
+        raise InvalidInput(f"{name!r} is out of range")
+    return value
+
+
+def refuse_unknown(data: dict[str, Any], known: set[str]) -> None:
+    """InvalidInput naming the fields the endpoint does not know."""
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise InvalidInput(f"unknown field(s): {', '.join(unknown)}; expected: {', '.join(sorted(known))}")
