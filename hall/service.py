@@ -102,7 +102,7 @@ class HallService:
         )
 
     def _counter_views(self, db: Any, *, open_only: bool) -> list[CounterView]:
-        cat_of = {i.code: i.category for i in repo.service_items(db, include_inactive=True)}
+        cat_of = repo.item_categories(db)
         return [self._counter_view(c, cat_of) for c in repo.counters(db)
                 if not open_only or c.state == CounterState.OPEN]
 
@@ -205,7 +205,7 @@ class HallService:
         with self.storage.write() as db:
             counter = self._require_counter(db, counter_number)
             self._check_can_call(db, counter)
-            cat_of = {i.code: i.category for i in repo.service_items(db, include_inactive=True)}
+            cat_of = repo.item_categories(db)
             chosen = self.policy.choose(self._counter_view(counter, cat_of), repo.waiting_tickets(db), self.clock.now())
             if chosen is None:
                 return None

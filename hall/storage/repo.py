@@ -35,6 +35,11 @@ def service_items(db: Db, *, include_inactive: bool = False) -> list[ServiceItem
     return [_item(r) for r in rows]
 
 
+def item_categories(db: Db) -> dict[str, str]:
+    """Every service item's category (inactive ones too), without parsing the guides: for routing on each call."""
+    return {row["code"]: row["category"] for row in db.execute("SELECT code, category FROM service_items").fetchall()}
+
+
 def service_item(db: Db, code: str) -> ServiceItem | None:
     row = db.execute("SELECT * FROM service_items WHERE code = ? AND active = 1", [code]).fetchone()
     return _item(row) if row else None
