@@ -1,7 +1,7 @@
 """How long from call-next until every lobby screen has the call: N Socket.IO clients on /lobby.
 
-Starts `onewindow serve --demo` on 127.0.0.1 with a fresh database, connects N python-socketio clients
-(websocket transport, like the lobby page) and, for each call, measures the time from sending
+Starts `onewindow serve --demo` on 127.0.0.1 with a fresh database, connects N python-socketio asyncio clients
+spread over worker processes (websocket transport, like the lobby page) and, for each call, measures the time from sending
 POST /api/v1/counters/1/call-next to each client receiving `ticket_called`. Prints p50/p99 per N.
 
     python -m bench.bench_lobby_latency              # N = 50, 500, 1000
@@ -11,16 +11,15 @@ POST /api/v1/counters/1/call-next to each client receiving `ticket_called`. Prin
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import resource
 import statistics
+import subprocess
 import sys
-import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 
 import requests
-import socketio
 
 from bench.common import Server, percentile
 
@@ -42,66 +41,48 @@ def raise_open_files_limit(wanted: int) -> int:
 
 
 class Screens:
-    """N lobby clients; records when each received each call."""
+    """N lobby screens spread over worker processes (bench.lobby_clients), each an asyncio event loop.
 
-    def __init__(self, url: str) -> None:
+    One python-socketio threading client per screen would cost the benchmark itself three threads per
+    screen; at 1,000 screens on two cores that harness, not the server, was what stalled.
+    """
+
+    def __init__(self, url: str, workers: int) -> None:
         self.url = url
-        self.clients: list[socketio.Client] = []
-        self.lock = threading.Lock()
-        self.received: dict[str, list[float]] = {}
-        self.complete: dict[str, threading.Event] = {}
-        self.waiting_seen: dict[int, int] = {}
-        self.settled = threading.Condition(self.lock)
-
-    def expect(self, number: str) -> threading.Event:
-        with self.lock:
-            self.received[number] = []
-            self.complete[number] = threading.Event()
-            return self.complete[number]
-
-    def _on_call(self, message: dict) -> None:
-        now = time.perf_counter()
-        with self.lock:
-            arrivals = self.received.get(message.get("number"))
-            if arrivals is None:
-                return
-            arrivals.append(now)
-            if len(arrivals) >= len(self.clients):
-                self.complete[message["number"]].set()
-
-    def _on_queues(self, client_id: int, snapshot: dict) -> None:
-        with self.lock:
-            self.waiting_seen[client_id] = snapshot.get("waiting_total", -1)
-            self.settled.notify_all()
-
-    def wait_settled(self, waiting_total: int) -> None:
-        """Wait until every client has the queues after the last change (so one call is measured on its own)."""
-        with self.lock:
-            if not self.settled.wait_for(lambda: sum(1 for w in self.waiting_seen.values() if w == waiting_total)
-                                         >= len(self.clients), timeout=60):
-                raise RuntimeError("the lobby clients did not all get the latest queues within 60 s")
-
-    def _connect_one(self) -> socketio.Client:
-        client = socketio.Client(reconnection=False)
-        client.on("ticket_called", self._on_call, namespace="/lobby")
-        client.on("queues", lambda snapshot, cid=id(client): self._on_queues(cid, snapshot), namespace="/lobby")
-        client.on("snapshot", lambda snapshot, cid=id(client): self._on_queues(cid, snapshot), namespace="/lobby")
-        client.connect(self.url, namespaces=["/lobby"], transports=["websocket"], wait_timeout=60)
-        return client
+        self.workers = workers
+        self.processes: list[subprocess.Popen] = []
+        self.count = 0
 
     def grow_to(self, count: int) -> None:
-        missing = count - len(self.clients)
+        """Start workers for the screens still missing (spread evenly over self.workers processes)."""
+        missing = count - self.count
         started = time.monotonic()
-        with ThreadPoolExecutor(max_workers=16) as pool:
-            for done, client in enumerate(pool.map(lambda _: self._connect_one(), range(missing)), 1):
-                with self.lock:
-                    self.clients.append(client)
-                if done % 100 == 0 or done == missing:
-                    log(f"  connected {len(self.clients)}/{count} clients ({time.monotonic() - started:.1f} s)")
+        shares = [missing // self.workers + (1 if i < missing % self.workers else 0) for i in range(self.workers)]
+        new = [subprocess.Popen([sys.executable, "-m", "bench.lobby_clients", self.url, str(n)], stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, text=True) for n in shares if n]
+        for process in new:
+            line = process.stdout.readline()
+            if not line.startswith("ready"):
+                raise RuntimeError(f"a client worker failed to connect its screens: {line!r}")
+            self.count += int(line.split()[1])
+            log(f"  connected {self.count}/{count} clients ({time.monotonic() - started:.1f} s)")
+        self.processes += new
+
+    def arrivals(self, number: str) -> list[float]:
+        """Wall-clock times at which every screen received the call of *number*."""
+        for process in self.processes:
+            process.stdin.write(f"wait {number}\n")
+            process.stdin.flush()
+        times: list[float] = []
+        for process in self.processes:
+            times += json.loads(process.stdout.readline())["times"]
+        return times
 
     def close(self) -> None:
-        with ThreadPoolExecutor(max_workers=32) as pool:
-            list(pool.map(lambda c: c.disconnect(), self.clients))
+        for process in self.processes:
+            process.stdin.close()
+        for process in self.processes:
+            process.wait(timeout=60)
 
 
 def measure(server: Server, screens: Screens, token: str, calls: int) -> tuple[list[float], list[float]]:
@@ -113,17 +94,15 @@ def measure(server: Server, screens: Screens, token: str, calls: int) -> tuple[l
     for index in range(calls):
         number = requests.post(f"{server.url}/api/v1/tickets", json={"service": "B01", "print": False},
                                timeout=30).json()["number"]
-        screens.wait_settled(waiting_total=1)
-        complete = screens.expect(number)
-        started = time.perf_counter()
+        started = time.time()
         response = http.post(f"{server.url}/api/v1/counters/1/call-next", json={}, timeout=30)
         response.raise_for_status()
         called = response.json()["ticket"]["number"]
         if called != number:
             raise RuntimeError(f"expected to call {number}, the server called {called}")
-        if not complete.wait(timeout=60):
-            raise RuntimeError(f"only {len(screens.received[number])}/{len(screens.clients)} clients got {number}")
-        arrivals = [t - started for t in screens.received[number]]
+        arrivals = [t - started for t in screens.arrivals(number)]
+        if len(arrivals) < screens.count:
+            raise RuntimeError(f"only {len(arrivals)}/{screens.count} clients got {number}")
         latencies += arrivals
         last.append(max(arrivals))
         http.post(f"{server.url}/api/v1/counters/1/no-show", json={}, timeout=30).raise_for_status()
@@ -135,12 +114,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, nargs="+", default=list(DEFAULT_CLIENTS), help="N values, ascending")
     parser.add_argument("--calls", type=int, default=10, help="calls measured per N")
+    parser.add_argument("--workers", type=int, default=2, help="client processes (asyncio, one loop each)")
     args = parser.parse_args(argv)
     limit = raise_open_files_limit(4 * max(args.clients) + 256)
     log(f"open files limit {limit}")
     rows = []
     with Server() as server:
-        screens = Screens(server.url)
+        screens = Screens(server.url, workers=args.workers)
         try:
             token = requests.post(f"{server.url}/api/v1/login", json={"username": "clerk1", "password": "clerk1-demo"},
                                   timeout=30).json()["token"]

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install what OneWindow needs on a Debian machine (as root): system packages, then a virtualenv in .venv.
 #   scripts/install.sh          the hall: speech engine, CJK fonts
-#   scripts/install.sh --test   also what the tests need: headless Chromium, Redis
+#   scripts/install.sh --test   also what the tests and benchmarks need: headless Chromium, Redis
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,7 +9,7 @@ packages=(python3 python3-venv espeak-ng fonts-noto-cjk alsa-utils)
 extras="."
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(chromium redis-server sox)
-  extras=".[test]"
+  extras=".[test,bench]"
 fi
 
 missing=()
