@@ -38,15 +38,13 @@ LIMITS = {
         "clients on the same two cores: more clients add latency, not throughput."
     ),
     "lobby": (
-        "Threading mode: every websocket costs the server a reader and a writer thread, all under one GIL, and "
-        "on this machine the N clients run on the same two cores (python-socketio runs each received message "
-        "in a new thread of the client process). Emission is one encoded packet per message, written to each "
-        "client in turn; the call's own message (`ticket_called`) goes out at once, the state messages "
-        "(`queues`) at most every 100 ms. Past a few hundred screens on one process, spread the screens over "
-        "several processes behind Redis (README, Production layout). At 1,000 clients the benchmark can stop "
-        "with \"did not all get the latest queues\": its clients record the waiting count of whichever `queues` "
-        "message their handler threads run last, which under this load is not always the newest (it should "
-        "keep the message with the highest `seq`)."
+        "Threading mode on the server: every websocket costs a reader and a writer thread under one GIL, and on "
+        "this machine the screens (asyncio clients in worker processes) share the same two cores. Emission is "
+        "one encoded packet per message, written to each screen in turn, so the last screen waits for all the "
+        "others: the p99 grows with N. The call's own message (`ticket_called`) goes out at once; the state "
+        "messages (`queues`, counter states) at most every 100 ms, so they no longer queue in front of the next "
+        "call. Past a few hundred screens on one process, spread the screens over several processes behind "
+        "Redis (README, Production layout)."
     ),
     "reports": (
         "Reports are aggregate queries over the tickets table with covering indexes (console engineer's "
