@@ -12,10 +12,9 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
+from bench.gen_tickets import TZ, generate
 from hall.reports import report, verify_projection
 from hall.storage import open_storage
-
-from bench.gen_tickets import TZ, generate
 
 CASES = (
     ("last week by hour", 7, "hour", None),

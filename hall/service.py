@@ -181,7 +181,7 @@ class HallService:
             views = self._counter_views(db, open_only=True) or self._counter_views(db, open_only=False)
             ahead = people_ahead(self.policy, queued, repo.waiting_tickets(db), views, now)
             able = sum(1 for v in views if self.policy.eligible(v, queued))
-            minutes = mean_service_minutes(repo.recent_service_seconds(db, items), fallback)
+            minutes = mean_service_minutes(repo.recent_cycle_seconds(db, day), fallback)
             estimate = estimate_wait_minutes(ahead, able, minutes)
             ticket_id = repo.insert_ticket(db, {
                 "token": secrets.token_urlsafe(16), "number": number, "service_day": day, "category": category,

@@ -107,3 +107,20 @@ def test_estimated_wait_grows_with_the_queue_and_shrinks_with_open_counters(hall
     one_open = hall_service.issue_ticket(service="B01")
     assert five_open.people_ahead == 10 and one_open.people_ahead == 11
     assert one_open.estimated_wait_minutes > 4 * five_open.estimated_wait_minutes > 0
+
+
+def test_estimate_uses_the_days_call_to_finish_cycle_of_every_item(hall_service, clock):
+    for number in (2, 3, 4, 5):
+        hall_service.pause(number, None, "training")
+    for _ in range(3):
+        hall_service.issue_ticket(service="A01")
+        hall_service.call_next(1, None)
+        clock.advance(120)  # two minutes to walk up
+        hall_service.start(1, None)
+        clock.advance(240)  # four minutes of service
+        hall_service.finish(1, None)
+    hall_service.issue_ticket(service="B01")
+    hall_service.issue_ticket(service="C01")
+    third = hall_service.issue_ticket(service="E01")  # other items than the ones measured
+    assert third.people_ahead == 2
+    assert third.estimated_wait_minutes == 12  # 2 ahead × 6-minute cycle ÷ 1 open counter
