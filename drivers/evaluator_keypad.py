@@ -127,8 +127,21 @@ class EvalFrameParser:
             del buf[:total]
         return frames
 
+    def flush(self) -> list[EvalFrame]:
+        """The line went quiet: drop the half frame's start and rescan what came after it.
+
+        A noise byte that looks like STX with a plausible length would otherwise hold back the
+        real frames behind it until enough bytes arrive to fail its check.
+        """
+        frames: list[EvalFrame] = []
+        while self._buffer:
+            self.dropped += 1
+            del self._buffer[:1]
+            frames += self.feed(b"")
+        return frames
+
     def reset(self) -> None:
-        """Forget a half frame (the line went quiet or the port was reopened)."""
+        """Forget everything buffered (the port was reopened)."""
         self.dropped += len(self._buffer)
         self._buffer.clear()
 
@@ -189,8 +202,8 @@ class EvaluatorKeypadBus:
             self._handle(frame)
 
     def line_idle(self) -> None:
-        if self._parser.pending:
-            self._parser.reset()
+        for frame in self._parser.flush():
+            self._handle(frame)
 
     def connection_lost(self, exc: BaseException | None) -> None:
         """The reconnect loop reports the status."""

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -68,6 +68,8 @@ class HallService:
         self.policy = policy
         self.clock = clock
         self.bus = bus
+        #: Called inside the finishing transaction: (db, ticket id, number, staff, counter, time).
+        self.on_finish: Callable[[Any, int, str, str | None, int | None, float], object] | None = None
 
     # ---- helpers ----------------------------------------------------------
 
@@ -148,6 +150,9 @@ class HallService:
         self._record(db, pending, _EVENT_OF_ACTION[action], at=now, ticket_id=ticket.id,
                      counter=counter if counter is not None else ticket.counter, staff=staff, data=event_data,
                      log_type=action.value)
+        if action is TicketAction.FINISH and self.on_finish is not None:
+            # Reviewed items become back-office cases in the same transaction as the finish.
+            self.on_finish(db, ticket.id, ticket.number, staff, counter, now)
 
     # ---- issuing -------------------------------------------------------------------
 

@@ -161,3 +161,25 @@ def m0601_rating_followups(db: sqlite_utils.Database) -> None:
             BEGIN SELECT RAISE(ABORT, 'a follow-up is never deleted'); END;
         """
     )
+
+
+@migrations(name="0701_backoffice_cases")
+def m0701_backoffice_cases(db: sqlite_utils.Database) -> None:
+    db.executescript(
+        """
+        -- A reviewed item accepted at a counter (受理) becomes a back-office case: reviewed and approved by
+        -- back-office staff other than the clerk who accepted it (受办分离), then delivered at any counter.
+        CREATE TABLE cases (
+            id INTEGER PRIMARY KEY, ticket INTEGER NOT NULL REFERENCES tickets(id),
+            item TEXT NOT NULL REFERENCES service_items(code), number TEXT NOT NULL,
+            state TEXT NOT NULL CHECK (state IN ('accepted', 'reviewed', 'approved', 'rejected', 'delivered')),
+            accepted_by TEXT, accepted_at REAL NOT NULL, counter INTEGER, due_day TEXT NOT NULL,
+            reviewed_by TEXT, reviewed_at REAL, review_note TEXT,
+            approved_by TEXT, approved_at REAL, approval_note TEXT,
+            delivered_by TEXT, delivered_at REAL, delivered_counter INTEGER,
+            UNIQUE (ticket, item)
+        );
+        CREATE INDEX cases_state ON cases (state, due_day);
+        CREATE TRIGGER cases_no_delete BEFORE DELETE ON cases BEGIN SELECT RAISE(ABORT, 'a case is never deleted'); END;
+        """
+    )

@@ -12,6 +12,7 @@ from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from ..accounts import Accounts
+from ..cases import BackOffice
 from ..catalogue import Catalogue
 from ..config import Config
 from ..domain.clock import Clock, SystemClock
@@ -137,6 +138,9 @@ def _register_blueprints(app: Flask) -> None:
     from .console_api import bp as console_api_bp
 
     app.register_blueprint(console_api_bp)
+    from .cases_api import bp as cases_bp
+
+    app.register_blueprint(cases_bp)
 
 
 def _register_namespaces() -> None:
@@ -190,6 +194,8 @@ def create_app(config: Config | None = None, *, clock: Clock | None = None) -> F
                       devices=DeviceHub(config, service, catalogue))
     ctx.closers.append(storage.close)
     app.extensions["onewindow"] = ctx
+    ctx.backoffice = BackOffice(service)
+    service.on_finish = ctx.backoffice.open_cases
 
     babel.init_app(app, locale_selector=select_locale)
     _register_namespaces()

@@ -46,7 +46,9 @@ def _safe_next(url: str) -> str:
     return url if url.startswith("/") and not url.startswith("//") else "/console"
 
 
-def _nav() -> dict[str, Any]:
+@bp.app_context_processor
+def console_nav() -> dict[str, Any]:
+    """Who is logged in and which console pages they may open: for console_base.html on every blueprint."""
     member = current_staff()
     return {"member": member, "is_manager": bool(member and member.has_any(MANAGER_ROLES)),
             "is_admin": bool(member and member.has_any(ADMIN_ROLES))}
@@ -55,19 +57,19 @@ def _nav() -> dict[str, Any]:
 @bp.get("/console")
 @page_requires_staff(MANAGER_ROLES)
 def console() -> Any:
-    return render_template("console.html", **_nav())
+    return render_template("console.html")
 
 
 @bp.get("/console/config")
 @page_requires_staff(MANAGER_ROLES)
 def config_page() -> Any:
-    return render_template("console_config.html", **_nav())
+    return render_template("console_config.html")
 
 
 @bp.get("/console/staff")
 @page_requires_staff(ADMIN_ROLES)
 def staff_page() -> Any:
-    return render_template("console_staff.html", **_nav())
+    return render_template("console_staff.html")
 
 
 @bp.get("/console/reports")
@@ -78,13 +80,13 @@ def reports_page() -> Any:
     ctx = hall()
     return render_template("console_reports.html", groupings=GROUPINGS, titles=column_titles(),
                            definitions=definition_texts(), today=ctx.service.today(),
-                           target=ctx.service.hall.wait_target_minutes, **_nav())
+                           target=ctx.service.hall.wait_target_minutes)
 
 
 @bp.get("/console/audit")
 @page_requires_staff(MANAGER_ROLES)
 def audit_page() -> Any:
-    return render_template("console_audit.html", **_nav())
+    return render_template("console_audit.html")
 
 
 def console_snapshot() -> dict[str, Any]:

@@ -15,6 +15,7 @@ from ..service import HallService
 from ..storage import Storage
 
 if TYPE_CHECKING:
+    from ..cases import BackOffice
     from .auth import LoginLimiter
     from .devices import DeviceHub
     from .live import LiveChannel
@@ -32,6 +33,7 @@ class HallContext:
     catalogue: Catalogue
     devices: "DeviceHub"
     live: "LiveChannel | None" = None
+    backoffice: "BackOffice | None" = None
     login_limiter: "LoginLimiter" = field(default_factory=lambda: _limiter())
     closers: list = field(default_factory=list)
 

@@ -144,6 +144,7 @@ def openapi_document() -> dict[str, Any]:
             "/openapi.json": {"get": _op("This document")},
             **_followup_paths(),
             **_console_paths(),
+            **_case_paths(),
         },
     }
 
@@ -230,4 +231,21 @@ def _followup_paths() -> dict[str, Any]:
         "/counters/{number}/request-rating": {"post": _op(
             "Ask the counter's evaluator again for the last finished case while its rating window is open (clerk)",
             auth="staff", status="202", params=_COUNTER, body=_NO_BODY)},
+    }
+
+
+def _case_paths() -> dict[str, Any]:
+    """Back-office cases: review and approval by someone other than the accepting clerk (受办分离)."""
+    step_body = {"type": "object", "additionalProperties": False, "properties": {
+        "passed": {"type": "boolean"}, "note": {"type": "string", "maxLength": 200},
+        "counter": {"type": "integer"}}}
+    return {
+        "/cases": {"get": _op("Back-office cases (backoffice, clerk, manager)", auth="staff", params=[
+            {"name": "state", "in": "query",
+             "schema": {"enum": ["accepted", "reviewed", "approved", "rejected", "delivered", "all"]}}])},
+        **{f"/cases/{{case_id}}/{step}": {"post": _op(summary, auth="staff", body=step_body,
+                                                        params=[_path_param("case_id")])}
+           for step, summary in (("review", "Review a case (back office; not the accepting clerk)"),
+                                 ("approve", "Approve a case (back office; neither the accepting clerk nor the reviewer)"),
+                                 ("deliver", "Deliver the result at a counter (综合窗口出件)"))},
     }

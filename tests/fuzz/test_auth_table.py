@@ -28,7 +28,10 @@ CLERK_ENDPOINTS = {"api.counter_action", "api.counter_state", "lobby_api.checkli
                    "followups.list_followups", "followups.get_followup", "followups.followup_step",
                    "followups.followups_page",
                    # waiting-time reports are open to clerks (REPORT_ROLES in hall/web/console_api.py)
-                   "console_api.waiting_report", "console.reports_page"}
+                   "console_api.waiting_report", "console.reports_page",
+                   # clerks see back-office cases and deliver results (综合窗口出件); the steps check roles
+                   # and the separation of duties themselves (tests/cases)
+                   "cases.list_cases", "cases.take_step", "cases.page"}
 #: Socket.IO namespaces anyone may join, and those that need staff or a device.
 PUBLIC_NAMESPACES = {"/lobby", "/screen", "/status"}
 

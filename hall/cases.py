@@ -1,0 +1,128 @@
+"""Back-office cases (后台分类审批): accepted at a counter, reviewed, approved, delivered at any counter.
+
+Separation of accepting and handling (受办分离): the clerk who accepted a case may not review or
+approve it, and whoever reviewed it may not approve it. Every step is a row in the event log.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum
+from typing import Any
+
+from .accounts import StaffMember
+from .domain.errors import IllegalTransition, InvalidInput, NotAuthorised, UnknownTicket
+from .ratings import add_working_days, parse_holidays
+from .service import HallService
+from .storage import cases as store
+from .storage import repo
+
+
+class CaseState(str, Enum):
+    """Where a back-office case is."""
+
+    ACCEPTED = "accepted"
+    REVIEWED = "reviewed"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    DELIVERED = "delivered"
+
+
+class CaseStep(str, Enum):
+    """What back-office staff and clerks do to a case; each name is also its event-log type."""
+
+    REVIEW = "case_reviewed"
+    APPROVE = "case_approved"
+    DELIVER = "case_delivered"
+
+
+@dataclass(frozen=True)
+class StepRule:
+    """Who may take a step, from which state, and where passing or failing it leads."""
+
+    roles: frozenset[str]
+    source: CaseState
+    passed: CaseState
+    failed: CaseState | None
+
+
+BACKOFFICE = frozenset({"backoffice"})
+STEPS: dict[CaseStep, StepRule] = {
+    CaseStep.REVIEW: StepRule(BACKOFFICE, CaseState.ACCEPTED, CaseState.REVIEWED, CaseState.REJECTED),
+    CaseStep.APPROVE: StepRule(BACKOFFICE, CaseState.REVIEWED, CaseState.APPROVED, CaseState.REJECTED),
+    CaseStep.DELIVER: StepRule(frozenset({"clerk"}), CaseState.APPROVED, CaseState.DELIVERED, None),
+}
+
+
+def conflicting_duty(step: CaseStep, case: dict[str, Any], staff: str) -> str | None:
+    """Why *staff* may not take *step* on *case* (受办分离), or None."""
+    if step is CaseStep.REVIEW and staff == case["accepted_by"]:
+        return "whoever accepted a case may not review it"
+    if step is CaseStep.APPROVE and staff in (case["accepted_by"], case["reviewed_by"]):
+        return "whoever accepted or reviewed a case may not approve it"
+    return None
+
+
+class BackOffice:
+    """Opens a case for every reviewed item of a finished ticket and moves cases through their steps."""
+
+    def __init__(self, service: HallService) -> None:
+        self.service = service
+        self.storage = service.storage
+
+    def open_cases(self, db: Any, ticket_id: int, number: str, staff: str | None, counter: int | None,
+                   at: float) -> list[int]:
+        """Inside the finishing transaction: one case per reviewed item, due after its time limit."""
+        hall = self.service.hall
+        accepted_day = datetime.fromtimestamp(at, hall.tz).date()
+        opened = []
+        for item in store.reviewed_items_of_ticket(db, ticket_id):
+            due = add_working_days(accepted_day, int(item["time_limit_days"]), parse_holidays(hall.holidays))
+            case_id = store.insert_case(db, {
+                "ticket": ticket_id, "item": item["code"], "number": number, "state": CaseState.ACCEPTED.value,
+                "accepted_by": staff, "accepted_at": at, "counter": counter, "due_day": due.isoformat()})
+            repo.append_event(db, at=at, type="case_accepted", ticket=ticket_id, counter=counter, staff=staff,
+                              data={"case": case_id, "item": item["code"], "due_day": due.isoformat()})
+            opened.append(case_id)
+        return opened
+
+    def list(self, state: str | None) -> list[dict[str, Any]]:
+        states = None if state in (None, "all") else [state]
+        if states and states[0] not in {s.value for s in CaseState}:
+            raise InvalidInput(f"state must be one of {', '.join(s.value for s in CaseState)} or all")
+        with self.storage.read() as db:
+            return store.cases(db, states)
+
+    def take(self, case_id: int, step: CaseStep, member: StaffMember, *, passed: bool = True, note: str = "",
+             counter: int | None = None) -> dict[str, Any]:
+        """Take *step* on a case as *member*; every rule is checked in the one write transaction."""
+        rule = STEPS[step]
+        if not member.has_any(rule.roles):
+            raise NotAuthorised(f"this step needs the role {', '.join(sorted(rule.roles))}")
+        if not passed and rule.failed is None:
+            raise InvalidInput("this step cannot be failed")
+        now = self.service.clock.now()
+        with self.storage.write() as db:
+            case = store.case(db, case_id)
+            if case is None:
+                raise UnknownTicket(f"no back-office case {case_id}")
+            if case["state"] != rule.source.value:
+                raise IllegalTransition(f"case {case_id} is {case['state']}; {step.name.lower()} needs "
+                                        f"{rule.source.value}")
+            reason = conflicting_duty(step, case, member.username)
+            if reason:
+                raise NotAuthorised(reason)
+            target = rule.passed if passed else rule.failed
+            assert target is not None
+            values: dict[str, Any] = {"state": target.value}
+            if step is CaseStep.REVIEW:
+                values.update(reviewed_by=member.username, reviewed_at=now, review_note=note[:500])
+            elif step is CaseStep.APPROVE:
+                values.update(approved_by=member.username, approved_at=now, approval_note=note[:500])
+            else:
+                values.update(delivered_by=member.username, delivered_at=now, delivered_counter=counter)
+            store.update_case(db, case_id, values)
+            repo.append_event(db, at=now, type=step.value, ticket=case["ticket"], counter=counter,
+                              staff=member.username, data={"case": case_id, "to": target.value, "note": note[:500]})
+            return store.case(db, case_id) or {}
