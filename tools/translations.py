@@ -42,8 +42,10 @@ def update() -> None:
                        check=True, capture_output=True)
         for locale in LOCALES:
             command = "update" if po_path(package, locale).exists() else "init"
+            extra = ["--ignore-pot-creation-date"] if command == "update" else []  # no churn in unchanged files
             subprocess.run([sys.executable, "-m", "babel.messages.frontend", command, "-i", str(pot),
-                            "-d", str(catalogue_dir(package)), "-l", locale, "--no-wrap"], check=True, capture_output=True)
+                            "-d", str(catalogue_dir(package)), "-l", locale, "--no-wrap", *extra],
+                           check=True, capture_output=True)
         pot.unlink()
 
 
