@@ -85,9 +85,7 @@ class Catalogue:
         return bundle_payload(bundle, lang, items, with_guide=True)
 
     def service_name(self, *, item: str | None, bundle: str | None, lang: str) -> str:
-        """The name to print or show for a ticket's item or bundle."""
-        if bundle:
-            return self.bundle(bundle, lang)["name"]
-        if item:
-            return self.item(item, lang)["name"]
-        return ""
+        """The name to print or show for a ticket's item or bundle (one small query per ticket)."""
+        with self.storage.read() as db:
+            name = repo.service_name(db, item=item, bundle=bundle)
+        return name.get(lang) if name else ""

@@ -58,7 +58,23 @@ def bundles(db: Db) -> list[Bundle]:
 
 
 def bundle(db: Db, code: str) -> Bundle | None:
-    return next((b for b in bundles(db) if b.code == code), None)
+    row = db.execute("SELECT * FROM bundles WHERE code = ? AND active = 1", [code]).fetchone()
+    if row is None:
+        return None
+    members = db.execute("SELECT item FROM bundle_items WHERE bundle = ? ORDER BY position", [code]).fetchall()
+    return Bundle(row["code"], Localised(row["name_zh"], row["name_en"]), tuple(m["item"] for m in members),
+                  json.loads(row["summary"]))
+
+
+def service_name(db: Db, *, item: str | None, bundle: str | None) -> Localised | None:
+    """The name of a ticket's bundle or item, without loading the catalogue."""
+    if bundle:
+        row = db.execute("SELECT name_zh, name_en FROM bundles WHERE code = ?", [bundle]).fetchone()
+    elif item:
+        row = db.execute("SELECT name_zh, name_en FROM service_items WHERE code = ?", [item]).fetchone()
+    else:
+        return None
+    return Localised(row["name_zh"], row["name_en"]) if row else None
 
 
 def insert_category(db: Db, category: Category) -> None:
