@@ -10,14 +10,12 @@ with ``A`` (accepted) or ``N`` (refused, with a reason byte), and sends ``P``
 from __future__ import annotations
 
 import logging
-import os
-import select
 import time
-import tty
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Callable
 
+from drivers.pty_device import PtyDevice
 from drivers.serial_port import ReconnectingSerial, StatusCallback
 
 logger = logging.getLogger(__name__)
@@ -230,16 +228,12 @@ class EvaluatorKeypadBus:
         self._serial.write(encode(frame.address, command, bytes([value])))
 
 
-class SimulatedEvaluator:
+class SimulatedEvaluator(PtyDevice[EvalFrame]):
     """A five-key evaluator on a pty pair: presses keys and records what the host sends."""
 
     def __init__(self, address: int = 1) -> None:
+        super().__init__(EvalFrameParser().feed)
         self.address = address
-        self._master, self._slave = os.openpty()
-        tty.setraw(self._slave)
-        self.port_path: str = os.ttyname(self._slave)
-        self._parser = EvalFrameParser()
-        self._received: list[EvalFrame] = []
 
     def press(self, score: int) -> None:
         """Press the key for *score*."""
@@ -247,27 +241,6 @@ class SimulatedEvaluator:
 
     def hello(self) -> None:
         self.send_raw(encode(self.address, CMD_HELLO))
-
-    def send_raw(self, data: bytes) -> None:
-        os.write(self._master, data)
-
-    def read_frames(self, timeout: float, count: int = 1) -> list[EvalFrame]:
-        """Wait up to *timeout* seconds for *count* frames from the host; return what came."""
-        deadline = time.monotonic() + timeout
-        while len(self._received) < count:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                break
-            readable, _, _ = select.select([self._master], [], [], remaining)
-            if not readable:
-                break
-            try:
-                chunk = os.read(self._master, 4096)
-            except OSError:
-                break
-            self._received.extend(self._parser.feed(chunk))
-        frames, self._received = self._received[:count], self._received[count:]
-        return frames
 
     def wait_for(self, command: int, timeout: float) -> EvalFrame | None:
         """The next frame with *command*, skipping others, within *timeout* seconds."""
@@ -277,20 +250,6 @@ class SimulatedEvaluator:
                 if frame.command == command:
                     return frame
         return None
-
-    def close(self) -> None:
-        for fd in (self._master, self._slave):
-            try:
-                os.close(fd)
-            except OSError:
-                pass
-        self._master = self._slave = -1
-
-    def __enter__(self) -> "SimulatedEvaluator":
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.close()
 
 
 def main(argv: list[str] | None = None) -> int:
