@@ -20,11 +20,10 @@ from hall.ratings import (
     monthly_counter_ranking,
     satisfaction_report,
 )
-from hall.service import day_of
 from hall.storage import ratings as rating_store
 from hall.web.auth import current_staff, page_requires_staff, require_staff
 from hall.web.context import HallContext, hall
-from hall.web.jsonio import body
+from hall.web.jsonio import body, date_param
 from hall.web.live import CONSOLE
 
 from .views import REASON_LABELS
@@ -156,9 +155,9 @@ def followup_step(followup_id: int, step: str) -> Any:
 @require_staff(MANAGER_ROLES)
 def satisfaction() -> Any:
     ctx = hall()
-    today = day_of(ctx.service.today())
-    last = day_of(request.args["to"]) if request.args.get("to") else today
-    first = day_of(request.args["from"]) if request.args.get("from") else last
+    today = date_param(ctx.service.today())
+    last = date_param(request.args["to"]) if request.args.get("to") else today
+    first = date_param(request.args["from"]) if request.args.get("from") else last
     if (last - first) > timedelta(days=400):
         raise InvalidInput("ask for at most 400 days at once")
     return jsonify(satisfaction_report(ctx.storage, first.isoformat(), last.isoformat(),

@@ -11,7 +11,8 @@ from .accounts import Accounts
 from .domain.errors import InvalidInput, UnknownCounter, UnknownService
 from .domain.models import ROLES
 from .service import HallService
-from .storage import Storage, catalogue_admin as store, repo
+from .storage import Storage, repo
+from .storage import catalogue_admin as store
 
 CODE = re.compile(r"^[A-Za-z0-9_.-]{1,40}$")
 GUIDE_KEYS = ("summary", "conditions", "materials", "forms", "basis")

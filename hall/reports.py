@@ -10,8 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from .domain.errors import InvalidInput
-from .storage import Storage
-from .storage import report_queries
+from .storage import Storage, report_queries
 
 GROUPINGS = ("day", "hour", "item", "category", "counter", "clerk")
 MAX_RANGE_DAYS = 400

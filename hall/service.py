@@ -6,29 +6,41 @@ into it and listen to its event bus.
 
 from __future__ import annotations
 
+import json
 import logging
 import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
+from . import ratings
 from .config import HallSettings
 from .domain import events as ev
 from .domain.clock import Clock
 from .domain.errors import (
-    AlreadyRated, CounterBusy, IllegalTransition, InvalidInput, NotAuthorised, RatingClosed,
-    UnknownCounter, UnknownService, UnknownTicket,
+    AlreadyRated,
+    CounterBusy,
+    IllegalTransition,
+    InvalidInput,
+    NotAuthorised,
+    RatingClosed,
+    UnknownCounter,
+    UnknownService,
+    UnknownTicket,
 )
 from .domain.estimate import estimate_wait_minutes, mean_service_minutes
 from .domain.models import Counter, QueuedTicket, Ticket
 from .domain.numbering import format_number, parse_number, service_day
-from .domain.routing import NEWEST, CounterView, OneWindowPolicy, people_ahead
+from .domain.routing import (
+    NEWEST,
+    CounterView,
+    OneWindowPolicy,
+    counter_view,
+    people_ahead,
+)
 from .domain.states import IN_HAND, CounterState, TicketAction, TicketState, next_state
-from . import ratings
-from .storage import Storage
+from .storage import Storage, repo
 from .storage import ratings as rating_store
-from .storage import repo
 
 logger = logging.getLogger(__name__)
 
@@ -91,21 +103,14 @@ class HallService:
             if p.ticket_id is not None:
                 with self.storage.read() as db:
                     t = repo.ticket(db, p.ticket_id)
-                ticket = self.public_ticket(t) if t else None
+                ticket = t.public() if t else None
             self.bus.publish(p.cls(event_id=p.event_id, at=p.at, counter=p.counter, staff=p.staff, ticket=ticket,
                                    data=p.data))
 
-    @staticmethod
-    def _counter_view(counter: Counter, categories_of_items: dict[str, str]) -> CounterView:
-        return CounterView(
-            number=counter.number, items=counter.items,
-            item_categories=frozenset(categories_of_items[i] for i in counter.items if i in categories_of_items),
-            dedicated_category=counter.dedicated_category or _main_category(counter.items, categories_of_items),
-        )
-
-    def _counter_views(self, db: Any, *, open_only: bool) -> list[CounterView]:
+    def counter_views(self, db: Any, *, open_only: bool) -> list[CounterView]:
+        """What routing knows of every counter (only the open ones if *open_only*)."""
         cat_of = repo.item_categories(db)
-        return [self._counter_view(c, cat_of) for c in repo.counters(db)
+        return [counter_view(c, cat_of) for c in repo.counters(db)
                 if not open_only or c.state == CounterState.OPEN]
 
     def _require_counter(self, db: Any, number: int) -> Counter:
@@ -183,7 +188,7 @@ class HallService:
             day = self.today(now)
             number = format_number(letter, repo.next_sequence(db, day, letter))
             queued = QueuedTicket(id=NEWEST, category=category, items=frozenset(items), priority=priority, queue_at=now)
-            views = self._counter_views(db, open_only=True) or self._counter_views(db, open_only=False)
+            views = self.counter_views(db, open_only=True) or self.counter_views(db, open_only=False)
             ahead = people_ahead(self.policy, queued, repo.waiting_tickets(db), views, now)
             able = sum(1 for v in views if self.policy.eligible(v, queued))
             minutes = mean_service_minutes(repo.recent_cycle_seconds(db, day), fallback)
@@ -211,7 +216,7 @@ class HallService:
             counter = self._require_counter(db, counter_number)
             self._check_can_call(db, counter)
             cat_of = repo.item_categories(db)
-            chosen = self.policy.choose(self._counter_view(counter, cat_of), repo.waiting_tickets(db), self.clock.now())
+            chosen = self.policy.choose(counter_view(counter, cat_of), repo.waiting_tickets(db), self.clock.now())
             if chosen is None:
                 return None
             ticket = repo.ticket(db, chosen.id)
@@ -480,40 +485,11 @@ class HallService:
             queued = next((q for q in repo.waiting_tickets(db) if q.id == ticket.id), None)
             if queued is None:
                 return 0
-            views = self._counter_views(db, open_only=True) or self._counter_views(db, open_only=False)
+            views = self.counter_views(db, open_only=True) or self.counter_views(db, open_only=False)
             return people_ahead(self.policy, queued, repo.waiting_tickets(db), views, self.clock.now())
 
-    @staticmethod
-    def public_ticket(ticket: Ticket) -> dict[str, Any]:
-        """What anyone may see of a ticket: no personal data is ever held on it."""
-        return {
-            "id": ticket.id, "number": ticket.number, "state": ticket.state.value, "service_day": ticket.service_day,
-            "category": ticket.category, "item": ticket.item, "bundle": ticket.bundle, "items": list(ticket.items),
-            "priority": ticket.priority, "counter": ticket.counter, "recall_count": ticket.recall_count,
-            "issued_at": ticket.issued_at, "called_at": ticket.called_at, "started_at": ticket.started_at,
-            "finished_at": ticket.finished_at, "estimated_wait_minutes": ticket.estimated_wait_minutes,
-            "people_ahead": ticket.people_ahead, "target_counter": ticket.target_counter,
-            "target_category": ticket.target_category,
-        }
-
-
-def _main_category(items: frozenset[str], categories_of_items: dict[str, str]) -> str | None:
-    counts: dict[str, int] = {}
-    for item in items:
-        if item in categories_of_items:
-            counts[categories_of_items[item]] = counts.get(categories_of_items[item], 0) + 1
-    return max(sorted(counts), key=lambda c: counts[c]) if counts else None
 
 
 def _json_list(values: Sequence[str]) -> str:
-    import json
-
     return json.dumps([str(v)[:40] for v in values][:10], ensure_ascii=False)
 
-
-def day_of(value: str) -> date:
-    """Parse a YYYY-MM-DD request parameter; InvalidInput when it is not a date."""
-    try:
-        return date.fromisoformat(value)
-    except (TypeError, ValueError):
-        raise InvalidInput(f"not a date (YYYY-MM-DD): {value!r}") from None

@@ -4,16 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from .domain.estimate import estimate_wait_minutes, mean_service_minutes
-from .domain.models import QueuedTicket
-from .domain.routing import NEWEST, people_ahead
-from .domain.states import CounterState
-from .service import HallService
-from .storage import repo
 from .checklist import ChecklistStore, materials_of
-from .domain.models import ServiceItem, Ticket
-from .domain.states import IN_HAND, TicketState
-from .storage import screens
+from .domain.estimate import estimate_wait_minutes, mean_service_minutes
+from .domain.models import QueuedTicket, ServiceItem, Ticket
+from .domain.routing import NEWEST, counter_view, people_ahead
+from .domain.states import IN_HAND, CounterState, TicketState
+from .service import HallService
+from .storage import repo, screens
 
 
 def _round_minutes(seconds: float) -> int:
@@ -29,7 +26,7 @@ def lobby_snapshot(hall: HallService, lang: str, recent: int = 8) -> dict[str, A
         cats = repo.categories(db)
         items = {i.code: i for i in repo.service_items(db, include_inactive=True)}
         waiting = repo.waiting_tickets(db)
-        views = hall._counter_views(db, open_only=True)
+        views = hall.counter_views(db, open_only=True)
         counters = repo.counters(db)
     queues = []
     for cat in cats:
@@ -70,12 +67,12 @@ def counter_snapshot(hall: HallService, number: int, lang: str) -> dict[str, Any
         items = {i.code: i for i in repo.service_items(db, include_inactive=True)}
         current = repo.ticket(db, counter.current_ticket_id) if counter.current_ticket_id else None
         cat_of = {code: i.category for code, i in items.items()}
-        view = hall._counter_view(counter, cat_of)
+        view = counter_view(counter, cat_of)
         waiting = [t for t in repo.waiting_tickets(db) if hall.policy.eligible(view, t)]
         served, mean_service_seconds = repo.counter_day_figures(db, hall.today(now), number)
     ticket = None
     if current is not None:
-        ticket = hall.public_ticket(current)
+        ticket = current.public()
         ticket["items_detail"] = [
             {"code": code, "name": items[code].name.get(lang), "kind": items[code].kind,
              "materials": (items[code].guide.get("materials") or {}).get(lang, [])}

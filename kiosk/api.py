@@ -13,13 +13,12 @@ from hall.domain.errors import HallError, InvalidInput
 from hall.domain.states import TicketState
 from hall.kiosk_support import searchables
 from hall.search import search
-from hall.service import day_of
 from hall.storage import repo
 from hall.web.api import ticket_payload
 from hall.web.auth import current_staff, require_staff
 from hall.web.context import hall
 from hall.web.i18n import lang
-from hall.web.jsonio import body, field, refuse_unknown
+from hall.web.jsonio import body, date_param, field, refuse_unknown
 
 from .views import KIOSK_ID, MAX_KIOSK_REPRINTS, REPRINT_MINUTES, status_url
 
@@ -125,7 +124,7 @@ def book() -> Any:
 def list_appointments() -> Any:
     """A day's bookings (manager)."""
     ctx = hall()
-    day = day_of(request.args.get("date") or ctx.service.today()).isoformat()
+    day = date_param(request.args.get("date") or ctx.service.today()).isoformat()
     return jsonify(date=day, appointments=[_booking(b) for b in AppointmentBook(ctx.service).of_day(day)])
 
 

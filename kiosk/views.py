@@ -21,8 +21,8 @@ from hall.domain.models import Ticket
 from hall.kiosk_support import most_used
 from hall.web.auth import page_requires_staff
 from hall.web.context import hall
-from hall.service import day_of
 from hall.web.i18n import lang
+from hall.web.jsonio import date_param
 
 bp = Blueprint("kiosk", __name__, template_folder="templates", static_folder="static",
                static_url_path="/kiosk/static")
@@ -187,7 +187,7 @@ def _png(layout: TicketLayout) -> bytes:
 def appointments_page() -> Any:
     ctx = hall()
     day = request.args.get("date") or ctx.service.today()
-    day = day_of(day).isoformat()
+    day = date_param(day).isoformat()
     tz = ctx.config.hall.tz
     bookings = [{**b, "slot": _slot_text(b["slot_start"], b["slot_end"], tz),
                  "name": ctx.catalogue.service_name(item=b["item"], bundle=b["bundle"], lang=lang())}

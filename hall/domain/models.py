@@ -101,6 +101,18 @@ class Ticket:
     people_ahead: int
     kiosk: str | None = None
 
+    def public(self) -> dict[str, Any]:
+        """What anyone may see of a ticket: no personal data is ever held on it."""
+        return {
+            "id": self.id, "number": self.number, "state": self.state.value, "service_day": self.service_day,
+            "category": self.category, "item": self.item, "bundle": self.bundle, "items": list(self.items),
+            "priority": self.priority, "counter": self.counter, "recall_count": self.recall_count,
+            "issued_at": self.issued_at, "called_at": self.called_at, "started_at": self.started_at,
+            "finished_at": self.finished_at, "estimated_wait_minutes": self.estimated_wait_minutes,
+            "people_ahead": self.people_ahead, "target_counter": self.target_counter,
+            "target_category": self.target_category,
+        }
+
 
 @dataclass(frozen=True)
 class QueuedTicket:

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from .models import QueuedTicket
+from .models import Counter, QueuedTicket
 
 #: Id for a ticket not yet issued: it sorts after every existing ticket issued at the same instant.
 NEWEST = 2**62
@@ -20,6 +20,14 @@ class CounterView:
     items: frozenset[str]
     item_categories: frozenset[str]
     dedicated_category: str | None = None
+
+
+def counter_view(counter: Counter, categories_of_items: dict[str, str]) -> CounterView:
+    """The routing view of a counter; a counter with no dedicated category takes the one most of its items are in."""
+    categories = [categories_of_items[i] for i in counter.items if i in categories_of_items]
+    main = max(sorted(set(categories)), key=categories.count) if categories else None
+    return CounterView(number=counter.number, items=counter.items, item_categories=frozenset(categories),
+                       dedicated_category=counter.dedicated_category or main)
 
 
 class RoutingPolicy(Protocol):

@@ -8,7 +8,15 @@ from typing import Any
 
 import sqlite_utils
 
-from ..domain.models import Bundle, Category, Counter, Localised, QueuedTicket, ServiceItem, Ticket
+from ..domain.models import (
+    Bundle,
+    Category,
+    Counter,
+    Localised,
+    QueuedTicket,
+    ServiceItem,
+    Ticket,
+)
 from ..domain.states import CounterState, TicketState
 
 Db = sqlite_utils.Database

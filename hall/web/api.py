@@ -9,18 +9,17 @@ from flask import Blueprint, jsonify, request, url_for
 from ..accounts import COUNTER_ROLES, MANAGER_ROLES
 from ..domain.errors import InvalidInput, NotAuthenticated, NotAuthorised
 from ..reports import day_summary
-from ..service import day_of
 from .auth import current_device, current_staff, log_in, require_staff
 from .context import hall
 from .i18n import lang
-from .jsonio import body, field, refuse_unknown
+from .jsonio import body, date_param, field, refuse_unknown
 from .openapi import openapi_document
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
 def ticket_payload(ticket: Any, *, just_issued: bool = False) -> dict[str, Any]:
     ctx = hall()
-    payload = ctx.service.public_ticket(ticket)
+    payload = ticket.public()
     payload["people_ahead_now"] = ticket.people_ahead if just_issued else ctx.service.people_ahead_now(ticket)
     payload["service_name"] = ctx.catalogue.service_name(item=ticket.item, bundle=ticket.bundle, lang=lang())
     payload["status_url"] = url_for("kiosk.status_page", token=ticket.token, _external=True)
@@ -207,4 +206,4 @@ def rate() -> Any:
 def report_summary() -> Any:
     ctx = hall()
     day = request.args.get("date") or ctx.service.today()
-    return jsonify(day_summary(ctx.storage, day_of(day).isoformat()))
+    return jsonify(day_summary(ctx.storage, date_param(day).isoformat()))

@@ -17,7 +17,13 @@ from pathlib import Path
 from typing import Any
 
 from drivers.announce_text import announcement_text
-from drivers.printer import PrinterConfigError, PrinterSettings, PrinterStatus, PrinterWorker, PrintJob
+from drivers.printer import (
+    PrinterConfigError,
+    PrinterSettings,
+    PrinterStatus,
+    PrinterWorker,
+    PrintJob,
+)
 from drivers.speech import LocalPlayer, SpeechConfigError, SpeechSettings, SpeechWorker
 from drivers.ticket import TicketLayout
 

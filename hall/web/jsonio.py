@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from flask import jsonify, request
@@ -57,3 +58,11 @@ def refuse_unknown(data: dict[str, Any], known: set[str]) -> None:
     unknown = sorted(set(data) - known)
     if unknown:
         raise InvalidInput(f"unknown field(s): {', '.join(unknown)}; expected: {', '.join(sorted(known))}")
+
+
+def date_param(value: str | None) -> date:
+    """A YYYY-MM-DD request parameter; InvalidInput when it is not a date."""
+    try:
+        return date.fromisoformat(value or "")
+    except (TypeError, ValueError):
+        raise InvalidInput(f"not a date (YYYY-MM-DD): {value!r}") from None

@@ -18,9 +18,14 @@ from typing import Any
 from flask import Flask
 from flask_socketio import SocketIO, join_room
 
-from ..domain import events as ev
 from ..checklist import checklists_of
-from ..snapshots import citizen_screen_snapshot, counter_screen_snapshot, counter_snapshot, lobby_screen_snapshot
+from ..domain import events as ev
+from ..snapshots import (
+    citizen_screen_snapshot,
+    counter_screen_snapshot,
+    counter_snapshot,
+    lobby_screen_snapshot,
+)
 from ..storage import repo
 from .context import HallContext
 from .sequences import Sequences, make_sequences
