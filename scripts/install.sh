@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(python3 python3-venv espeak-ng fonts-noto-cjk alsa-utils)
+packages=(python3 python3-venv espeak-ng fonts-noto-cjk alsa-utils libusb-1.0-0)
 extras="."
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(chromium redis-server sox)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
 import queue
 import socket
 import threading
@@ -332,15 +331,14 @@ def test_missing_serial_device_is_offline(tmp_path: Path, recorder: Recorder) ->
         worker.close()
 
 
-def test_usb_without_pyusb_reports_a_clear_error(recorder: Recorder) -> None:
-    if importlib.util.find_spec("usb") is not None:
-        pytest.skip("pyusb is installed here")
+def test_unplugged_usb_printer_is_offline_with_a_clear_message(recorder: Recorder) -> None:
+    # pyusb and libusb are installed with the hall; no printer with these ids is plugged in here.
     worker = start_worker(recorder, backend="usb", vendor_id="0x0416", product_id="0x5011")
     try:
         worker.submit(PrintJob("job-1", make_layout()))
         _job_id, ok, error = recorder.result()
-        assert ok is False and "pyusb" in (error or "")
-        assert recorder.status().state == "error"
+        assert ok is False and "not found" in (error or "")
+        assert recorder.status().state == "offline"
     finally:
         worker.close()
 
