@@ -63,15 +63,64 @@ def _minutes(value: float | None) -> float | None:
     return None if value is None else round(value / 60.0, 2)
 
 
+_SEGMENT_SQL = """
+SELECT e.ticket, e.type, e.at FROM events e JOIN tickets t ON t.id = e.ticket
+WHERE t.service_day = :day AND e.type IN ('called', 'serving_started', 'held', 'transferred', 'finished')
+ORDER BY e.ticket, e.id
+"""
+
+
+@dataclass
+class TicketTimes:
+    """The walk, service and hold time of one ticket, summed over its segments."""
+
+    walk: list[float] = field(default_factory=list)
+    service: float = 0.0
+    hold: float = 0.0
+    held: bool = False
+    finished: bool = False
+
+
+def ticket_times(rows: Iterable[Any]) -> dict[int, TicketTimes]:
+    """Walk = serving started − called; service = Σ(held, transferred or finished − serving started);
+    hold = Σ(called again − held). Rows are (ticket, type, at) in log order."""
+    times: dict[int, TicketTimes] = {}
+    called = started = held = None
+    current = None
+    for ticket, kind, at in rows:
+        if ticket != current:
+            current, called, started, held = ticket, None, None, None
+        t = times.setdefault(ticket, TicketTimes())
+        if kind == "called":
+            if held is not None:
+                t.hold += at - held
+                held = None
+            called = at
+        elif kind == "serving_started":
+            if called is not None:
+                t.walk.append(at - called)
+            started = at
+        elif started is not None:  # held, transferred or finished ends a service segment
+            t.service += at - started
+            started = None
+        if kind == "held":
+            held, t.held = at, True
+        elif kind == "finished":
+            t.finished = True
+    return times
+
+
 def day_summary(storage: Storage, day: str) -> dict[str, Any]:
-    """Tickets issued, finished and missed on *day*, waiting and service times, ratings."""
+    """Tickets issued, finished and missed on *day*; waiting, walk, service and hold times; ratings."""
     rows = storage.query(_SUMMARY_SQL, {"day": day})
+    segments = ticket_times(tuple(r) for r in storage.query(_SEGMENT_SQL, {"day": day}))
     ratings = storage.query(
         "SELECT r.score, r.unrated FROM ratings r JOIN tickets t ON t.id = r.ticket WHERE t.service_day = ?", (day,)
     )
     waits = [r["first_called"] - r["issued"] for r in rows if r["first_called"] is not None and r["issued"] is not None]
-    services = [r["finished"] - r["started"] for r in rows
-                if r["finished"] is not None and r["started"] is not None and r["finished"] >= r["started"]]
+    services = [t.service for t in segments.values() if t.finished]
+    walks = [w for t in segments.values() for w in t.walk]
+    holds = [t.hold for t in segments.values() if t.held]
     finished = sum(1 for r in rows if r["finished"] is not None)
     scores = [r["score"] for r in ratings if not r["unrated"] and r["score"] is not None]
     satisfied = sum(1 for s in scores if s >= 3)
@@ -85,6 +134,9 @@ def day_summary(storage: Storage, day: str) -> dict[str, Any]:
         "waiting_minutes_mean": _minutes(_mean(waits)),
         "waiting_minutes_p90": _minutes(percentile(waits, 0.9)),
         "service_minutes_mean": _minutes(_mean(services)),
+        "walk_minutes_mean": _minutes(_mean(walks)),
+        "held": len(holds),
+        "hold_minutes_mean": _minutes(_mean(holds)),
         "rated": len(scores),
         "unrated": sum(1 for r in ratings if r["unrated"]),
         "rating_rate": round(len(scores) / finished, 4) if finished else None,

@@ -188,3 +188,24 @@ def test_staff_pages_redirect_to_login(client, clerk):
     assert r.status_code == 302 and "/login" in r.headers["Location"]
     assert clerk.get("/counter").status_code == 200
     assert clerk.get("/console").status_code == 403
+
+
+def test_summary_counts_walk_service_segments_and_hold_separately(app, client, clerk, manager, clock):
+    clerk4 = app.test_client()
+    login(clerk4, "clerk4")
+    t = client.post("/api/v1/tickets", json={"service": "A01"}).get_json()
+    clerk.post("/api/v1/counters/1/call-next", json={})
+    clock.advance(60)  # one minute to walk up
+    clerk.post("/api/v1/counters/1/start", json={})
+    clock.advance(120)  # two minutes of service, then the citizen fetches a document
+    clerk.post("/api/v1/counters/1/hold", json={})
+    clock.advance(300)  # five minutes away
+    assert clerk4.post("/api/v1/counters/4/call", json={"number": t["number"]}).status_code == 200
+    clock.advance(30)
+    clerk4.post("/api/v1/counters/4/start", json={})
+    clock.advance(180)
+    clerk4.post("/api/v1/counters/4/finish", json={})
+    s = manager.get("/api/v1/reports/summary").get_json()
+    assert s["service_minutes_mean"] == 5.0  # both segments, the hold left out
+    assert s["walk_minutes_mean"] == 0.75 and s["held"] == 1 and s["hold_minutes_mean"] == 5.0
+    assert s["waiting_minutes_mean"] == 0.0  # waiting ends at the first call
