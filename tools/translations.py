@@ -11,11 +11,12 @@ the default language of the interface.
 
 from __future__ import annotations
 
-import io
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
+from babel.messages.catalog import Catalog
 from babel.messages.mofile import read_mo, write_mo
 from babel.messages.pofile import read_po
 
@@ -49,17 +50,21 @@ def update() -> None:
         pot.unlink()
 
 
-def compile_all() -> None:
+def catalogues() -> Iterator[tuple[str, Path, Catalog]]:
+    """Every package's catalogue that exists: (package, path of the .po, parsed catalogue)."""
     for package in PACKAGES:
         for locale in LOCALES:
             po = po_path(package, locale)
-            if not po.exists():
-                continue
-            with po.open("rb") as f:
-                catalog = read_po(f, locale=locale)
-            with po.with_suffix(".mo").open("wb") as f:
-                write_mo(f, catalog)
-            print(f"compiled {po.relative_to(ROOT)}")
+            if po.exists():
+                with po.open("rb") as f:
+                    yield package, po, read_po(f, locale=locale)
+
+
+def compile_all() -> None:
+    for _package, po, catalog in catalogues():
+        with po.with_suffix(".mo").open("wb") as f:
+            write_mo(f, catalog)
+        print(f"compiled {po.relative_to(ROOT)}")
 
 
 def conflicts() -> list[str]:
@@ -70,16 +75,10 @@ def conflicts() -> list[str]:
     context (pgettext), instead.
     """
     translations: dict[tuple[str, str | None], dict[str, str]] = {}
-    for package in PACKAGES:
-        for locale in LOCALES:
-            po = po_path(package, locale)
-            if not po.exists():
-                continue
-            with po.open("rb") as f:
-                for message in read_po(f, locale=locale):
-                    if message.id and message.string and not message.fuzzy:
-                        key = (str(message.id), message.context)
-                        translations.setdefault(key, {})[package] = str(message.string)
+    for package, _po, catalog in catalogues():
+        for message in catalog:
+            if message.id and message.string and not message.fuzzy:
+                translations.setdefault((str(message.id), message.context), {})[package] = str(message.string)
     return [
         f"{msgid!r}{f' (context {context!r})' if context else ''} is translated differently: "
         + ", ".join(f"{package} {text!r}" for package, text in by_package.items())
@@ -91,27 +90,19 @@ def conflicts() -> list[str]:
 def problems() -> list[str]:
     """Stale .mo files, untranslated or fuzzy messages and conflicting translations, as readable lines."""
     found = conflicts()
-    for package in PACKAGES:
-        for locale in LOCALES:
-            po = po_path(package, locale)
-            if not po.exists():
-                continue
-            with po.open("rb") as f:
-                catalog = read_po(f, locale=locale)
-            for message in catalog:
-                if message.id and (not message.string or message.fuzzy):
-                    found.append(f"{po.relative_to(ROOT)}: untranslated or fuzzy: {message.id!r}")
-            buffer = io.BytesIO()
-            write_mo(buffer, catalog)
-            mo = po.with_suffix(".mo")
-            if not mo.exists():
-                found.append(f"{mo.relative_to(ROOT)} is missing: run tools/translations.py compile")
-                continue
-            with mo.open("rb") as f:
-                compiled = {m.id: m.string for m in read_mo(f) if m.id}
-            expected = {m.id: m.string for m in catalog if m.id and m.string and not m.fuzzy}
-            if compiled != expected:
-                found.append(f"{mo.relative_to(ROOT)} is stale: run tools/translations.py compile")
+    for _package, po, catalog in catalogues():
+        for message in catalog:
+            if message.id and (not message.string or message.fuzzy):
+                found.append(f"{po.relative_to(ROOT)}: untranslated or fuzzy: {message.id!r}")
+        mo = po.with_suffix(".mo")
+        if not mo.exists():
+            found.append(f"{mo.relative_to(ROOT)} is missing: run tools/translations.py compile")
+            continue
+        with mo.open("rb") as f:
+            compiled = {m.id: m.string for m in read_mo(f) if m.id}
+        expected = {m.id: m.string for m in catalog if m.id and m.string and not m.fuzzy}
+        if compiled != expected:
+            found.append(f"{mo.relative_to(ROOT)} is stale: run tools/translations.py compile")
     return found
 
 
