@@ -7,9 +7,7 @@ run on one worker thread, never on the thread that published the hall event.
 from __future__ import annotations
 
 import logging
-import queue
 import secrets
-import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
@@ -19,6 +17,7 @@ from drivers.evaluator_keypad import EvaluatorKeypadBus
 from hall.accounts import hash_token
 from hall.domain import events as ev
 from hall.domain.errors import AlreadyRated, HallError, RatingClosed
+from hall.periodic import JobThread
 from hall.service import HallService
 from hall.storage import ratings as rating_store
 from hall.storage import repo
@@ -55,13 +54,11 @@ class EvaluatorKeypads:
             for address, counter in counters.items():
                 self._device_names[counter] = f"keypad {port}#{address}"
             self.buses.append(EvaluatorKeypadBus(port, counters, self._on_key, self._status, on_hello=self._on_hello))
-        self._jobs: queue.Queue[Callable[[], None] | None] = queue.Queue()
-        self._thread: threading.Thread | None = None
+        self._jobs = JobThread("evaluator-keypads", join_timeout=5)
         self._unsubscribe: Callable[[], None] | None = None
 
     def start(self) -> None:
-        self._thread = threading.Thread(target=self._run, name="evaluator-keypads", daemon=True)
-        self._thread.start()
+        self._jobs.start()
         for bus in self.buses:
             bus.start()
         self._unsubscribe = self.service.bus.subscribe(self._on_event)
@@ -70,28 +67,14 @@ class EvaluatorKeypads:
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
-        if self._thread is not None:
-            self._jobs.put(None)
-            self._thread.join(timeout=5)
-            self._thread = None
+        self._jobs.close()
         for bus in self.buses:
             bus.close()
 
     def wait_idle(self, timeout: float = 5.0) -> bool:
         """Block until every queued keypad write has gone out (tests)."""
-        done = threading.Event()
-        self._jobs.put(done.set)
-        return done.wait(timeout)
+        return self._jobs.wait_idle(timeout)
 
-    def _run(self) -> None:
-        while True:
-            job = self._jobs.get()
-            if job is None:
-                return
-            try:
-                job()
-            except Exception:  # thread boundary
-                logger.exception("evaluator keypad job failed")
 
     def _bus_of(self, counter: int) -> EvaluatorKeypadBus | None:
         return next((bus for bus in self.buses if counter in bus.counters), None)

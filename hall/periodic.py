@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import queue
 import threading
 from collections.abc import Callable
 
@@ -55,3 +56,45 @@ class PeriodicTask:
                 self._ran.notify_all()
             if self._stop.wait(self.interval):
                 return
+
+
+class JobThread:
+    """Runs queued jobs one after another on its own thread; a failing job is logged and the next one runs.
+
+    For device writers that must never block the thread that asks (a keypad reader, the event bus).
+    """
+
+    def __init__(self, name: str, join_timeout: float = 10.0) -> None:
+        self.name = name
+        self.join_timeout = join_timeout
+        self._jobs: queue.Queue[Callable[[], object] | None] = queue.Queue()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> "JobThread":
+        self._thread = threading.Thread(target=self._loop, name=self.name, daemon=True)
+        self._thread.start()
+        return self
+
+    def put(self, job: Callable[[], object]) -> None:
+        """Queue *job*; returns at once."""
+        self._jobs.put(job)
+
+    def wait_idle(self, timeout: float) -> bool:
+        """Block until every job queued so far has run (for tests and demos)."""
+        done = threading.Event()
+        self._jobs.put(done.set)
+        return done.wait(timeout)
+
+    def close(self) -> None:
+        """Run what is queued, then stop the thread."""
+        if self._thread is not None:
+            self._jobs.put(None)
+            self._thread.join(timeout=self.join_timeout)
+            self._thread = None
+
+    def _loop(self) -> None:
+        while (job := self._jobs.get()) is not None:
+            try:
+                job()
+            except Exception:  # thread boundary: one failing job must not stop the device
+                logger.exception("%s job failed", self.name)

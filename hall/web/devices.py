@@ -7,11 +7,11 @@ return; the workers report back as device status and print results.
 from __future__ import annotations
 
 import logging
-import queue
 import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -31,6 +31,7 @@ from ..admin import saved_announcement_template
 from ..catalogue import Catalogue
 from ..config import Config, ConfigError, PrinterSection
 from ..domain.models import Ticket
+from ..periodic import JobThread
 from ..service import HallService
 
 logger = logging.getLogger(__name__)
@@ -50,15 +51,26 @@ def printer_settings(config: Config, section: PrinterSection | None = None, wher
         raise ConfigError(f"[{where}] {exc}") from None
 
 
-def speech_settings(config: Config) -> tuple[SpeechSettings, bool]:
-    """The [speech] section as driver settings, and whether the server plays calls itself."""
+@dataclass(frozen=True)
+class ServerPlayback:
+    """[speech] play_on_server and play_command: whether and how the server plays calls on its own speakers."""
+
+    enabled: bool = False
+    command: tuple[str, ...] = ("aplay", "-q")
+
+
+def speech_settings(config: Config) -> tuple[SpeechSettings, ServerPlayback]:
+    """The [speech] section as driver settings, and whether (and with what) the server plays calls itself."""
     mapping = config.speech.as_mapping()
     play_on_server = mapping.pop("play_on_server", False)
     if not isinstance(play_on_server, bool):
         raise ConfigError("[speech] play_on_server must be true or false")
+    command = mapping.pop("play_command", list(ServerPlayback.command))
+    if not isinstance(command, list) or not command or not all(isinstance(part, str) and part for part in command):
+        raise ConfigError('[speech] play_command must be a list of words, e.g. ["aplay", "-q"]')
     mapping.setdefault("dir", str(config.instance_path / "speech"))
     try:
-        return SpeechSettings.from_mapping(mapping), play_on_server
+        return SpeechSettings.from_mapping(mapping), ServerPlayback(play_on_server, tuple(command))
     except SpeechConfigError as exc:
         raise ConfigError(f"[speech] {exc}") from None
 
@@ -80,7 +92,7 @@ class DeviceHub:
         self.kiosk_printer_settings = {k.id: printer_settings(config, k.printer, f"kiosks.{k.id}.printer")
                                        for k in config.kiosks if k.printer is not None}
         self.kiosk_printers: dict[str, PrinterWorker] = {}
-        self.speech_settings, self.play_on_server = speech_settings(config)
+        self.speech_settings, self.playback = speech_settings(config)
         self.printer: PrinterWorker | None = None
         self.speech: SpeechWorker | None = None
         self.player: LocalPlayer | None = None
@@ -91,8 +103,7 @@ class DeviceHub:
         self._print_state: OrderedDict[int, dict[str, Any]] = OrderedDict()
         self._lock = threading.Lock()
         self._printed = threading.Condition(self._lock)
-        self._to_play: queue.Queue[str | None] = queue.Queue()
-        self._play_thread: threading.Thread | None = None
+        self._announcer = JobThread("speech-announcer")
 
     # ---- life cycle ----------------------------------------------------------------
 
@@ -109,11 +120,11 @@ class DeviceHub:
             self.speech = SpeechWorker(self.speech_settings, on_status=lambda s, m: self.set_status("speech", s, m))
             self.speech.start()
             self.set_status("speech", "ok", "speech ready")
-            if self.play_on_server:
-                self.player = LocalPlayer(on_status=lambda s, m: self.set_status("speaker", s, m))
+            if self.playback.enabled:
+                self.player = LocalPlayer(self.playback.command,
+                                          on_status=lambda s, m: self.set_status("speaker", s, m))
                 self.player.start()
-                self._play_thread = threading.Thread(target=self._play_loop, name="speech-announcer", daemon=True)
-                self._play_thread.start()
+                self._announcer.start()
         self.start_keypads()
         self.start_evaluator_keypads()
 
@@ -141,9 +152,7 @@ class DeviceHub:
         if self.keypads is not None:
             self.keypads.close()
             self.keypads = None
-        if self._play_thread is not None:
-            self._to_play.put(None)
-            self._play_thread.join(timeout=10)
+        self._announcer.close()
         for worker in (self.player, self.speech, self.printer, *self.kiosk_printers.values()):
             if worker is not None:
                 try:
@@ -262,7 +271,7 @@ class DeviceHub:
             return None
         key = self.speech.request(text)
         if self.player is not None:
-            self._to_play.put(key)
+            self._announcer.put(lambda: self._play(key))
         return key
 
     def speech_file(self, key: str, timeout: float = 10.0) -> Path | None:
@@ -270,15 +279,13 @@ class DeviceHub:
             return None
         return self.speech.wait_ready(key, timeout)
 
-    def _play_loop(self) -> None:
-        while True:
-            key = self._to_play.get()
-            if key is None:
-                return
-            try:
-                path = self.speech.wait_ready(key, 30.0) if self.speech else None
-                if path is not None and self.player is not None:
-                    self.player.play(path)
-            except Exception:
-                logger.exception("server-side playback failed")
+    def wait_played(self, timeout: float) -> bool:
+        """Block until every queued announcement has been played on the server's speakers (for tests)."""
+        return self._announcer.wait_idle(timeout) and (self.player is None or self.player.wait_idle(timeout))
+
+    def _play(self, key: str) -> None:
+        """On the announcer thread: wait for the WAV, then hand it to the speaker; never overlapping."""
+        path = self.speech.wait_ready(key, 30.0) if self.speech else None
+        if path is not None and self.player is not None:
+            self.player.play(path)
 

@@ -19,8 +19,6 @@ and run ``onewindow serve --demo --config hall.toml``.
 from __future__ import annotations
 
 import logging
-import queue
-import threading
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Protocol
 
@@ -29,6 +27,7 @@ from drivers.serial_port import StatusCallback
 
 from ..domain import events as ev
 from ..domain.errors import HallError, IllegalTransition
+from ..periodic import JobThread
 from ..service import HallService
 from ..snapshots import counter_snapshot
 
@@ -77,8 +76,7 @@ class KeypadService:
         self._buses: dict[int, KeypadLine] = {}
         self._lines: list[KeypadLine] = []
         self._shown: dict[int, str] = {}
-        self._jobs: queue.Queue[Callable[[], None] | None] = queue.Queue()
-        self._thread: threading.Thread | None = None
+        self._jobs = JobThread("keypad-worker", join_timeout=10)
         self._unsubscribe: Callable[[], None] | None = None
 
     @property
@@ -90,8 +88,7 @@ class KeypadService:
 
     def start(self) -> None:
         """Start the worker, subscribe to the hall's events and open every port."""
-        self._thread = threading.Thread(target=self._run, name="keypad-worker", daemon=True)
-        self._thread.start()
+        self._jobs.start()
         self._unsubscribe = self.service.bus.subscribe(self.on_event)
         for url, counters in self.settings.ports.items():
             self._set_status(device_name(url), "disconnected", "opening the port")
@@ -106,10 +103,7 @@ class KeypadService:
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unsubscribe = None
-        if self._thread is not None:
-            self._jobs.put(None)
-            self._thread.join(timeout=10)
-            self._thread = None
+        self._jobs.close()
         for line in self._lines:
             try:
                 line.close()
@@ -119,16 +113,8 @@ class KeypadService:
 
     def wait_idle(self, timeout: float = 10.0) -> bool:
         """Block until every queued key and display update is done (for tests and demos)."""
-        done = threading.Event()
-        self._jobs.put(done.set)
-        return done.wait(timeout)
+        return self._jobs.wait_idle(timeout)
 
-    def _run(self) -> None:
-        while (job := self._jobs.get()) is not None:
-            try:
-                job()
-            except Exception:  # thread boundary: a failing key must not stop the keypads
-                logger.exception("keypad job failed")
 
     # ---- inputs (reader threads, the event bus) --------------------------------------------
 

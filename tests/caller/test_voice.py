@@ -126,3 +126,35 @@ def test_the_managers_announcement_template_is_what_the_hall_says(speaking_app: 
     [call] = [m["args"][0] for m in received(lobby_of, "/lobby", ctx, "ticket_called")]
     expected = announcement_text("A001", 2, template="{number}号请到{counter}号窗口")
     assert call["audio_url"] == f"/speech/{ctx.devices.speech.key_for(expected)}.wav"
+
+
+def test_the_server_plays_each_call_on_its_own_speakers(config: Config, clock, tmp_path: Path) -> None:
+    # `cp WAV DIR` stands in for aplay: a real subprocess per announcement, one after another.
+    played = tmp_path / "played"
+    played.mkdir()
+    speech = SpeechSection(backend="wav", options={"play_on_server": True, "play_command": ["cp", "-t", str(played)]})
+    app = create_app(dataclasses.replace(config, speech=speech), clock=clock)
+    ctx: HallContext = app.extensions["onewindow"]
+    try:
+        install_demo_data(ctx.storage, ctx.accounts, clock.now())
+        client, clerk = app.test_client(), app.test_client()
+        login(clerk, "clerk1")
+        client.post("/api/v1/tickets", json={"service": "A01", "print": False})
+        clerk.post("/api/v1/counters/1/call-next", json={})
+        clerk.post("/api/v1/counters/1/recall", json={})
+        ctx.live.wait_idle()
+        assert ctx.devices.wait_played(30)
+        key = ctx.devices.speech.key_for(announcement_text("A001", 1))
+        assert [p.name for p in ctx.devices.player.played] == [f"{key}.wav", f"{key}.wav"]  # the recall again
+        with wave.open(str(played / f"{key}.wav")) as wav:
+            assert wav.getnframes() / wav.getframerate() > 1.0
+    finally:
+        ctx.close()
+
+
+def test_a_bad_play_command_stops_the_start_with_a_message(config: Config) -> None:
+    from hall.config import ConfigError
+
+    speech = SpeechSection(backend="wav", options={"play_on_server": True, "play_command": "aplay"})
+    with pytest.raises(ConfigError, match="play_command"):
+        create_app(dataclasses.replace(config, speech=speech))
