@@ -9,7 +9,11 @@ from flask import current_app, request
 from flask_socketio import Namespace
 
 from hall.checklist import checklists_of
-from hall.snapshots import citizen_screen_snapshot, counter_screen_snapshot, lobby_screen_snapshot
+from hall.snapshots import (
+    citizen_screen_snapshot,
+    counter_screen_snapshot,
+    lobby_screen_snapshot,
+)
 from hall.storage import repo
 from hall.web.context import hall
 from hall.web.live import lobby_service_hours, screen_room
