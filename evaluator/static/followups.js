@@ -27,8 +27,11 @@
     });
     $("empty").hidden = rows.length > 0;
   }
+  var latest = 0;
   function load() {
+    var mine = ++latest;  /* a slower, older answer (another tab, a live event) must not overwrite a newer one */
     return OneWindowApi("GET", "/api/v1/followups?state=" + state).then(function (data) {
+      if (mine !== latest) return;
       rows = data.followups;
       var late = rows.filter(function (r) { return r.overdue; })[0];
       if (late) alertOf(T.overdueAlert, late);
