@@ -150,12 +150,24 @@ def received(sio, namespace: str, ctx: HallContext, name: str | None = None) -> 
 
 # ---- end to end: one Playwright and one Chromium for the whole session -----------------
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
+    """Keep each phase's report on the test item, so fixtures can tell whether the test failed."""
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"report_{report.when}", report)
+
+
 @pytest.fixture
-def live_server(tmp_path: Path) -> Iterator[LiveServer]:
+def live_server(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[LiveServer]:
     server = LiveServer(tmp_path, free_port()).start()
     server.read_banner()
     yield server
     server.stop()
+    report = getattr(request.node, "report_call", None)
+    if report is not None and report.failed:
+        log = (tmp_path / "server.log").read_text(encoding="utf-8", errors="replace")
+        print(f"---- the server's log (last 80 lines) ----\n" + "\n".join(log.splitlines()[-80:]))
 
 
 @pytest.fixture(scope="session")
