@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from typing import Any
 
 from . import audit
@@ -11,6 +10,7 @@ from .accounts import Accounts
 from .domain.errors import InvalidInput, UnknownCounter, UnknownService
 from .domain.models import ROLES
 from .service import HallService
+from .settings_watch import LIVE_FIELDS, SAVED_KEY
 from .storage import Storage, repo
 from .storage import catalogue_admin as store
 
@@ -25,9 +25,7 @@ SETTING_TYPES: dict[str, type] = {
 SETTING_DEFAULTS = {"max_waiting_per_counter": 8, "pause_alert_minutes": 20,
                     "announcement_template": {"zh": "请 {number} 号到 {counter} 号窗口办理",
                                               "en": "Number {number}, please go to counter {counter}"}}
-_SETTINGS_KEY = "hall_settings"
-#: Fields of HallSettings the running service picks up at once.
-_LIVE_FIELDS = ("name", "name_en", "day_start", "wait_target_minutes", "rating_window_seconds", "followup_working_days")
+_SETTINGS_KEY = SAVED_KEY
 
 
 def saved_announcement_template(db: Any, lang: str) -> str | None:
@@ -303,7 +301,7 @@ class HallAdmin:
         with self.storage.read() as db:
             saved = repo.get_setting(db, _SETTINGS_KEY, {}) or {}
             notices = repo.get_setting(db, "notices", {}) or {}
-        base = {name: getattr(hall, name) for name in _LIVE_FIELDS}
+        base = {name: getattr(hall, name) for name in LIVE_FIELDS}
         return {**base, **SETTING_DEFAULTS, **saved, "notices": notices}
 
     def update_settings(self, actor: str, data: dict[str, Any]) -> dict[str, Any]:
@@ -353,6 +351,5 @@ class HallAdmin:
                 raise InvalidInput("notices must be lists of lines")
 
     def apply_settings(self) -> None:
-        """Let the running hall service use the saved settings (names, day start, target, rating window)."""
-        current = self.settings()
-        self.service.hall = replace(self.service.hall, **{name: current[name] for name in _LIVE_FIELDS})
+        """Let this process use the saved settings at once (every other process within a second)."""
+        self.service.settings.invalidate()

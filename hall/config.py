@@ -115,7 +115,11 @@ class CallerSettings:
 class Config:
     """The whole configuration of one hall server."""
 
-    db_path: Path = Path("instance/onewindow.db")
+    #: The database; a relative path is inside the instance folder.
+    db_path: Path = Path("onewindow.db")
+    #: The instance folder (secret key, database, speech, printed tickets, backups): every relative path of the
+    #: configuration resolves against it. Itself relative to the configuration file's folder (when there is one;
+    #: by default it is that folder), else to the working directory.
     instance_path: Path = Path("instance")
     hall: HallSettings = field(default_factory=HallSettings)
     routing: RoutingSettings = field(default_factory=RoutingSettings)
@@ -130,10 +134,19 @@ class Config:
     message_queue: str | None = None
     backup: BackupSettings = field(default_factory=BackupSettings)
     testing: bool = False
-    start_workers: bool = True
 
     def with_overrides(self, **changes: Any) -> "Config":
         return replace(self, **changes)
+
+    def resolve(self, value: str | Path) -> Path:
+        """A path of the configuration as an absolute path: relative ones are inside the instance folder."""
+        path = Path(value).expanduser()
+        return path if path.is_absolute() else self.instance_path.resolve() / path
+
+    @property
+    def database(self) -> Path:
+        """The database file, absolute."""
+        return self.resolve(self.db_path)
 
 
 def _section(cls: type, raw: dict[str, Any], where: str) -> Any:
@@ -326,19 +339,25 @@ def parse_config(raw: dict[str, Any], base: Config | None = None) -> Config:
 
 
 def load_config(path: Path | None = None, *, environ: dict[str, str] | None = None) -> Config:
-    """Defaults, then the TOML file at *path*, then ONEWINDOW_DB / ONEWINDOW_INSTANCE from the environment."""
+    """Defaults, then the TOML file at *path*, then ONEWINDOW_DB / ONEWINDOW_INSTANCE from the environment.
+
+    The instance folder comes out absolute: ``[server] instance`` relative to the file's folder (by default
+    the file's folder itself), ONEWINDOW_INSTANCE relative to the working directory.
+    """
     env = os.environ if environ is None else environ
     config = Config()
     if path is not None:
+        path = Path(path).resolve()
         try:
-            raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+            raw = tomllib.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             raise ConfigError(f"configuration file not found: {path}") from None
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-        config = parse_config(raw, config)
+        config = parse_config(raw, replace(config, instance_path=Path(".")))
+        config = replace(config, instance_path=(path.parent / config.instance_path).resolve())
     if env.get("ONEWINDOW_DB"):
-        config = replace(config, db_path=Path(env["ONEWINDOW_DB"]))
+        config = replace(config, db_path=Path(env["ONEWINDOW_DB"]).resolve())
     if env.get("ONEWINDOW_INSTANCE"):
-        config = replace(config, instance_path=Path(env["ONEWINDOW_INSTANCE"]))
-    return config
+        config = replace(config, instance_path=Path(env["ONEWINDOW_INSTANCE"]).resolve())
+    return replace(config, instance_path=config.instance_path.resolve())

@@ -183,3 +183,58 @@ def m0701_backoffice_cases(db: sqlite_utils.Database) -> None:
         CREATE TRIGGER cases_no_delete BEFORE DELETE ON cases BEGIN SELECT RAISE(ABORT, 'a case is never deleted'); END;
         """
     )
+
+
+@migrations(name="0801_shared_process_state")
+def m0801_shared_process_state(db: sqlite_utils.Database) -> None:
+    """What several server processes on one database must share, and indexes that bound per-call work."""
+    db.executescript(
+        """
+        -- Version counters, bumped by triggers: a process re-reads settings or the catalogue only when they changed.
+        CREATE TABLE hall_versions (name TEXT PRIMARY KEY, version INTEGER NOT NULL DEFAULT 0);
+        INSERT INTO hall_versions (name, version) VALUES ('settings', 1), ('catalogue', 1);
+        CREATE TRIGGER settings_version_insert AFTER INSERT ON settings
+            BEGIN UPDATE hall_versions SET version = version + 1 WHERE name = 'settings'; END;
+        CREATE TRIGGER settings_version_update AFTER UPDATE ON settings
+            BEGIN UPDATE hall_versions SET version = version + 1 WHERE name = 'settings'; END;
+        CREATE TRIGGER settings_version_delete AFTER DELETE ON settings
+            BEGIN UPDATE hall_versions SET version = version + 1 WHERE name = 'settings'; END;
+        """
+    )
+    for table in ("categories", "service_items", "bundles", "bundle_items", "counter_items"):
+        for when in ("INSERT", "UPDATE", "DELETE"):
+            db.execute(f"CREATE TRIGGER {table}_version_{when.lower()} AFTER {when} ON {table} "
+                       "BEGIN UPDATE hall_versions SET version = version + 1 WHERE name = 'catalogue'; END")
+    for when, columns in (("INSERT", ""), ("DELETE", ""), ("UPDATE", " OF name, dedicated_category")):
+        db.execute(f"CREATE TRIGGER counters_version_{when.lower()} AFTER {when}{columns} ON counters "
+                   "BEGIN UPDATE hall_versions SET version = version + 1 WHERE name = 'catalogue'; END")
+    db.executescript(
+        """
+        -- The last state of every device, whichever process owns it; the console of any process reads it.
+        CREATE TABLE device_status (
+            device TEXT PRIMARY KEY, state TEXT NOT NULL, message TEXT NOT NULL DEFAULT '',
+            since REAL NOT NULL, updated_at REAL NOT NULL
+        );
+        -- The materials the clerk ticked for the ticket in hand (the citizen-facing screen follows them).
+        CREATE TABLE checklist_ticks (
+            counter INTEGER NOT NULL, ticket INTEGER NOT NULL REFERENCES tickets(id), material INTEGER NOT NULL,
+            PRIMARY KEY (counter, ticket, material)
+        );
+        -- Every ticket print is a job, acknowledged only after the printer took the bytes: a ticket is never
+        -- lost to a printer, a restart or a network drop.
+        CREATE TABLE print_jobs (
+            id INTEGER PRIMARY KEY, ticket INTEGER NOT NULL REFERENCES tickets(id), printer TEXT NOT NULL,
+            lang TEXT NOT NULL DEFAULT 'zh', status_url TEXT NOT NULL, reprint INTEGER NOT NULL DEFAULT 0,
+            requested_by TEXT,
+            state TEXT NOT NULL DEFAULT 'queued' CHECK (state IN ('queued', 'sent', 'printed', 'failed')),
+            error TEXT, attempts INTEGER NOT NULL DEFAULT 0, taken_by TEXT,
+            created_at REAL NOT NULL, sent_at REAL, done_at REAL
+        );
+        CREATE INDEX print_jobs_open ON print_jobs (printer, state, id);
+        CREATE INDEX print_jobs_ticket ON print_jobs (ticket, id);
+        -- The estimate's cycle time reads the day's last finished tickets straight from this index.
+        CREATE INDEX tickets_day_finished ON tickets (service_day, state, finished_at);
+        -- The live hall lists the day's oldest waiting tickets straight from this index.
+        CREATE INDEX tickets_day_queue ON tickets (service_day, state, queue_at);
+        """
+    )

@@ -8,8 +8,8 @@ from flask import Blueprint, Flask, render_template, request
 from flask_socketio import Namespace
 
 from ..accounts import MANAGER_ROLES
-from ..admin import HallAdmin
 from ..reports import GROUPINGS, day_summary
+from ..lobby_board import LobbyBoard
 from ..snapshots import lobby_snapshot
 from .alert_watcher import AlertWatcher
 from .auth import current_staff, page_requires_staff
@@ -97,8 +97,8 @@ def console_snapshot() -> dict[str, Any]:
     lang = ctx.config.hall.language
     return {
         "summary": day_summary(ctx.storage, ctx.service.today()),
-        "lobby": lobby_snapshot(ctx.service, lang),
-        "devices": ctx.devices.statuses(),
+        "lobby": lobby_snapshot(ctx.service, ctx.live.board if ctx.live else LobbyBoard(), lang),
+        "devices": ctx.device_status.statuses(),
         "live": live_snapshot(),
     }
 
@@ -114,8 +114,13 @@ class ConsoleNamespace(Namespace):
             return False
         ctx = hall()
         if ctx.live is not None:
-            ctx.live.send_snapshot(self.namespace, "hall", console_snapshot)
+            ctx.live.send_snapshot(self.namespace, "hall", console_snapshot, limited=False)
         return True
+
+    def on_disconnect(self, reason: Any = None) -> None:
+        live = hall().live
+        if live is not None:
+            live.forget(self.namespace, request.sid)  # type: ignore[attr-defined]
 
     def on_snapshot_request(self, data: Any = None) -> None:
         from .socket_auth import staff_from_socket
@@ -126,13 +131,8 @@ class ConsoleNamespace(Namespace):
             ctx.live.send_snapshot(self.namespace, "hall", console_snapshot)
 
 
-def install_console(app: Flask, ctx: HallContext, *, start_workers: bool) -> None:
-    """Apply the managers' saved hall settings and start the alert watcher (app.extensions["onewindow_alerts"])."""
+def install_console(app: Flask, ctx: HallContext) -> None:
+    """The alert watcher (app.extensions["onewindow_alerts"]); every server process starts its own."""
     from .console_api import live_snapshot
 
-    HallAdmin(ctx.storage, ctx.service, ctx.accounts).apply_settings()
-    watcher = AlertWatcher(app, ctx, live_snapshot, interval=ALERT_INTERVAL_SECONDS)
-    app.extensions["onewindow_alerts"] = watcher
-    if start_workers:
-        watcher.start()
-        ctx.closers.append(watcher.close)
+    app.extensions["onewindow_alerts"] = AlertWatcher(app, ctx, live_snapshot, interval=ALERT_INTERVAL_SECONDS)

@@ -13,6 +13,7 @@ from ..alerts import hall_alerts
 from ..audit import AuditLog
 from ..domain.errors import InvalidInput
 from ..live_hall import live_hall
+from ..lobby_board import LobbyBoard
 from ..report_export import XLSX_MIME, report_csv, report_xlsx
 from ..reports import DEFINITIONS, parse_range, report
 from .auth import current_staff, require_staff
@@ -46,7 +47,8 @@ def live_snapshot() -> dict[str, Any]:
     ctx = hall()
     settings = admin().settings()
     limits = {name: settings[name] for name in ("wait_target_minutes", "max_waiting_per_counter", "pause_alert_minutes")}
-    snapshot = live_hall(ctx.service, ctx.devices.statuses(), limits, ctx.config.hall.language)
+    board = ctx.live.board if ctx.live is not None else LobbyBoard()
+    snapshot = live_hall(ctx.service, board, ctx.device_status.statuses(), limits, ctx.config.hall.language)
     snapshot["alerts"] = [a.as_dict() for a in hall_alerts(snapshot, snapshot["server_time"])]
     return snapshot
 

@@ -51,9 +51,15 @@ def openapi_document() -> dict[str, Any]:
             ("transfer", "Transfer to another counter or category; the ticket keeps its place", {
                 "type": "object", "properties": {"to_counter": {"type": "integer"}, "to_category": {"type": "string"},
                                                  "note": {"type": "string", "maxLength": 200}}}),
-            ("pause", "Pause the counter with a reason (暂停服务)", {
-                "type": "object", "properties": {"reason": {"type": "string", "maxLength": 200}}}),
+            ("pause", "Pause the counter (暂停服务): a reason from the list; free text only with \"other\"", {
+                "type": "object", "properties": {
+                    "reason": {"type": "string", "enum": ["lunch", "away", "training", "equipment", "other"]},
+                    "note": {"type": "string", "maxLength": 100}}}),
             ("resume", "Resume after a pause", _NO_BODY),
+            ("call-held", "Call back a held ticket (the oldest, or the one given)", {
+                "type": "object", "properties": {"number": {"type": "string", "example": "A001"}}}),
+            ("sign-in", "Sign in at the counter: a clerk at their own, a manager at any free one; it opens", _NO_BODY),
+            ("sign-out", "Sign out: the counter closes (refused while a ticket is in hand)", _NO_BODY),
         )
     }
     return {

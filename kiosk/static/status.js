@@ -17,7 +17,9 @@
   }
   $("sound-on").addEventListener("click", function () { chime(); $("sound-on").hidden = true; });
 
+  var last = null;
   function render(t) {
+    last = t;
     $("service").textContent = t.service_name;
     $("ahead").textContent = t.people_ahead_now;
     $("wait").textContent = t.estimated_wait_minutes;
@@ -37,11 +39,18 @@
     lastState = t.state;
   }
   function refresh() { OneWindowApi("GET", "/api/v1/status/" + encodeURIComponent(S.token)).then(render); }
-  function soon() { clearTimeout(pending); pending = setTimeout(refresh, 200); }
+  /* The server pushes what changed (the ticket's state, or its place in the queue): no refetching per hall event. */
+  function update(message) {
+    if (!last) { refresh(); return; }
+    var t = {};
+    Object.keys(last).forEach(function (k) { t[k] = last[k]; });
+    Object.keys(message.ticket).forEach(function (k) { t[k] = message.ticket[k]; });
+    if (t.state !== "waiting") t.people_ahead_now = 0;
+    render(t);
+  }
   OneWindowLive("/status", {
     auth: { ticket: S.token },
-    onSnapshot: refresh,
-    handlers: { ticket_update: refresh }
-  }).on("hall_changed", soon);
-  refresh();
+    onSnapshot: function () { clearTimeout(pending); pending = setTimeout(refresh, 50); },
+    handlers: { ticket_update: update }
+  });
 })();

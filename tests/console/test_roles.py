@@ -17,10 +17,11 @@ NOBODY = frozenset()  # device tokens only
 #: Open to anyone: the citizen's side (kiosk, lobby, status pages, the catalogue) and logging in.
 PUBLIC_ENDPOINTS = {
     "console.index", "console.login", "api.openapi", "api.services", "api.service_item", "api.bundle",
-    "api.issue_ticket", "api.ticket", "api.ticket_status", "api.login", "api.logout", "evaluator.pad",
+    "api.login", "api.logout", "evaluator.pad",
 }
 PUBLIC_BLUEPRINTS = {"kiosk", "lobby_display"}
-PUBLIC_DEVICE_ENDPOINTS = {"kiosk_api.kiosk_search", "kiosk_api.kiosk_reprint", "kiosk_api.check_in"}
+PUBLIC_DEVICE_ENDPOINTS = {"kiosk_api.kiosk_search", "kiosk_api.kiosk_reprint", "kiosk_api.check_in",
+                           "kiosk_api.issue_ticket", "kiosk_api.ticket", "kiosk_api.ticket_status"}
 
 #: Who may use each staff route. Routes of other packages not listed here are still checked for anonymous callers.
 ROLES: dict[str, frozenset[str]] = {
@@ -35,9 +36,10 @@ ROLES: dict[str, frozenset[str]] = {
     "console_api.update_settings": MANAGERS, "console_api.audit_log": MANAGERS,
     "console_api.staff_list": ADMINS, "console_api.create_staff": ADMINS, "console_api.update_staff": ADMINS,
     "console_api.waiting_report": AT_COUNTERS,
-    "api.me": ANY_STAFF, "api.counter_state": AT_COUNTERS, "api.counter_action": AT_COUNTERS,
+    "api.me": ANY_STAFF, "caller_api.counter_state": AT_COUNTERS, "caller_api.counter_action": AT_COUNTERS,
+    "caller_api.sign_in": AT_COUNTERS, "caller_api.sign_out": AT_COUNTERS,
     "api.cancel_ticket": MANAGERS, "api.reprint_ticket": MANAGERS, "api.report_summary": MANAGERS,
-    "api.rate": NOBODY,
+    "evaluator_api.rate": NOBODY,
 }
 USERS = {"clerk": "clerk1", "backoffice": "review", "manager": "manager", "admin": "admin"}
 
