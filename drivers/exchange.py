@@ -166,3 +166,39 @@ class AnsweringLine(Generic[AnswerT]):
             self._port_up = up
             self._cond.notify_all()
         self._on_port_status(url, state, message)
+
+
+class LineWorker(Generic[AnswerT]):
+    """The one thread that talks to the devices on a line: ``start`` opens the port and runs ``run``."""
+
+    def __init__(self, line: AnsweringLine[AnswerT], name: str) -> None:
+        self._line = line
+        self._name = name
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        """Open the port (and keep reopening it) and start the worker thread."""
+        if self._thread is not None:
+            raise RuntimeError(f"{self._name} already started")
+        self._line.start()
+        self._thread = threading.Thread(target=self.run, name=self._name, daemon=True)
+        self._thread.start()
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Stop the worker and close the port (a thread waiting for an answer gets ``PortDown``)."""
+        self._stop.set()
+        self._line.close()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            if self._thread.is_alive():
+                logger.error("%s did not stop within %.1fs", self._name, timeout)
+
+    def run(self) -> None:
+        """The worker loop; it ends when ``_stop`` is set."""
+        raise NotImplementedError
+
+    def wait_port(self) -> bool:
+        """Wait until the port is open; False if the worker is stopping instead."""
+        self._line.wait(lambda: self._stop.is_set() or self._line.port_up, None)
+        return not self._stop.is_set()

@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from drivers.exchange import AnsweringLine, PortDown
+from drivers.exchange import AnsweringLine, LineWorker, PortDown
 from drivers.led import STATUS_NAMES, RETRY_STATUSES, STATUS_OK, A5Framing, LedContent, LedFraming, LedReply
 
 logger = logging.getLogger(__name__)
@@ -69,7 +69,7 @@ class _Job:
     interruptible: bool  # to a display not (yet) answering: gives way to one that answers
 
 
-class LedBus:
+class LedBus(LineWorker[LedReply]):
     """The displays on one serial line, by address; implements ``show(address, content)`` for the controller."""
 
     def __init__(
@@ -101,33 +101,14 @@ class LedBus:
         if not self._displays:
             raise ValueError(f"no LED display addresses for {url}")
         self._seq = itertools.cycle(range(256))
-        self._stop = threading.Event()
-        self._line: AnsweringLine[LedReply] = AnsweringLine(
-            url, self.framing.reply_parser, self._port_status, baudrate=baudrate,
-            read_timeout=read_timeout, reconnect_interval=reconnect_interval)
-        self._thread: threading.Thread | None = None
+        super().__init__(AnsweringLine(url, self.framing.reply_parser, self._port_status, baudrate=baudrate,
+                                       read_timeout=read_timeout, reconnect_interval=reconnect_interval),
+                         f"LED bus {url}")
 
     @property
     def addresses(self) -> list[int]:
         """The display addresses on this line."""
         return sorted(self._displays)
-
-    def start(self) -> None:
-        """Open the port (and keep reopening it) and start sending."""
-        if self._thread is not None:
-            raise RuntimeError(f"LED bus {self.url} already started")
-        self._line.start()
-        self._thread = threading.Thread(target=self._run, name=f"led-bus {self.url}", daemon=True)
-        self._thread.start()
-
-    def close(self, timeout: float = 5.0) -> None:
-        """Stop the worker and close the port; what was not yet sent is not sent."""
-        self._stop.set()
-        self._line.close()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            if self._thread.is_alive():
-                logger.error("LED bus %s worker did not stop within %.1fs", self.url, timeout)
 
     def show(self, address: int, content: LedContent) -> None:
         """Make display ``address`` show ``content`` as soon as the line allows; never blocks on I/O."""
@@ -156,12 +137,10 @@ class LedBus:
 
     # -- worker -------------------------------------------------------------------------
 
-    def _run(self) -> None:
+    def run(self) -> None:
+        """The worker: send each display what changed, probe the silent ones, heartbeat the others."""
         openings = 0
-        while not self._stop.is_set():
-            self._line.wait(lambda: self._stop.is_set() or self._line.port_up, None)
-            if self._stop.is_set():
-                break
+        while self.wait_port():
             if self._line.openings != openings:
                 openings = self._line.openings
                 self._port_opened()

@@ -11,18 +11,15 @@ from __future__ import annotations
 
 import argparse
 import sys
-import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from drivers.led import (
     A5_QUERY, A5_REPLY, A5_SHOW, BROADCAST, STATUS_BAD_TEXT, STATUS_OK, STATUS_TEXT_TOO_LONG,
     STATUS_UNKNOWN_COMMAND, A5Frame, A5Parser, Effect, LedContent, build_a5,
 )
-from drivers.pty_device import PtyDevice
-
-POLL_SECONDS = 0.02
+from drivers.sim_responder import RespondingPty
 
 
 @dataclass(frozen=True)
@@ -38,24 +35,19 @@ class ReceivedFrame:
         return self.frame.address
 
 
-class SimulatedLedBoards(PtyDevice[A5Frame]):
-    """The displays on one RS-485 line, standing on one end of a pty pair."""
+class SimulatedLedBoards(RespondingPty[A5Frame, ReceivedFrame]):
+    """The displays on one RS-485 line, standing on one end of a pty pair; ``heard`` lists every frame."""
 
     def __init__(self, addresses: Iterable[int] = (1,), *, encoding: str = "gb2312",
                  max_text_bytes: int = 128) -> None:
-        super().__init__(A5Parser().feed)
         self.addresses = frozenset(addresses)
         self.encoding = encoding
         self.max_text_bytes = max_text_bytes
         self.shown: dict[int, LedContent] = {}
-        self.frames: list[ReceivedFrame] = []
         self._muted: set[int] = set()
         self._drop: dict[int, int] = {}
         self._refuse: dict[int, int] = {}
-        self._cond = threading.Condition()
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._respond, name=f"sim-led {self.port_path}", daemon=True)
-        self._thread.start()
+        super().__init__(A5Parser().feed, "sim-led")
 
     # -- what tests change -------------------------------------------------------------
 
@@ -76,20 +68,6 @@ class SimulatedLedBoards(PtyDevice[A5Frame]):
 
     # -- what tests read ---------------------------------------------------------------
 
-    def wait_for(self, match: Callable[[ReceivedFrame], bool], timeout: float, after: int = 0) -> ReceivedFrame | None:
-        """The first frame from index ``after`` on that ``match``es, waiting up to ``timeout`` seconds."""
-        deadline = time.monotonic() + timeout
-        with self._cond:
-            while True:
-                for received in self.frames[after:]:
-                    if match(received):
-                        return received
-                after = len(self.frames)
-                remaining = deadline - time.monotonic()
-                if remaining <= 0:
-                    return None
-                self._cond.wait(remaining)
-
     def wait_text(self, address: int, text: str, timeout: float, after: int = 0) -> ReceivedFrame | None:
         """The first show frame to ``address`` with ``text``."""
         return self.wait_for(lambda r: r.address == address and r.content is not None and r.content.text == text,
@@ -98,34 +76,22 @@ class SimulatedLedBoards(PtyDevice[A5Frame]):
     def shows(self, address: int) -> list[LedContent]:
         """Every content sent to ``address``, in order."""
         with self._cond:
-            return [r.content for r in self.frames if r.address == address and r.content is not None]
-
-    def close(self) -> None:
-        """Stop answering and close the pty: to the host, the adapter is unplugged."""
-        self._stop.set()
-        self._thread.join(5.0)
-        super().close()
+            return [r.content for r in self.heard if r.address == address and r.content is not None]
 
     # -- the boards --------------------------------------------------------------------
 
-    def _respond(self) -> None:
-        while not self._stop.is_set():
-            for frame in self.read_frames(POLL_SECONDS):
-                self._handle(frame)
-
-    def _handle(self, frame: A5Frame) -> None:
+    def handle(self, frame: A5Frame) -> None:
         if frame.command & A5_REPLY:
             return  # another board's answer
         status, content = self._execute(frame)
         with self._cond:
-            self.frames.append(ReceivedFrame(frame, time.monotonic(), content))
             if content is not None and status == STATUS_OK:
                 for address in (self.addresses if frame.address == BROADCAST else {frame.address}):
                     self.shown[address] = content
             answer = self._answer_allowed(frame.address)
             if answer and frame.address in self._refuse:
                 status = self._refuse.pop(frame.address)
-            self._cond.notify_all()
+        self.record(ReceivedFrame(frame, time.monotonic(), content))
         if answer:
             self.send_raw(build_a5(frame.address, frame.command | A5_REPLY, frame.seq, bytes([status])))
 
@@ -166,7 +132,7 @@ def main(argv: list[str] | None = None) -> int:
                 received = boards.wait_for(lambda r: r.content is not None, 3600.0, after=seen)
                 if received is None or received.content is None:
                     continue
-                seen = boards.frames.index(received, seen) + 1
+                seen = boards.heard.index(received, seen) + 1
                 sys.stdout.write(f"display {received.address}: {received.content.effect.name.lower():6} "
                                  f"{received.content.text}\n")
                 sys.stdout.flush()

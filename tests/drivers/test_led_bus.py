@@ -67,7 +67,7 @@ def bus(boards: SimulatedLedBoards, statuses: Statuses) -> Iterator[LedBus]:
 
 
 def frames_to(boards: SimulatedLedBoards, address: int, start: int = 0) -> list[ReceivedFrame]:
-    return [r for r in boards.frames[start:] if r.address == address]
+    return [r for r in boards.heard[start:] if r.address == address]
 
 
 def test_each_display_is_asked_at_start_and_shows_its_text(boards: SimulatedLedBoards, bus: LedBus) -> None:
@@ -86,7 +86,7 @@ def test_each_display_is_asked_at_start_and_shows_its_text(boards: SimulatedLedB
 
 def test_lost_answers_are_retried_with_the_same_frame(boards: SimulatedLedBoards, statuses: Statuses,
                                                       bus: LedBus) -> None:
-    start = len(boards.frames)
+    start = len(boards.heard)
     boards.drop_answers(1, 2)  # two answers lost; retries = 2, so the third try is answered
     bus.show(1, CALL)
     assert boards.wait_for(lambda r: r.address == 1 and len(frames_to(boards, 1, start)) == 3, WAIT)
@@ -101,7 +101,7 @@ def test_lost_answers_are_retried_with_the_same_frame(boards: SimulatedLedBoards
 def test_no_answer_after_every_retry_is_offline_then_the_text_comes_back(
     boards: SimulatedLedBoards, statuses: Statuses, bus: LedBus,
 ) -> None:
-    start = len(boards.frames)
+    start = len(boards.heard)
     boards.mute(1)
     bus.show(1, CALL)
     offline = statuses.wait(1, "offline")
@@ -128,7 +128,7 @@ def test_a_silent_display_never_holds_up_one_that_answers(boards: SimulatedLedBo
 
 def test_busy_is_retried_and_a_refused_text_is_an_error(boards: SimulatedLedBoards, statuses: Statuses,
                                                         bus: LedBus) -> None:
-    start = len(boards.frames)
+    start = len(boards.heard)
     boards.refuse_next(2, STATUS_BUSY)
     bus.show(2, LedContent("暂停服务"))
     assert boards.wait_for(lambda r: len(frames_to(boards, 2, start)) == 2, WAIT)
