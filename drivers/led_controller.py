@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from drivers.announce_text import validate_template
-from drivers.led import Effect, LedConfigError, LedContent
+from drivers.led import Effect, LedConfigError, LedContent, LedSettings, load_framing
+from drivers.led_bus import LedBus, LedStatusCallback
 
 logger = logging.getLogger(__name__)
 
@@ -197,3 +198,34 @@ class LedController:
                 delay = 1.0
             self._wake.wait(delay)
             self._wake.clear()
+
+
+class LedDisplays:
+    """Every LED strip of a hall or a counter PC: one ``LedBus`` per line and the controller over them.
+
+    What a hall-side listener or a device agent owns: ``start()``, ``close()``, and
+    ``controller.call/pause/idle`` from its event handlers.
+    """
+
+    def __init__(self, settings: LedSettings, on_status: LedStatusCallback, texts: LedTexts | None = None,
+                 clock: Clock | None = None) -> None:
+        self.buses = [
+            LedBus(url, line.counters, on_status, framing=load_framing(line.format), baudrate=line.baudrate)
+            for url, line in settings.ports.items()
+        ]
+        windows = {counter: (bus, address)
+                   for bus, line in zip(self.buses, settings.ports.values())
+                   for address, counter in line.counters.items()}
+        self.controller = LedController(windows, texts, clock)
+
+    def start(self) -> None:
+        """Open every line and show the idle text on every strip."""
+        for bus in self.buses:
+            bus.start()
+        self.controller.start()
+
+    def close(self) -> None:
+        """Stop the controller's timer and every line."""
+        self.controller.close()
+        for bus in self.buses:
+            bus.close()
