@@ -70,6 +70,13 @@ def bundle_items(db: Db, code: str) -> list[str]:
     return [r[0] for r in db.execute("SELECT item FROM bundle_items WHERE bundle = ? ORDER BY position, item", [code])]
 
 
+def bundles_holding(db: Db, item: str) -> list[dict[str, Any]]:
+    """The active bundles that hold *item*: code and Chinese name."""
+    rows = db.execute("SELECT b.code, b.name_zh FROM bundles b JOIN bundle_items bi ON bi.bundle = b.code "
+                      "WHERE bi.item = ? AND b.active = 1 ORDER BY b.code", [item])
+    return [dict(r) for r in rows.fetchall()]
+
+
 def save_bundle(db: Db, values: dict[str, Any]) -> None:
     values = {**values}
     if "summary" in values:

@@ -183,3 +183,32 @@ def m0701_backoffice_cases(db: sqlite_utils.Database) -> None:
         CREATE TRIGGER cases_no_delete BEFORE DELETE ON cases BEGIN SELECT RAISE(ABORT, 'a case is never deleted'); END;
         """
     )
+
+
+@migrations(name="1201_bundles_hold_active_items")
+def m1201_bundles_hold_active_items(db: sqlite_utils.Database) -> None:
+    """A bundle holds active items only (issuing one with a retired first item failed): take retired items out
+    of the bundles that still hold them, retire a bundle left empty, and audit each change as the upgrade's."""
+    import json
+    import time
+
+    rows = db.execute(
+        "SELECT bi.bundle, bi.item, bi.position, i.active FROM bundle_items bi "
+        "JOIN service_items i ON i.code = bi.item JOIN bundles b ON b.code = bi.bundle "
+        "WHERE b.active = 1 ORDER BY bi.bundle, bi.position, bi.item").fetchall()
+    members: dict[str, list[tuple[str, bool]]] = {}
+    for bundle, item, _, active in rows:
+        members.setdefault(bundle, []).append((item, bool(active)))
+    for bundle, items in members.items():
+        kept = [item for item, active in items if active]
+        if len(kept) == len(items):
+            continue
+        db.execute("DELETE FROM bundle_items WHERE bundle = ? AND item NOT IN (SELECT code FROM service_items "
+                   "WHERE active = 1)", [bundle])
+        after: dict[str, object] = {"items": kept}
+        if not kept:
+            db.execute("UPDATE bundles SET active = 0 WHERE code = ?", [bundle])
+            after["active"] = 0
+        db.execute("INSERT INTO audit_log (at, actor, action, target, before, after) VALUES (?, ?, ?, ?, ?, ?)",
+                   [time.time(), "upgrade", "bundle.update", bundle,
+                    json.dumps({"items": [item for item, _ in items]}), json.dumps(after, sort_keys=True)])
