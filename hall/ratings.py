@@ -20,6 +20,8 @@ from .domain.clock import Clock
 from .domain.errors import HallError, IllegalTransition, InvalidInput, NotAuthorised
 from .storage import Storage
 from .storage import ratings as store
+from .workdays import CHINA, WorkCalendar
+from .workdays import calendar_of as calendar_of  # the hall service reads the calendar from here
 
 logger = logging.getLogger(__name__)
 
@@ -53,41 +55,18 @@ def check_reasons(score: int, reasons: Sequence[str]) -> list[str]:
 
 # ---- working days ---------------------------------------------------------------------
 
-def is_working_day(day: date, holidays: frozenset[date] = frozenset()) -> bool:
-    """Monday to Friday, except the configured public holidays."""
-    return day.weekday() < 5 and day not in holidays
-
-
-def add_working_days(start: date, days: int, holidays: frozenset[date] = frozenset()) -> date:
-    """The *days*-th working day after *start* (start itself does not count)."""
-    if days < 0:
-        raise ValueError("days must not be negative")
-    current, left = start, days
-    while left:
-        current += timedelta(days=1)
-        if is_working_day(current, holidays):
-            left -= 1
-    return current
+def add_working_days(start: date, days: int, calendar: WorkCalendar = CHINA) -> date:
+    """The *days*-th working day after *start* in *calendar* (start itself does not count)."""
+    return calendar.add_working_days(start, days)
 
 
 def followup_due(opened_at: float, working_days: int, tz: ZoneInfo,
-                 holidays: frozenset[date] = frozenset()) -> tuple[date, float]:
+                 calendar: WorkCalendar = CHINA) -> tuple[date, float]:
     """The due day of a follow-up opened at *opened_at*, and the deadline: the end of that local day."""
     opened_day = datetime.fromtimestamp(opened_at, tz).date()
-    due_day = add_working_days(opened_day, working_days, holidays)
+    due_day = calendar.add_working_days(opened_day, working_days)
     deadline = datetime.combine(due_day + timedelta(days=1), time(0), tz).timestamp()
     return due_day, deadline
-
-
-def parse_holidays(values: Iterable[str]) -> frozenset[date]:
-    """ISO dates from the configuration; ValueError names the bad one."""
-    days = set()
-    for value in values:
-        try:
-            days.add(date.fromisoformat(str(value)))
-        except ValueError:
-            raise ValueError(f"holiday {value!r} is not a date (YYYY-MM-DD)") from None
-    return frozenset(days)
 
 
 # ---- the follow-up life cycle -----------------------------------------------------------

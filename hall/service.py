@@ -409,7 +409,7 @@ class HallService:
     def _open_followup(self, db: Any, ticket: Ticket, score: int, reasons: Sequence[str], now: float) -> None:
         """A rating of 1 or 2 opens its follow-up, due in N working days, in the rating's transaction."""
         due_day, due_at = ratings.followup_due(now, self.hall.followup_working_days, self.hall.tz,
-                                               ratings.parse_holidays(self.hall.holidays))
+                                               ratings.calendar_of(self.hall))
         followup_id = rating_store.insert_followup(db, {
             "ticket": ticket.id, "number": ticket.number, "score": score, "reasons": list(reasons),
             "counter": ticket.counter, "staff": ticket.staff, "opened_at": now, "due_day": due_day.isoformat(),
