@@ -58,6 +58,17 @@ def _number(value: Any, name: str, low: float, high: float) -> float:
     return value
 
 
+MAX_ALIASES = 20
+
+
+def _aliases(value: Any) -> list[str]:
+    """Aliases (别名) as a list of distinct names of 1 to 20 characters, at most MAX_ALIASES."""
+    if not isinstance(value, list) or len(value) > MAX_ALIASES or not all(
+            isinstance(a, str) and 0 < len(a.strip()) <= 20 for a in value):
+        raise InvalidInput(f"'aliases' must be a list of at most {MAX_ALIASES} names of 1 to 20 characters")
+    return list(dict.fromkeys(a.strip() for a in value))
+
+
 def _guide(value: Any) -> dict[str, Any]:
     """A guide as {key: {"zh": …, "en": …}} with lists of lines for all but the summary."""
     if not isinstance(value, dict) or set(value) - set(GUIDE_KEYS):
@@ -149,7 +160,7 @@ class HallAdmin:
             before = store.item_row(db, code)
             if create == (before is not None):
                 raise InvalidInput(f"service item {code!r} {'already exists' if create else 'does not exist'}")
-            values: dict[str, Any] = {**(before or {"code": code, "active": 1, "position": 0, "guide": {},
+            values: dict[str, Any] = {**(before or {"code": code, "active": 1, "position": 0, "guide": {}, "aliases": [],
                                                     "time_limit_days": 0, "avg_service_minutes": 8, "kind": "instant"})}
             values.update(self._item_fields(data, before is None))
             if store.category_row(db, values["category"]) is None:
@@ -184,7 +195,7 @@ class HallAdmin:
     @staticmethod
     def _item_fields(data: dict[str, Any], required: bool) -> dict[str, Any]:
         known = {"category", "name_zh", "name_en", "kind", "time_limit_days", "avg_service_minutes", "guide",
-                 "active", "position"}
+                 "active", "position", "aliases"}
         unknown = sorted(set(data) - known)
         if unknown:
             raise InvalidInput(f"unknown field(s): {', '.join(unknown)}")
@@ -206,6 +217,8 @@ class HallAdmin:
             out["active"] = 1 if data["active"] else 0
         if "guide" in data:
             out["guide"] = _guide(data["guide"])
+        if "aliases" in data:
+            out["aliases"] = _aliases(data["aliases"])
         return out
 
     def save_bundle(self, actor: str, code: str, data: dict[str, Any], *, create: bool) -> dict[str, Any]:
@@ -214,7 +227,8 @@ class HallAdmin:
             before = store.bundle_row(db, code)
             if create == (before is not None):
                 raise InvalidInput(f"bundle {code!r} {'already exists' if create else 'does not exist'}")
-            values = {k: v for k, v in (before or {"code": code, "active": 1, "summary": {}}).items() if k != "items"}
+            values = {k: v for k, v in (before or {"code": code, "active": 1, "summary": {}, "aliases": []}).items()
+                      if k != "items"}
             for name in ("name_zh", "name_en"):
                 if name in data or before is None:
                     values[name] = _text(data.get(name), name, limit=80)
@@ -225,6 +239,8 @@ class HallAdmin:
                                      if k in ("zh", "en")}
             if "active" in data:
                 values["active"] = 1 if data["active"] else 0
+            if "aliases" in data:
+                values["aliases"] = _aliases(data["aliases"])
             items = self._existing_items(db, data["items"] if "items" in data else (before["items"] if before else []),
                                          active_only=bool(values["active"]))
             store.save_bundle(db, values)

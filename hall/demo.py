@@ -11,7 +11,7 @@ from pathlib import Path
 from .accounts import Accounts
 from .domain.clock import Clock
 from .domain.models import Bundle, Category, Localised, ServiceItem
-from .storage import Storage, repo
+from .storage import Storage, catalogue_admin, repo
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +53,10 @@ def load_catalogue(storage: Storage, document: dict, at: float, counters: int = 
                 guide=i.get("guide", {})), position)
         for b in document["bundles"]:
             repo.insert_bundle(db, Bundle(b["code"], Localised(**b["name"]), tuple(b["items"]), b.get("summary", {})))
+        for kind, entries in (("item", document["items"]), ("bundle", document["bundles"])):
+            for entry in entries:
+                if entry.get("aliases"):
+                    catalogue_admin.set_aliases(db, kind, entry["code"], entry["aliases"])
         items = [i["code"] for i in document["items"]]
         for number in range(1, counters + 1):
             repo.insert_counter(db, number, f"{number}号窗口", items, at)

@@ -15,25 +15,46 @@ def _row(db: Db, sql: str, params: list[Any]) -> dict[str, Any] | None:
     return dict(row) if row else None
 
 
-def item_row(db: Db, code: str) -> dict[str, Any] | None:
-    row = _row(db, "SELECT * FROM service_items WHERE code = ?", [code])
-    if row is not None:
-        row["guide"] = json.loads(row["guide"])
+#: Columns kept as JSON text, per table.
+_JSON_COLUMNS = {"service_items": ("guide", "aliases"), "bundles": ("summary", "aliases")}
+
+
+def _decoded(table: str, row: dict[str, Any]) -> dict[str, Any]:
+    for column in _JSON_COLUMNS[table]:
+        if column in row:
+            row[column] = json.loads(row[column])
     return row
 
 
+def _encoded(table: str, values: dict[str, Any]) -> dict[str, Any]:
+    return {k: json.dumps(v, ensure_ascii=False) if k in _JSON_COLUMNS[table] else v for k, v in values.items()}
+
+
+def item_row(db: Db, code: str) -> dict[str, Any] | None:
+    row = _row(db, "SELECT * FROM service_items WHERE code = ?", [code])
+    return None if row is None else _decoded("service_items", row)
+
+
 def item_rows(db: Db) -> list[dict[str, Any]]:
-    rows = [dict(r) for r in db.execute("SELECT * FROM service_items ORDER BY category, position, code").fetchall()]
-    for row in rows:
-        row["guide"] = json.loads(row["guide"])
-    return rows
+    rows = db.execute("SELECT * FROM service_items ORDER BY category, position, code").fetchall()
+    return [_decoded("service_items", dict(r)) for r in rows]
 
 
 def save_item(db: Db, values: dict[str, Any]) -> None:
-    values = {**values}
-    if "guide" in values:
-        values["guide"] = json.dumps(values["guide"], ensure_ascii=False)
-    db["service_items"].upsert(values, pk="code")
+    db["service_items"].upsert(_encoded("service_items", values), pk="code")
+
+
+def aliases(db: Db) -> dict[tuple[str, str], tuple[str, ...]]:
+    """Every active item's and bundle's aliases, keyed ("item" | "bundle", code): for the kiosk search."""
+    rows = db.execute("SELECT 'item' AS kind, code, aliases FROM service_items WHERE active = 1 AND aliases != '[]' "
+                      "UNION ALL SELECT 'bundle', code, aliases FROM bundles WHERE active = 1 AND aliases != '[]'")
+    return {(r["kind"], r["code"]): tuple(json.loads(r["aliases"])) for r in rows.fetchall()}
+
+
+def set_aliases(db: Db, kind: str, code: str, names: list[str]) -> None:
+    """Replace the aliases of one item or bundle."""
+    table = {"item": "service_items", "bundle": "bundles"}[kind]
+    db.execute(f"UPDATE {table} SET aliases = ? WHERE code = ?", [json.dumps(names, ensure_ascii=False), code])
 
 
 def category_row(db: Db, code: str) -> dict[str, Any] | None:
@@ -56,7 +77,7 @@ def save_category(db: Db, values: dict[str, Any]) -> None:
 def bundle_row(db: Db, code: str) -> dict[str, Any] | None:
     row = _row(db, "SELECT * FROM bundles WHERE code = ?", [code])
     if row is not None:
-        row["summary"] = json.loads(row["summary"])
+        _decoded("bundles", row)
         row["items"] = bundle_items(db, code)
     return row
 
@@ -78,10 +99,7 @@ def bundles_holding(db: Db, item: str) -> list[dict[str, Any]]:
 
 
 def save_bundle(db: Db, values: dict[str, Any]) -> None:
-    values = {**values}
-    if "summary" in values:
-        values["summary"] = json.dumps(values["summary"], ensure_ascii=False)
-    db["bundles"].upsert(values, pk="code")
+    db["bundles"].upsert(_encoded("bundles", values), pk="code")
 
 
 def set_bundle_items(db: Db, code: str, items: list[str]) -> None:

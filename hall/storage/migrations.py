@@ -212,3 +212,25 @@ def m1201_bundles_hold_active_items(db: sqlite_utils.Database) -> None:
         db.execute("INSERT INTO audit_log (at, actor, action, target, before, after) VALUES (?, ?, ?, ?, ?, ?)",
                    [time.time(), "upgrade", "bundle.update", bundle,
                     json.dumps({"items": [item for item, _ in items]}), json.dumps(after, sort_keys=True)])
+
+
+@migrations(name="1202_aliases")
+def m1202_aliases(db: sqlite_utils.Database) -> None:
+    """Aliases (别名) of items and bundles: the names people say ("社保卡", "失业金"), searched at the kiosk.
+
+    A database installed from the demo catalogue gets the demo's aliases for the entries it still has unchanged.
+    """
+    import json
+    from importlib import resources
+
+    db.executescript(
+        """
+        ALTER TABLE service_items ADD COLUMN aliases TEXT NOT NULL DEFAULT '[]';
+        ALTER TABLE bundles ADD COLUMN aliases TEXT NOT NULL DEFAULT '[]';
+        """
+    )
+    demo = json.loads(resources.files("hall").joinpath("demo_catalogue.json").read_text(encoding="utf-8"))
+    for table, entries in (("service_items", demo["items"]), ("bundles", demo["bundles"])):
+        for entry in entries:
+            db.execute(f"UPDATE {table} SET aliases = ? WHERE code = ? AND name_zh = ?",
+                       [json.dumps(entry.get("aliases", []), ensure_ascii=False), entry["code"], entry["name"]["zh"]])
