@@ -95,6 +95,13 @@ class RatingExpired(HallEvent):
 
 
 @dataclass(frozen=True)
+class CounterConfigured(HallEvent):
+    """A manager added, renamed, enabled or retired a counter (data: number, action)."""
+
+    name: ClassVar[str] = "counter_configured"
+
+
+@dataclass(frozen=True)
 class DeviceStatusChanged(HallEvent):
     name: ClassVar[str] = "device_status"
 

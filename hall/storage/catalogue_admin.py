@@ -107,11 +107,67 @@ def set_bundle_items(db: Db, code: str, items: list[str]) -> None:
     db["bundle_items"].insert_all({"bundle": code, "item": item, "position": i} for i, item in enumerate(items))
 
 
+_COUNTER_COLUMNS = ("number, name, dedicated_category, active, retired_at, state, staff, current_ticket, "
+                    "led_port, led_address")
+
+
 def counter_rows(db: Db) -> list[dict[str, Any]]:
-    rows = [dict(r) for r in db.execute("SELECT number, name, dedicated_category FROM counters ORDER BY number")]
+    """Every counter, retired ones too, with its items, evaluator devices and LED strip."""
+    rows = [dict(r) for r in db.execute(f"SELECT {_COUNTER_COLUMNS} FROM counters ORDER BY number")]
+    items: dict[int, list[str]] = {}
+    for r in db.execute("SELECT counter, item FROM counter_items ORDER BY item"):
+        items.setdefault(r["counter"], []).append(r["item"])
+    devices: dict[int, list[dict[str, Any]]] = {}
+    for d in counter_devices(db):
+        devices.setdefault(d["counter"], []).append(d)
     for row in rows:
-        row["items"] = counter_items(db, row["number"])
+        row["items"] = items.get(row["number"], [])
+        row["devices"] = devices.get(row["number"], [])
     return rows
+
+
+def counter_row(db: Db, number: int) -> dict[str, Any] | None:
+    """One counter, retired or not, with its items and devices."""
+    row = _row(db, f"SELECT {_COUNTER_COLUMNS} FROM counters WHERE number = ?", [number])
+    if row is not None:
+        row["items"] = counter_items(db, number)
+        row["devices"] = counter_devices(db, number)
+    return row
+
+
+def counter_devices(db: Db, number: int | None = None) -> list[dict[str, Any]]:
+    """The active devices that belong to counters (evaluators …), or to counter *number*."""
+    sql = "SELECT id, kind, counter, name, created_at FROM devices WHERE active = 1 AND counter IS NOT NULL"
+    params: list[Any] = []
+    if number is not None:
+        sql += " AND counter = ?"
+        params.append(number)
+    return [dict(r) for r in db.execute(sql + " ORDER BY counter, id", params).fetchall()]
+
+
+def revoke_device(db: Db, device_id: int) -> None:
+    db.execute("UPDATE devices SET active = 0 WHERE id = ?", [device_id])
+
+
+def led_holder(db: Db, port: str, address: int) -> int | None:
+    """The counter in service whose LED strip is at *address* on *port*, if any."""
+    row = db.execute("SELECT number FROM counters WHERE active = 1 AND led_port = ? AND led_address = ?",
+                     [port, address]).fetchone()
+    return row[0] if row else None
+
+
+def tickets_waiting_for(db: Db, number: int) -> list[str]:
+    """Numbers of the waiting tickets transferred to counter *number* (only it may call them)."""
+    rows = db.execute("SELECT number FROM tickets WHERE target_counter = ? AND state = 'waiting' ORDER BY id",
+                      [number])
+    return [r[0] for r in rows.fetchall()]
+
+
+def ticket_in_hand(db: Db, number: int) -> str | None:
+    """The number of the ticket counter *number* has called or is serving, if any."""
+    row = db.execute("SELECT t.number FROM counters c JOIN tickets t ON t.id = c.current_ticket "
+                     "WHERE c.number = ? AND t.state IN ('called', 'serving')", [number]).fetchone()
+    return row[0] if row else None
 
 
 def counter_items(db: Db, number: int) -> list[str]:

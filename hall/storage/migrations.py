@@ -234,3 +234,19 @@ def m1202_aliases(db: sqlite_utils.Database) -> None:
         for entry in entries:
             db.execute(f"UPDATE {table} SET aliases = ? WHERE code = ? AND name_zh = ?",
                        [json.dumps(entry.get("aliases", []), ensure_ascii=False), entry["code"], entry["name"]["zh"]])
+
+
+@migrations(name="1203_counters_admin")
+def m1203_counters_admin(db: sqlite_utils.Database) -> None:
+    """Managers add, rename, enable and retire counters: a retired counter leaves routing, lobby and screens but
+    keeps its number and name for the history; each counter may have an LED window strip on an RS-485 bus."""
+    db.executescript(
+        """
+        ALTER TABLE counters ADD COLUMN active INTEGER NOT NULL DEFAULT 1;
+        ALTER TABLE counters ADD COLUMN retired_at REAL;
+        ALTER TABLE counters ADD COLUMN led_port TEXT;
+        ALTER TABLE counters ADD COLUMN led_address INTEGER CHECK (led_address BETWEEN 0 AND 255);
+        CREATE INDEX devices_counter ON devices (counter, kind);
+        CREATE INDEX tickets_target_counter ON tickets (target_counter, state) WHERE target_counter IS NOT NULL;
+        """
+    )

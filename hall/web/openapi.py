@@ -176,6 +176,20 @@ def _console_paths() -> dict[str, Any]:
                                              params=code, body=obj)},
         "/admin/bundles/{code}/items": {"post": _op("Add one service item to a bundle (manager; audited)",
                                                     auth="staff", params=code, body=item)},
+        "/admin/counters": {
+            "get": _op("Every counter, retired ones too, with items, evaluator devices and LED strip (manager)",
+                       auth="staff"),
+            "post": _op("Add a counter: number, name, items (default all), dedicated_category, led (manager; audited)",
+                        auth="staff", status="201", body=obj)},
+        "/admin/counters/{number}": {"put": _op(
+            "Rename a counter, set its LED strip, retire it (active false; refused with a ticket in hand) or enable "
+            "it again (manager; audited)", auth="staff", params=_COUNTER, body=obj)},
+        "/admin/counters/{number}/devices": {"post": _op(
+            "Register an evaluator for a counter; the answer holds its token once (manager; audited)", auth="staff",
+            status="201", params=_COUNTER, body=obj)},
+        "/admin/counters/{number}/devices/{device}/revoke": {"post": _op(
+            "Withdraw a counter's device (manager; audited)", auth="staff",
+            params=[*_COUNTER, _path_param("device")], body=obj)},
         "/admin/counters/{number}/items": {
             "put": _op("Set the items a counter may serve (manager; audited)", auth="staff", params=_COUNTER, body={
                 "type": "object", "properties": {"items": {"type": "array", "items": {"type": "string"}}}}),

@@ -35,6 +35,8 @@ ROLES: dict[str, frozenset[str]] = {
     "console_api.update_settings": MANAGERS, "console_api.audit_log": MANAGERS,
     "console_api.staff_list": ADMINS, "console_api.create_staff": ADMINS, "console_api.update_staff": ADMINS,
     "console_api.waiting_report": AT_COUNTERS,
+    "console_api.counters": MANAGERS, "console_api.create_counter": MANAGERS, "console_api.update_counter": MANAGERS,
+    "console_api.add_counter_device": MANAGERS, "console_api.revoke_counter_device": MANAGERS,
     "api.me": ANY_STAFF, "api.counter_state": AT_COUNTERS, "api.counter_action": AT_COUNTERS,
     "api.cancel_ticket": MANAGERS, "api.reprint_ticket": MANAGERS, "api.report_summary": MANAGERS,
     "api.rate": NOBODY,
