@@ -2,7 +2,7 @@
  * and records the call-back, the rectification, the closing, and appeals and their decision. */
 (function () {
   "use strict";
-  var F = window.FOLLOWUPS, T = F.text;
+  var F = OneWindowData("followups-data"), T = F.text;
   function $(id) { return document.getElementById(id); }
   var state = "open", rows = [], selected = null;
   function day(ts) { return new Date(ts * 1000).toLocaleString(undefined, { timeZone: F.tz }); }

@@ -2,6 +2,7 @@
  * For a rating of 1 or 2 the citizen may pick reasons; nothing more is required (Submit, or the window ends). */
 (function () {
   "use strict";
+  var PAD = OneWindowData("pad-data");
   function $(id) { return document.getElementById(id); }
   var params = new URLSearchParams(window.location.search);
   if (params.get("token")) {
@@ -10,7 +11,7 @@
     history.replaceState(null, "", window.location.pathname + (params.toString() ? "?" + params : ""));
   }
   var token = localStorage.getItem("onewindow-evaluator-token");
-  if (!token) { $("pad-error").textContent = window.PAD.text.noToken; return; }
+  if (!token) { $("pad-error").textContent = PAD.text.noToken; return; }
   var pending = null, chosen = null, idleTimer = null, tick = null, sending = false;
   var SECTIONS = ["idle", "ask", "reasons", "thanks"];
   function show(section) {
@@ -19,7 +20,7 @@
   }
   function secondsLeft() { return pending ? Math.max(0, Math.round(pending.deadline - Date.now() / 1000)) : 0; }
   function countdown() {
-    $("ask-left").textContent = window.PAD.text.secondsLeft.replace("{s}", secondsLeft());
+    $("ask-left").textContent = PAD.text.secondsLeft.replace("{s}", secondsLeft());
   }
   function toIdle() {
     pending = null; chosen = null; clearTimeout(idleTimer); clearInterval(tick); show("idle");
