@@ -36,7 +36,7 @@ def _services(config: Config):
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from .demo import demo_hall, install_demo
+    from .demo import banner_lines, demo_hall, install_demo
     from .domain.clock import SystemClock
     from .web import create_app
     from .web.extensions import socketio
@@ -48,15 +48,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         install_demo(ctx.storage, ctx.accounts, SystemClock(), config.instance_path)
         demo = demo_hall(config.instance_path)
         base = f"http://{'127.0.0.1' if args.host in ('0.0.0.0', '::') else args.host}:{args.port}"
-        lines = [f"OneWindow demo hall: {config.hall.name}", f"  database   {config.db_path}",
-                 f"  kiosk      {base}/kiosk", f"  counter    {base}/counter?counter=1   (log in as clerk1)",
-                 f"  lobby      {base}/lobby", f"  console    {base}/console   (log in as manager)"]
-        if demo:
-            for number, token in sorted(demo.evaluator_tokens.items()):
-                lines.append(f"  evaluator  {base}/evaluator?token={token}   (counter {number})")
-            lines.append("  logins (username / password / roles):")
-            lines += [f"    {u} / {p} / {r}" for u, p, r in demo.staff]
-        print("\n".join(lines), flush=True)
+        print("\n".join(banner_lines(base, config.hall.name, config.db_path, demo)), flush=True)
     try:
         socketio.run(app, host=args.host, port=args.port, allow_unsafe_werkzeug=True, use_reloader=False,
                      log_output=args.verbose)

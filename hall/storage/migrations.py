@@ -250,3 +250,16 @@ def m1203_counters_admin(db: sqlite_utils.Database) -> None:
         CREATE INDEX tickets_target_counter ON tickets (target_counter, state) WHERE target_counter IS NOT NULL;
         """
     )
+
+
+@migrations(name="1204_followup_contact_phone")
+def m1204_followup_contact_phone(db: sqlite_utils.Database) -> None:
+    """The phone number a citizen may leave with a bad rating, for the call-back; the number itself is erased
+    when the follow-up closes, its masked form (138****5678) stays."""
+    db.executescript(
+        """
+        ALTER TABLE followups ADD COLUMN contact_phone TEXT;
+        ALTER TABLE followups ADD COLUMN contact_phone_masked TEXT;
+        ALTER TABLE followups ADD COLUMN contact_phone_at REAL;
+        """
+    )

@@ -235,6 +235,12 @@ def _followup_paths() -> dict[str, Any]:
                 "said": {"type": "string", "maxLength": 1000}, "rectification": {"type": "string", "maxLength": 1000},
                 "note": {"type": "string", "maxLength": 1000}, "reason": {"type": "string", "maxLength": 1000},
                 "uphold": {"type": "boolean"}}})},
+        "/ratings/{ticket}/phone": {"post": _op(
+            "The citizen's phone number for the call-back of a bad rating, within minutes of it (the evaluator "
+            "that took it only); shown to managers, masked to everyone else", auth="device", status="201",
+            params=[_path_param("ticket")], body={
+                "type": "object", "required": ["phone"], "additionalProperties": False,
+                "properties": {"phone": {"type": "string", "maxLength": 20}}})},
         "/reports/satisfaction": {"get": _op(
             "Rating rate (rated / finished), satisfaction rate (levels 3-5 / rated), distribution and follow-ups "
             "over service days, optionally grouped (manager)", auth="staff", params=[
