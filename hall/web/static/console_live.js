@@ -2,12 +2,14 @@
 (function () {
   "use strict";
   var T = OneWindowData("console-data");
-  var catalogue = null, live = null;
+  var live = null;
   function fmt(text, params) {
     return text.replace(/\{(\w+)\}/g, function (_, k) { return params[k] === undefined || params[k] === null ? "" : params[k]; });
   }
   function cell(tr, text, cls) { var td = document.createElement("td"); td.textContent = text === null || text === undefined ? "–" : text; if (cls) td.className = cls; tr.appendChild(td); return td; }
-  function clock(ts) { return new Date(ts * 1000).toTimeString().slice(0, 5); }
+  /* Times in the hall's time zone, whatever the browser's is (the rest of the console uses the hall's too). */
+  var HALL_TIME = new Intl.DateTimeFormat("en-GB", {timeZone: T.tz, hour: "2-digit", minute: "2-digit", hourCycle: "h23"});
+  function clock(ts) { return HALL_TIME.format(new Date(ts * 1000)); }
   function toast(text, bad) { var t = document.getElementById("toast"); t.textContent = text; t.className = "toast " + (bad ? "error" : "ok-text"); }
   function button(label, onClick) { var b = document.createElement("button"); b.type = "button"; b.className = "small secondary"; b.textContent = label; b.addEventListener("click", onClick); return b; }
   function showAlerts(alerts) {
@@ -51,38 +53,11 @@
       body.appendChild(tr);
     });
     showAlerts(data.alerts);
-    var select = document.getElementById("auth-counter");
-    if (!select.options.length) {
-      data.counters.forEach(function (c) { var o = document.createElement("option"); o.value = c.number; o.textContent = c.name; select.appendChild(o); });
-      showAuthorisations();
-    }
-  }
-  function showAuthorisations() {
-    if (!catalogue || !live) return;
-    var number = Number(document.getElementById("auth-counter").value);
-    var counter = catalogue.counters.filter(function (c) { return c.number === number; })[0];
-    var items = document.getElementById("auth-items"); items.innerHTML = "";
-    catalogue.items.forEach(function (i) {
-      var o = document.createElement("option"); o.value = i.code; o.textContent = i.code + " " + i.name_zh;
-      o.selected = counter && counter.items.indexOf(i.code) >= 0; items.appendChild(o);
-    });
   }
   function act(method, url, body) {
     return OneWindowApi(method, url, body).then(function () { toast(T.done); socket.emit("snapshot_request"); })
       .catch(function (e) { toast(e.message, true); });
   }
-  function loadCatalogue() {
-    return OneWindowApi("GET", "/api/v1/admin/catalogue").then(function (c) { catalogue = c; showAuthorisations(); });
-  }
-  document.getElementById("auth-counter").addEventListener("change", showAuthorisations);
-  document.getElementById("authorise-form").addEventListener("submit", function (e) {
-    e.preventDefault();
-    var number = document.getElementById("auth-counter").value;
-    var items = Array.prototype.filter.call(document.getElementById("auth-items").options, function (o) { return o.selected; })
-      .map(function (o) { return o.value; });
-    OneWindowApi("PUT", "/api/v1/admin/counters/" + number + "/items", {items: items})
-      .then(function () { toast(T.saved); return loadCatalogue(); }).catch(function (e) { toast(e.message, true); });
-  });
   function pct(v) { return v === null || v === undefined ? "–" : (v * 100).toFixed(1) + "%"; }
   function num(v) { return v === null || v === undefined ? "–" : v; }
   function showSummary(summary, lobby) {
@@ -129,5 +104,4 @@
       }
     }
   });
-  loadCatalogue();
 })();

@@ -10,7 +10,7 @@
       staff = r.staff; var body = document.querySelector("#staff tbody"); body.innerHTML = "";
       staff.forEach(function (s) {
         var tr = document.createElement("tr"); tr.dataset.username = s.username;
-        [s.username, s.display_name, s.roles.join(", "), s.counter || "", s.active ? T.yes : T.no].forEach(function (v) {
+        [s.username, s.display_name, s.roles.map(function (r) { return T.roles[r] || r; }).join("、"), s.counter || "", s.active ? T.yes : T.no].forEach(function (v) {
           var td = document.createElement("td"); td.textContent = v; tr.appendChild(td); });
         var td = document.createElement("td"), b = document.createElement("button");
         b.type = "button"; b.className = "small secondary"; b.textContent = T.edit;
