@@ -16,7 +16,7 @@ NOBODY = frozenset()  # device tokens only
 
 #: Open to anyone: the citizen's side (kiosk, lobby, status pages, the catalogue) and logging in.
 PUBLIC_ENDPOINTS = {
-    "console.index", "console.login", "api.openapi", "api.services", "api.service_item", "api.bundle",
+    "console.index", "console.login", "console.favicon", "api.openapi", "api.services", "api.service_item", "api.bundle",
     "api.issue_ticket", "api.ticket", "api.ticket_status", "api.login", "api.logout", "evaluator.pad",
 }
 PUBLIC_BLUEPRINTS = {"kiosk", "lobby_display"}
@@ -25,7 +25,7 @@ PUBLIC_DEVICE_ENDPOINTS = {"kiosk_api.kiosk_search", "kiosk_api.kiosk_reprint", 
 #: Who may use each staff route. Routes of other packages not listed here are still checked for anonymous callers.
 ROLES: dict[str, frozenset[str]] = {
     "console.console": MANAGERS, "console.config_page": MANAGERS, "console.audit_page": MANAGERS,
-    "console.staff_page": ADMINS, "console.reports_page": AT_COUNTERS,
+    "console.staff_page": ADMINS, "console.reports_page": AT_COUNTERS, "console.screens_page": MANAGERS,
     "console_api.console_live": MANAGERS, "console_api.catalogue": MANAGERS,
     "console_api.create_category": MANAGERS, "console_api.update_category": MANAGERS,
     "console_api.create_item": MANAGERS, "console_api.update_item": MANAGERS,
