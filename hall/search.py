@@ -34,6 +34,8 @@ Initials = tuple[frozenset[str], ...]  # every reading's first letter, one set p
 @dataclass(frozen=True)
 class _Entry:
     target: Searchable
+    name: str  # the Chinese name without spaces
+    aliases: tuple[str, ...]  # the aliases without spaces
     initials: Initials
     alias_initials: tuple[Initials, ...]
     spelled: tuple[str, ...]  # full pinyin of the name and of each alias, to match "yanglao"
@@ -56,7 +58,8 @@ def _spelled(readings: list[list[str]]) -> str:
 def _entry(target: Searchable) -> _Entry:
     readings = _readings(target.name_zh)
     alias_readings = [_readings(alias) for alias in target.aliases]
-    return _Entry(target, _initials(readings), tuple(_initials(r) for r in alias_readings),
+    return _Entry(target, _SPACES.sub("", target.name_zh), tuple(_SPACES.sub("", a) for a in target.aliases),
+                  _initials(readings), tuple(_initials(r) for r in alias_readings),
                   (_spelled(readings), *(_spelled(r) for r in alias_readings)),
                   _initials(_readings(target.category_zh)))
 
@@ -81,14 +84,12 @@ def _rank(entry: _Entry, raw: str, compact: str) -> tuple[int, int] | None:
     English words, then the category.
     """
     target = entry.target
-    name_zh = _SPACES.sub("", target.name_zh)
-    if compact and compact in name_zh:
-        return (0, name_zh.index(compact))
+    if compact in entry.name:
+        return (0, entry.name.index(compact))
     if compact.upper() == target.code.upper():
         return (0, 0)
     # An alias said in full ("医保") before one that contains it ("医保卡").
-    in_alias = [-1 if alias == compact else alias.index(compact)
-                for alias in (_SPACES.sub("", a) for a in target.aliases) if compact in alias]
+    in_alias = [-1 if alias == compact else alias.index(compact) for alias in entry.aliases if compact in alias]
     if in_alias:
         return (1, min(in_alias))
     if compact.isascii() and compact.isalpha():
