@@ -11,7 +11,7 @@ from flask import Blueprint, Flask, current_app, jsonify, render_template, reque
 
 from hall.accounts import COUNTER_ROLES, MANAGER_ROLES
 from hall.domain import events as ev
-from hall.domain.errors import InvalidInput, NotAuthorised
+from hall.domain.errors import InvalidInput, NotAuthenticated, NotAuthorised
 from hall.privacy import mask_text
 from hall.ratings import (
     GROUPS,
@@ -21,9 +21,9 @@ from hall.ratings import (
     satisfaction_report,
 )
 from hall.storage import ratings as rating_store
-from hall.web.auth import current_staff, page_requires_staff, require_staff
+from hall.web.auth import current_device, current_staff, page_requires_staff, require_staff
 from hall.web.context import HallContext, hall
-from hall.web.jsonio import body, date_param
+from hall.web.jsonio import body, date_param, refuse_unknown
 from hall.web.live import CONSOLE
 
 from .views import REASON_LABELS
@@ -100,10 +100,11 @@ PERSONAL_FIELDS = ("callback_contact", "callback_said", "rectification", "appeal
 
 
 def for_viewer(followup: dict[str, Any]) -> dict[str, Any]:
-    """Managers call the citizen back and see the contact; a clerk sees it masked."""
+    """Managers call the citizen back and see the contact and the phone number left; a clerk sees them masked."""
     if _is_manager():
         return followup
-    return {**followup, **{name: mask_text(followup.get(name)) for name in PERSONAL_FIELDS if name in followup}}
+    return {**followup, **{name: mask_text(followup.get(name)) for name in PERSONAL_FIELDS if name in followup},
+            "contact_phone": followup.get("contact_phone_masked")}
 
 
 @bp.get("/api/v1/followups")
@@ -148,6 +149,21 @@ def followup_step(followup_id: int, step: str) -> Any:
     else:
         raise InvalidInput(f"unknown step {step!r}; one of {', '.join([*_ACTIONS, 'decision'])}")
     return jsonify(followup_book().act(followup_id, action, member.username, data, is_manager=_is_manager()))
+
+
+@bp.post("/api/v1/ratings/<int:ticket>/phone")
+def leave_phone(ticket: int) -> Any:
+    """{"phone": …}: the citizen's number for the call-back of a bad rating, from the evaluator that took it."""
+    device = current_device()
+    if device is None:
+        if current_staff() is not None:
+            raise NotAuthorised("the phone number comes from the counter's evaluator, never from a staff session")
+        raise NotAuthenticated("an evaluator device token is required (Authorization: Bearer …)")
+    if device.kind != "evaluator":
+        raise NotAuthorised("only evaluator devices may add a phone number to a rating")
+    data = body()
+    refuse_unknown(data, {"phone"})
+    return jsonify(followup_book().leave_phone(ticket, data.get("phone"), device_counter=device.counter)), 201
 
 
 # ---- figures -----------------------------------------------------------------------------------

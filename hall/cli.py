@@ -48,14 +48,14 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(f"public address {public} (phones open it from QR codes; set [hall] public_url to change it)",
               flush=True)
     if args.demo:
-        _install_demo(config, args)
+        _install_demo(config)
     return serve(config, ServeOptions(host=args.host, port=args.port, workers=args.workers, role=args.role,
                                       access_log=args.verbose))
 
 
-def _install_demo(config: Config, args: argparse.Namespace) -> None:
+def _install_demo(config: Config) -> None:
     """Fill an empty database with the demo hall (in the master process, before any worker starts) and say how in."""
-    from .demo import demo_hall, install_demo
+    from .demo import banner_lines, demo_hall, install_demo
     from .domain.clock import SystemClock
 
     storage, accounts = _services(config)
@@ -63,19 +63,8 @@ def _install_demo(config: Config, args: argparse.Namespace) -> None:
         install_demo(storage, accounts, SystemClock(), config.instance_path)
     finally:
         storage.close()
-    demo = demo_hall(config.instance_path)
-    base = config.hall.public_url.rstrip("/")
-    lines = [f"OneWindow demo hall: {config.hall.name}", f"  database     {config.database}",
-             f"  kiosk        {base}/kiosk", f"  counter      {base}/counter?counter=1   (log in as clerk1)",
-             f"  lobby        {base}/lobby", f"  counter 1    {base}/screen/counter/1   (the screen above it)",
-             f"  citizen 1    {base}/screen/citizen/1   (the screen facing the citizen)",
-             f"  console      {base}/console   (log in as manager)",
-             f"  appointments {base}/console/appointments"]
-    if demo:
-        for number, token in sorted(demo.evaluator_tokens.items()):
-            lines.append(f"  evaluator    {base}/evaluator?token={token}   (counter {number})")
-        lines.append("  logins (username / password / roles):")
-        lines += [f"    {u} / {p} / {r}" for u, p, r in demo.staff]
+    lines = banner_lines(config.hall.public_url.rstrip("/"), config.hall.name, config.database,
+                         demo_hall(config.instance_path))
     print("\n".join(lines), flush=True)
 
 

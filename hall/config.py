@@ -31,8 +31,12 @@ class HallSettings:
     wait_target_minutes: int = 15
     rating_window_seconds: int = 60
     followup_working_days: int = 5
-    #: Public holidays (YYYY-MM-DD) that are not working days for follow-up deadlines.
+    #: Working days for follow-up and case deadlines: the State Council's schedule (chinese-calendar, with its
+    #: adjusted working weekends) unless national_calendar = false (then Monday to Friday); the hall's own days
+    #: off (holidays) and extra working days (working_days), YYYY-MM-DD, win over it.
     holidays: tuple[str, ...] = ()
+    working_days: tuple[str, ...] = ()
+    national_calendar: bool = True
     public_url: str = ""
     language: str = "zh"
 
@@ -184,13 +188,15 @@ def _validate_hall(hall: HallSettings) -> None:
         raise ConfigError("[hall] rating_window_seconds must be positive")
     if hall.followup_working_days <= 0:
         raise ConfigError("[hall] followup_working_days must be positive")
-    if isinstance(hall.holidays, str) or not isinstance(hall.holidays, (list, tuple)):
-        raise ConfigError("[hall] holidays must be a list of dates like [\"2026-10-01\"]")
-    for holiday in hall.holidays:
-        try:
-            date.fromisoformat(str(holiday))
-        except ValueError:
-            raise ConfigError(f"[hall] holidays: {holiday!r} is not a date (YYYY-MM-DD)") from None
+    for name in ("holidays", "working_days"):
+        days = getattr(hall, name)
+        if isinstance(days, str) or not isinstance(days, (list, tuple)):
+            raise ConfigError(f"[hall] {name} must be a list of dates like [\"2026-10-01\"]")
+        for day in days:
+            try:
+                date.fromisoformat(str(day))
+            except ValueError:
+                raise ConfigError(f"[hall] {name}: {day!r} is not a date (YYYY-MM-DD)") from None
     if hall.language not in ("zh", "en"):
         raise ConfigError("[hall] language must be \"zh\" or \"en\"")
 

@@ -27,7 +27,7 @@ def live_hall(service: HallService, board: LobbyBoard, devices: list[dict[str, A
     lobby = lobby_snapshot(service, board, lang)
     with service.storage.read() as db:
         counters = db.execute("SELECT number, name, state, pause_reason, state_since, staff, current_ticket "
-                              "FROM counters ORDER BY number").fetchall()
+                              "FROM counters WHERE active = 1 ORDER BY number").fetchall()
         waiting = db.execute(
             "SELECT id, number, state, category, target_category, priority, queue_at, appointment FROM tickets "
             "WHERE service_day = ? AND state IN ('waiting', 'held') ORDER BY queue_at, id LIMIT ?",

@@ -10,6 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from .domain.errors import InvalidInput
+from .domain.states import TicketAction
 from .storage import Storage, report_queries
 
 GROUPINGS = ("day", "hour", "item", "category", "counter", "clerk")
@@ -351,15 +352,21 @@ def report(storage: Storage, day_from: date, day_to: date, group_by: str, *, tz:
     }
 
 
+#: The event types that move a ticket: its state is the `to` of the last one.
+TICKET_EVENT_TYPES = tuple(action.value for action in TicketAction)
 _TIMES = ("issued_at", "first_called_at", "started_at", "finished_at", "state")
 
 
 def verify_projection(storage: Storage, ticket_ids: Iterable[int] | None = None) -> list[dict[str, Any]]:
-    """Tickets whose stored times or state differ from the ones rebuilt from the event log (empty = equal)."""
+    """Tickets whose stored times or state differ from the ones rebuilt from the event log (empty = equal).
+
+    Only the ticket's own events (one per TicketAction) rebuild it; ratings, follow-ups, back-office steps
+    and notes share the log but never change a ticket's state.
+    """
     ids = list(ticket_ids) if ticket_ids is not None else None
     with storage.read() as db:
         stored = report_queries.projection_rows(db, ids)
-        rebuilt = report_queries.rebuilt_rows(db, ids)
+        rebuilt = report_queries.rebuilt_rows(db, TICKET_EVENT_TYPES, ids)
     mismatches = []
     for ticket_id in sorted(set(stored) | set(rebuilt)):
         mine, theirs = stored.get(ticket_id), rebuilt.get(ticket_id)

@@ -104,7 +104,8 @@ class HallService:
         """What routing knows of every counter (only the open ones if *open_only*), without loading the catalogue."""
         categories, auth = self._routing_data(db)
         views = []
-        for row in db.execute("SELECT number, state, dedicated_category FROM counters ORDER BY number"):
+        for row in db.execute("SELECT number, state, dedicated_category FROM counters WHERE active = 1 "
+                              "ORDER BY number"):
             if open_only and row["state"] != CounterState.OPEN.value:
                 continue
             key = (row["number"], row["dedicated_category"])
@@ -460,7 +461,7 @@ class HallService:
     def _open_followup(self, db: Any, ticket: Ticket, score: int, reasons: Sequence[str], now: float) -> None:
         """A rating of 1 or 2 opens its follow-up, due in N working days, in the rating's transaction."""
         due_day, due_at = ratings.followup_due(now, self.hall.followup_working_days, self.hall.tz,
-                                               ratings.parse_holidays(self.hall.holidays))
+                                               ratings.calendar_of(self.hall))
         followup_id = rating_store.insert_followup(db, {
             "ticket": ticket.id, "number": ticket.number, "score": score, "reasons": list(reasons),
             "counter": ticket.counter, "staff": ticket.staff, "opened_at": now, "due_day": due_day.isoformat(),
@@ -509,6 +510,13 @@ class HallService:
         if expired:
             self._committed()
         return len(expired)
+
+    def record_event(self, kind: str, *, counter: int | None = None, staff: str | None = None,
+                     data: dict[str, Any] | None = None) -> None:
+        """Log a hall event that belongs to no ticket (a counter configured …), in its own transaction."""
+        with self.storage.write() as db:
+            self._record(db, at=self.clock.now(), type=kind, counter=counter, staff=staff, data=data or {})
+            self._committed()
 
     def note(self, ticket_id: int, kind: str, data: dict[str, Any] | None = None) -> None:
         """Log something that happened to a ticket without changing its state (printed, print_failed …)."""

@@ -58,7 +58,7 @@ def lobby_snapshot(hall: HallService, board: LobbyBoard, lang: str, *, recent: i
             "SELECT category, avg(avg_service_minutes) AS minutes FROM service_items WHERE active = 1 "
             "GROUP BY category")}
         cycle = mean_service_minutes(repo.recent_cycle_seconds(db, day), 0.0)
-        counters = db.execute("SELECT number, name, state FROM counters ORDER BY number").fetchall()
+        counters = db.execute("SELECT number, name, state FROM counters WHERE active = 1 ORDER BY number").fetchall()
         notices = repo.get_setting(db, "notices", {}) or {}
         hours = repo.get_setting(db, "service_hours", None)
         views = hall.able_views(db)

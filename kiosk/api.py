@@ -11,7 +11,7 @@ from hall.accounts import MANAGER_ROLES
 from hall.appointments import AppointmentBook
 from hall.domain.errors import HallError, InvalidInput
 from hall.domain.states import TicketState
-from hall.kiosk_support import searchables
+from hall.kiosk_support import search_targets
 from hall.search import search
 from hall.storage import repo
 from hall.commands import TicketRequest
@@ -78,7 +78,7 @@ def kiosk_search() -> Any:
     query = request.args.get("q", "")
     catalogue = hall().catalogue
     overview = catalogue.overview(lang())
-    targets = searchables(catalogue.overview("zh"), catalogue.overview("en"))
+    targets = search_targets(catalogue)
     names = {("item", i["code"]): i["name"] for i in overview["items"]}
     names.update({("bundle", b["code"]): b["name"] for b in overview["bundles"]})
     results = [{"kind": t.kind, "code": t.code, "name": names.get((t.kind, t.code), t.name_zh)}

@@ -29,7 +29,7 @@ class DeviceStatusStore:
         self.clock = clock
         self._listeners: list[StatusListener] = []
         self._last: dict[str, tuple[str, str]] = {}
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
 
     def subscribe(self, listener: StatusListener) -> Callable[[], None]:
         self._listeners.append(listener)
@@ -38,26 +38,27 @@ class DeviceStatusStore:
     def set_status(self, device: str, state: str, message: str = "") -> None:
         """Record *device*'s state; nothing is written when neither the state nor the message changed."""
         message = message[:300]
+        # One change at a time: listeners hear the changes in the order they were written.
         with self._lock:
             if self._last.get(device) == (state, message):
                 return
             self._last[device] = (state, message)
-        now = self.clock.now()
-        with self.storage.write() as db:
-            row = db.execute("SELECT state, since FROM device_status WHERE device = ?", [device]).fetchone()
-            since = row["since"] if row is not None and row["state"] == state else now
-            db.execute("INSERT INTO device_status (device, state, message, since, updated_at) VALUES (?, ?, ?, ?, ?) "
-                       "ON CONFLICT (device) DO UPDATE SET state = excluded.state, message = excluded.message, "
-                       "since = excluded.since, updated_at = excluded.updated_at",
-                       [device, state, message, since, now])
-        if state != "ok":
-            logger.warning("device %s: %s %s", device, state, message)
-        entry = {"device": device, "state": state, "message": message, "since": since, "updated_at": now}
-        for listener in list(self._listeners):
-            try:
-                listener(device, entry)
-            except Exception:  # a broken listener must not stop the device that reported
-                logger.exception("device status listener failed")
+            now = self.clock.now()
+            with self.storage.write() as db:
+                row = db.execute("SELECT state, since FROM device_status WHERE device = ?", [device]).fetchone()
+                since = row["since"] if row is not None and row["state"] == state else now
+                db.execute("INSERT INTO device_status (device, state, message, since, updated_at) "
+                           "VALUES (?, ?, ?, ?, ?) ON CONFLICT (device) DO UPDATE SET state = excluded.state, "
+                           "message = excluded.message, since = excluded.since, updated_at = excluded.updated_at",
+                           [device, state, message, since, now])
+            if state != "ok":
+                logger.warning("device %s: %s %s", device, state, message)
+            entry = {"device": device, "state": state, "message": message, "since": since, "updated_at": now}
+            for listener in list(self._listeners):
+                try:
+                    listener(device, entry)
+                except Exception:  # a broken listener must not stop the device that reported
+                    logger.exception("device status listener failed")
 
     def statuses(self) -> list[dict[str, Any]]:
         """Every device's last state, by name."""

@@ -109,6 +109,13 @@ class RatingExpired(HallEvent):
 
 
 @dataclass(frozen=True)
+class CounterConfigured(HallEvent):
+    """A manager added, renamed, enabled or retired a counter (data: number, action)."""
+
+    name: ClassVar[str] = "counter_configured"
+
+
+@dataclass(frozen=True)
 class TicketExpired(HallEvent):
     """A ticket still open when its service day closed."""
 
@@ -132,7 +139,7 @@ LOG_TYPES: dict[str, type[HallEvent]] = {
     "serving_started": ServingStarted, "finished": CaseFinished, "no_show": TicketMissed,
     "transferred": TicketTransferred, "held": TicketHeld, "cancelled": TicketCancelled,
     "expired": TicketExpired, "counter_paused": CounterPaused, "counter_resumed": CounterResumed,
-    "counter_opened": CounterOpened, "counter_closed": CounterClosed,
+    "counter_opened": CounterOpened, "counter_closed": CounterClosed, "counter_configured": CounterConfigured,
     "rating_requested": RatingRequested, "rated": RatingRecorded, "rating_expired": RatingExpired,
 }
 

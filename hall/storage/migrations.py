@@ -238,3 +238,90 @@ def m0801_shared_process_state(db: sqlite_utils.Database) -> None:
         CREATE INDEX tickets_day_queue ON tickets (service_day, state, queue_at);
         """
     )
+
+
+@migrations(name="1201_bundles_hold_active_items")
+def m1201_bundles_hold_active_items(db: sqlite_utils.Database) -> None:
+    """A bundle holds active items only (issuing one with a retired first item failed): take retired items out
+    of the bundles that still hold them, retire a bundle left empty, and audit each change as the upgrade's."""
+    import json
+    import time
+
+    rows = db.execute(
+        "SELECT bi.bundle, bi.item, bi.position, i.active FROM bundle_items bi "
+        "JOIN service_items i ON i.code = bi.item JOIN bundles b ON b.code = bi.bundle "
+        "WHERE b.active = 1 ORDER BY bi.bundle, bi.position, bi.item").fetchall()
+    members: dict[str, list[tuple[str, bool]]] = {}
+    for bundle, item, _, active in rows:
+        members.setdefault(bundle, []).append((item, bool(active)))
+    for bundle, items in members.items():
+        kept = [item for item, active in items if active]
+        if len(kept) == len(items):
+            continue
+        db.execute("DELETE FROM bundle_items WHERE bundle = ? AND item NOT IN (SELECT code FROM service_items "
+                   "WHERE active = 1)", [bundle])
+        after: dict[str, object] = {"items": kept}
+        if not kept:
+            db.execute("UPDATE bundles SET active = 0 WHERE code = ?", [bundle])
+            after["active"] = 0
+        db.execute("INSERT INTO audit_log (at, actor, action, target, before, after) VALUES (?, ?, ?, ?, ?, ?)",
+                   [time.time(), "upgrade", "bundle.update", bundle,
+                    json.dumps({"items": [item for item, _ in items]}), json.dumps(after, sort_keys=True)])
+
+
+@migrations(name="1202_aliases")
+def m1202_aliases(db: sqlite_utils.Database) -> None:
+    """Aliases (别名) of items and bundles: the names people say ("社保卡", "失业金"), searched at the kiosk.
+
+    A database installed from the demo catalogue gets the demo's aliases for the entries it still has unchanged.
+    """
+    import json
+    from importlib import resources
+
+    db.executescript(
+        """
+        ALTER TABLE service_items ADD COLUMN aliases TEXT NOT NULL DEFAULT '[]';
+        ALTER TABLE bundles ADD COLUMN aliases TEXT NOT NULL DEFAULT '[]';
+        """
+    )
+    demo = json.loads(resources.files("hall").joinpath("demo_catalogue.json").read_text(encoding="utf-8"))
+    for table, entries in (("service_items", demo["items"]), ("bundles", demo["bundles"])):
+        for entry in entries:
+            db.execute(f"UPDATE {table} SET aliases = ? WHERE code = ? AND name_zh = ?",
+                       [json.dumps(entry.get("aliases", []), ensure_ascii=False), entry["code"], entry["name"]["zh"]])
+
+
+@migrations(name="1203_counters_admin")
+def m1203_counters_admin(db: sqlite_utils.Database) -> None:
+    """Managers add, rename, enable and retire counters: a retired counter leaves routing, lobby and screens but
+    keeps its number and name for the history; each counter may have an LED window strip on an RS-485 bus."""
+    db.executescript(
+        """
+        ALTER TABLE counters ADD COLUMN active INTEGER NOT NULL DEFAULT 1;
+        ALTER TABLE counters ADD COLUMN retired_at REAL;
+        ALTER TABLE counters ADD COLUMN led_port TEXT;
+        ALTER TABLE counters ADD COLUMN led_address INTEGER CHECK (led_address BETWEEN 0 AND 255);
+        CREATE INDEX devices_counter ON devices (counter, kind);
+        CREATE INDEX tickets_target_counter ON tickets (target_counter, state) WHERE target_counter IS NOT NULL;
+        """
+    )
+
+
+@migrations(name="1204_followup_contact_phone")
+def m1204_followup_contact_phone(db: sqlite_utils.Database) -> None:
+    """The phone number a citizen may leave with a bad rating, for the call-back; the number itself is erased
+    when the follow-up closes, its masked form (138****5678) stays."""
+    db.executescript(
+        """
+        ALTER TABLE followups ADD COLUMN contact_phone TEXT;
+        ALTER TABLE followups ADD COLUMN contact_phone_masked TEXT;
+        ALTER TABLE followups ADD COLUMN contact_phone_at REAL;
+        """
+    )
+
+
+@migrations(name="0802_counter_versions")
+def m0802_counter_versions(db: sqlite_utils.Database) -> None:
+    """A counter retired or enabled again changes routing: bump the catalogue version (after 1203 added the flag)."""
+    db.execute("CREATE TRIGGER counters_version_active AFTER UPDATE OF active ON counters "
+               "BEGIN UPDATE hall_versions SET version = version + 1 WHERE name = 'catalogue'; END")

@@ -122,7 +122,8 @@ def _counter(row: Any, items: Iterable[str]) -> Counter:
 
 
 def counters(db: Db) -> list[Counter]:
-    rows = db.execute("SELECT * FROM counters ORDER BY number").fetchall()
+    """Every counter in service (retired ones are left out: they take no calls and show on no screen)."""
+    rows = db.execute("SELECT * FROM counters WHERE active = 1 ORDER BY number").fetchall()
     auth: dict[int, list[str]] = {}
     for r in db.execute("SELECT counter, item FROM counter_items").fetchall():
         auth.setdefault(r["counter"], []).append(r["item"])
@@ -130,7 +131,8 @@ def counters(db: Db) -> list[Counter]:
 
 
 def counter(db: Db, number: int) -> Counter | None:
-    row = db.execute("SELECT * FROM counters WHERE number = ?", [number]).fetchone()
+    """Counter *number* if it is in service; None if there is none or it is retired."""
+    row = db.execute("SELECT * FROM counters WHERE number = ? AND active = 1", [number]).fetchone()
     if row is None:
         return None
     items = [r["item"] for r in db.execute("SELECT item FROM counter_items WHERE counter = ?", [number]).fetchall()]
@@ -153,6 +155,13 @@ def set_counter_items(db: Db, number: int, items: Iterable[str]) -> None:
 def update_counter(db: Db, number: int, **values: Any) -> None:
     assignments = ", ".join(f"{column} = ?" for column in values)
     db.execute(f"UPDATE counters SET {assignments} WHERE number = ?", [*values.values(), number])
+
+
+def led_strips(db: Db) -> list[dict[str, Any]]:
+    """The LED window strip of every counter in service that has one: counter, port and bus address."""
+    rows = db.execute("SELECT number AS counter, name, led_port AS port, led_address AS address FROM counters "
+                      "WHERE active = 1 AND led_port IS NOT NULL ORDER BY number").fetchall()
+    return [dict(r) for r in rows]
 
 
 # ---- tickets ---------------------------------------------------------------

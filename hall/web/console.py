@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Flask, render_template, request
+from flask import Blueprint, Flask, render_template, request, send_from_directory
 from flask_socketio import Namespace
 
 from ..accounts import MANAGER_ROLES
 from ..reports import GROUPINGS, day_summary
 from ..lobby_board import LobbyBoard
 from ..snapshots import lobby_snapshot
+from ..storage import repo
 from .alert_watcher import AlertWatcher
 from .auth import current_staff, page_requires_staff
 from .context import HallContext, hall
@@ -54,10 +56,26 @@ def console_nav() -> dict[str, Any]:
             "is_admin": bool(member and member.has_any(ADMIN_ROLES))}
 
 
+@bp.get("/favicon.ico")
+def favicon() -> Any:
+    """The hall's icon, for every page's browser tab (browsers ask for it at the root)."""
+    return send_from_directory(Path(bp.root_path) / "static", "favicon.ico", mimetype="image/vnd.microsoft.icon",
+                               max_age=7 * 24 * 3600)
+
+
 @bp.get("/console")
 @page_requires_staff(MANAGER_ROLES)
 def console() -> Any:
-    return render_template("console.html")
+    return render_template("console.html", hall_timezone=hall().config.hall.timezone)
+
+
+@bp.get("/console/screens")
+@page_requires_staff(MANAGER_ROLES)
+def screens_page() -> Any:
+    """The addresses of every screen of the hall: kiosk, lobby, and each counter's screens and panel."""
+    with hall().storage.read() as db:
+        counters = [{"number": c.number, "name": c.name} for c in repo.counters(db)]
+    return render_template("console_screens.html", counters=counters, kiosks=hall().config.kiosks)
 
 
 @bp.get("/console/config")

@@ -27,6 +27,7 @@ from flask_socketio import SocketIO, join_room
 
 from ..domain import events as ev
 from ..lobby_board import LobbyBoard
+from ..storage import repo
 from ..snapshots import (
     citizen_screen_snapshot,
     counter_detail,
@@ -284,8 +285,8 @@ class LiveChannel:
         if event.counter is not None:
             self._dirty_counters.add(event.counter)
             self._dirty_screens.add(event.counter)
-        if isinstance(event, (ev.CounterOpened, ev.CounterClosed, ev.CounterPaused, ev.CounterResumed)):
-            self._dirty_screens.add(event.counter or 0)
+        if isinstance(event, ev.CounterConfigured):
+            self._details.pop(int(event.data.get("number") or 0), None)
         if isinstance(event, _HELD_CHANGES):
             self._dirty_held = True
 
@@ -410,6 +411,9 @@ class LiveChannel:
 
     def _emit_screens(self, number: int) -> None:
         service = self.ctx.service
+        with service.storage.read() as db:  # a retired counter has no screens any more
+            if repo.counter(db, number) is None:
+                return
         if self.presence.count(SCREEN, screen_room("counter", number)):
             self.emit("counter_screen", counter_screen_snapshot(service, number), SCREEN,
                       screen_room("counter", number))

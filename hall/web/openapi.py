@@ -182,6 +182,20 @@ def _console_paths() -> dict[str, Any]:
                                              params=code, body=obj)},
         "/admin/bundles/{code}/items": {"post": _op("Add one service item to a bundle (manager; audited)",
                                                     auth="staff", params=code, body=item)},
+        "/admin/counters": {
+            "get": _op("Every counter, retired ones too, with items, evaluator devices and LED strip (manager)",
+                       auth="staff"),
+            "post": _op("Add a counter: number, name, items (default all), dedicated_category, led (manager; audited)",
+                        auth="staff", status="201", body=obj)},
+        "/admin/counters/{number}": {"put": _op(
+            "Rename a counter, set its LED strip, retire it (active false; refused with a ticket in hand) or enable "
+            "it again (manager; audited)", auth="staff", params=_COUNTER, body=obj)},
+        "/admin/counters/{number}/devices": {"post": _op(
+            "Register an evaluator for a counter; the answer holds its token once (manager; audited)", auth="staff",
+            status="201", params=_COUNTER, body=obj)},
+        "/admin/counters/{number}/devices/{device}/revoke": {"post": _op(
+            "Withdraw a counter's device (manager; audited)", auth="staff",
+            params=[*_COUNTER, _path_param("device")], body=obj)},
         "/admin/counters/{number}/items": {
             "put": _op("Set the items a counter may serve (manager; audited)", auth="staff", params=_COUNTER, body={
                 "type": "object", "properties": {"items": {"type": "array", "items": {"type": "string"}}}}),
@@ -227,6 +241,12 @@ def _followup_paths() -> dict[str, Any]:
                 "said": {"type": "string", "maxLength": 1000}, "rectification": {"type": "string", "maxLength": 1000},
                 "note": {"type": "string", "maxLength": 1000}, "reason": {"type": "string", "maxLength": 1000},
                 "uphold": {"type": "boolean"}}})},
+        "/ratings/{ticket}/phone": {"post": _op(
+            "The citizen's phone number for the call-back of a bad rating, within minutes of it (the evaluator "
+            "that took it only); shown to managers, masked to everyone else", auth="device", status="201",
+            params=[_path_param("ticket")], body={
+                "type": "object", "required": ["phone"], "additionalProperties": False,
+                "properties": {"phone": {"type": "string", "maxLength": 20}}})},
         "/reports/satisfaction": {"get": _op(
             "Rating rate (rated / finished), satisfaction rate (levels 3-5 / rated), distribution and follow-ups "
             "over service days, optionally grouped (manager)", auth="staff", params=[

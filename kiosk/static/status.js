@@ -1,7 +1,7 @@
 /* The citizen's phone: follow one ticket live; when called, big "go to counter N", a chime and a vibration. */
 (function () {
   "use strict";
-  var S = window.STATUS_PAGE, lastState = null, audio = null, pending = null;
+  var S = OneWindowData("status-data"), lastState = null, audio = null, pending = null;
   function $(id) { return document.getElementById(id); }
 
   function chime() {

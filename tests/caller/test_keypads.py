@@ -151,8 +151,10 @@ def test_bad_frames_dropped_and_keypad_survives_unplug(hall_with_keypad: HallCon
     press(ctx, keypad, "pause_toggle", ev.CounterPaused)  # a good frame right after is understood
     assert ctx.service.call_next(1, None) is not None  # the bad "call" was dropped: the ticket still waited
 
-    keypad.close()  # unplugged
     statuses = ctx.keypad_statuses  # type: ignore[attr-defined]
+    while not statuses.empty():  # what was reported before the unplug (opening the port, connected)
+        statuses.get_nowait()
+    keypad.close()  # unplugged
     while True:
         device, state = statuses.get(timeout=WAIT)
         if device == device_name(keypad.port_path) and state == "disconnected":

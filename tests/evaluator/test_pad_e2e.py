@@ -62,6 +62,8 @@ def test_rate_two_with_a_reason_then_follow_up_and_figures(live_server, browser)
         assert pad.get_attribute("[data-reason='waiting_too_long']", "aria-pressed") == "true"
         pad.screenshot(path=str(SHOTS / "evaluator-reasons.png"))
         pad.click("#reasons-done")
+        pad.wait_for_selector("#phone:not([hidden])")  # a phone number for the call-back is optional
+        pad.click("#phone-skip")
         pad.wait_for_selector("#thanks:not([hidden])")
         assert pad.is_visible("#thanks-followup")
         pad.wait_for_selector("#idle:not([hidden])", timeout=10000)

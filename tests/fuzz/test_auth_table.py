@@ -11,8 +11,8 @@ from tests.conftest import login
 
 #: Endpoints anyone may use: citizens at the kiosk, phones, lobby screens, the login itself.
 PUBLIC_ENDPOINTS = {
-    "console.index", "console.login", "api.login", "api.logout", "api.openapi", "api.services", "api.service_item",
-    "api.bundle", "kiosk_api.issue_ticket", "kiosk_api.ticket", "kiosk_api.ticket_status", "api.me",
+    "console.index", "console.login", "console.favicon", "api.login", "api.logout", "api.openapi", "api.services",
+    "api.service_item", "api.bundle", "kiosk_api.issue_ticket", "kiosk_api.ticket", "kiosk_api.ticket_status", "api.me",
     "kiosk_api.kiosk_search", "kiosk_api.kiosk_reprint", "kiosk_api.check_in",
     "kiosk.home", "kiosk.appointment", "kiosk.bundle_guide", "kiosk.category", "kiosk.item_guide", "kiosk.ticket_page",
     "kiosk.phone_guide", "kiosk.status_page", "kiosk.ticket_png",
