@@ -13,7 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from . import ratings
+from . import rating_chain, ratings
 from .config import HallSettings
 from .domain import events as ev
 from .domain.clock import Clock
@@ -398,6 +398,7 @@ class HallService:
             values = {"ticket": ticket_id, "score": score, "reasons": _json_list(reasons), "counter": ticket.counter,
                       "staff": ticket.staff, "device": device_id, "at": now, "unrated": 0}
             repo.insert_rating(db, values)
+            rating_chain.link(db, values)
             if score in ratings.BAD_LEVELS:
                 self._open_followup(db, ticket, score, reasons, now)
             self._record(db, pending, ev.RatingRecorded, at=now, ticket_id=ticket_id, counter=ticket.counter,
@@ -449,8 +450,10 @@ class HallService:
             now = self.clock.now()
             expired = repo.finished_unrated_before(db, now - self.hall.rating_window_seconds)
             for t in expired:
-                repo.insert_rating(db, {"ticket": t.id, "score": None, "reasons": "[]", "counter": t.counter,
-                                        "staff": t.staff, "device": None, "at": now, "unrated": 1})
+                unrated = {"ticket": t.id, "score": None, "reasons": "[]", "counter": t.counter, "staff": t.staff,
+                           "device": None, "at": now, "unrated": 1}
+                repo.insert_rating(db, unrated)
+                rating_chain.link(db, unrated)
                 self._record(db, pending, ev.RatingExpired, at=now, ticket_id=t.id, counter=t.counter,
                              staff=t.staff, log_type="rating_expired")
         self._publish(pending)
