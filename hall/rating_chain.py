@@ -55,7 +55,11 @@ def verify(links: list[Mapping[str, Any]], head_seq: int, head_hash: str) -> tup
     new head. The chain continues from each shipped hash, so one bad record is flagged once.
     """
     problems: list[dict[str, Any]] = []
-    for item in sorted(links, key=lambda r: int(r["seq"])):
+    unchained = [item for item in links if item.get("seq") is None]
+    for item in unchained:
+        problems.append({"kind": "unchained", "seq": None, "ticket": item["ticket"],
+                         "detail": "the rating has no link in the hall's chain: it was added outside the hall"})
+    for item in sorted((i for i in links if i.get("seq") is not None), key=lambda r: int(r["seq"])):
         seq = int(item["seq"])
         if seq != head_seq + 1 or item["prev"] != head_hash:
             missing = f"links {head_seq + 1}–{seq - 1} are missing" if seq > head_seq + 1 else \

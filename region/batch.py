@@ -94,11 +94,12 @@ def _ticket_problem(ticket: Any) -> str | None:
 def _rating_problem(rating: Any) -> str | None:
     if not isinstance(rating, Mapping) or not _whole(rating.get("ticket"), 1):
         return "'ticket' must be a ticket id"
-    if not _whole(rating.get("seq"), 1):
-        return "'seq' must be the rating's position in the hall's chain"
-    if not isinstance(rating.get("prev"), str) or not HEX64.match(rating["prev"]) or \
-            not isinstance(rating.get("hash"), str) or not HEX64.match(rating["hash"]):
-        return "'prev' and 'hash' must be 64 hex digits"
+    if rating.get("seq") is not None:  # a rating without a link is stored and flagged, not refused
+        if not _whole(rating.get("seq"), 1):
+            return "'seq' must be the rating's position in the hall's chain"
+        if not isinstance(rating.get("prev"), str) or not HEX64.match(rating["prev"]) or \
+                not isinstance(rating.get("hash"), str) or not HEX64.match(rating["hash"]):
+            return "'prev' and 'hash' must be 64 hex digits"
     score = rating.get("score")
     if score is not None and (not _whole(score, 1) or score > 5):
         return "'score' must be 1 to 5 or null"
