@@ -158,17 +158,22 @@ def _report_args() -> dict[str, Any]:
 @bp.get("/reports")
 @needs()
 def reports() -> Any:
+    from .console import TITLES
+
     args = _report_args()
     lang = request.args.get("lang") or request.cookies.get("region_lang") or "zh"
     data = context().reports.report(args["day_from"], args["day_to"], args["group_by"], filters=args["filters"],
                                     target_minutes=args["target_minutes"], lang=lang)
     fmt = request.args.get("format", "json")
     name = f"prefecture-{data['group_by']}-{data['from']}-{data['to']}"
+    def title(name: str) -> str:
+        return str(TITLES.get(name, name))
+
     if fmt == "csv":
-        return Response(report_csv(data, _, FIGURES), mimetype="text/csv",
+        return Response(report_csv(data, title, FIGURES), mimetype="text/csv",
                         headers={"Content-Disposition": f"attachment; filename={name}.csv"})
     if fmt == "xlsx":
-        return Response(report_xlsx(data, _, _("Prefecture report"), FIGURES), mimetype=XLSX_MIME,
+        return Response(report_xlsx(data, title, _("Prefecture report"), FIGURES), mimetype=XLSX_MIME,
                         headers={"Content-Disposition": f"attachment; filename={name}.xlsx"})
     if fmt != "json":
         raise InvalidInput(_("format must be json, csv or xlsx"))

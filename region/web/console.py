@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, redirect, render_template, request, send_from_directory, url_for
+from flask_babel import lazy_gettext as _l
 
 from ..accounts import User
 from ..reports import FIGURES, FILTERS, GROUPINGS
@@ -12,6 +13,19 @@ from .api import context, current_user
 from .app import VENDOR_DIR
 
 bp = Blueprint("region_console", __name__)
+
+#: Column and grouping titles of the reports page.
+TITLES = {
+    "hall": _l("Hall"), "agency": _l("Agency"), "region": _l("Region code"), "item": _l("Service item"),
+    "category": _l("Category"), "day": _l("Day"), "week": _l("Week"), "month": _l("Month"),
+    "issued": _l("Tickets"), "called": _l("Called"), "accepted": _l("Accepted (受理)"),
+    "completed": _l("Completed (办结)"), "no_shows": _l("No-shows"), "cancelled": _l("Cancelled"),
+    "waiting_minutes_mean": _l("Mean wait (min)"), "waiting_minutes_p90": _l("90% called within (min)"),
+    "service_level": _l("Service level"), "service_minutes_mean": _l("Mean handling (min)"),
+    "service_minutes_p90": _l("90% handled within (min)"), "rated": _l("Ratings"),
+    "satisfaction_rate": _l("Satisfaction rate"), "rating_rate": _l("Rating rate"), "bad_ratings": _l("Bad ratings"),
+    "followups_open": _l("Follow-ups open"), "followups_overdue": _l("Follow-ups overdue"), "label": _l("Name"),
+}
 
 
 def _page(template: str, user: User, **values: Any) -> Any:
@@ -43,7 +57,7 @@ def reports_page() -> Any:
     if user is None:
         return redirect(url_for("region_console.login_page"))
     return _page("region_reports.html", user, groupings=GROUPINGS, filters=FILTERS, figures=FIGURES,
-                 target=context().config.target_minutes)
+                 titles=TITLES, target=context().config.target_minutes)
 
 
 @bp.get("/catalogue")
