@@ -189,11 +189,11 @@ class RegionServer:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> RegionServer:
-        log = open(self.workdir / f"region-{self.port}.log", "ab")
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "hall.cli", "region", "serve", "--db", self.db_url, "--port", str(self.port),
-             "--workers", str(self.workers)], stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-            env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        with open(self.workdir / f"region-{self.port}.log", "ab") as log:  # the child keeps its own copy
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "hall.cli", "region", "serve", "--db", self.db_url, "--port", str(self.port),
+                 "--workers", str(self.workers)], stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                env={**os.environ, "PYTHONUNBUFFERED": "1"})
         wait_for_port(self.port, self.process)
         return self
 
