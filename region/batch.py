@@ -50,27 +50,29 @@ def _optional_text(value: Any, limit: int = 200) -> bool:
 
 
 def _event_problem(event: Any, previous: int) -> str | None:
-    if not isinstance(event, Mapping):
+    if type(event) is not dict:
         return "must be an object"
-    if not _whole(event.get("id"), 1):
+    ident, at, kind = event.get("id"), event.get("at"), event.get("type")
+    if type(ident) is not int or not 0 < ident <= _INT_MAX:
         return "'id' must be a positive whole number"
-    if event["id"] <= previous:
-        return f"ids must increase (id {event['id']} after {previous})"
-    if not _number(event.get("at")):
+    if ident <= previous:
+        return f"ids must increase (id {ident} after {previous})"
+    if type(at) not in (int, float) or not -1e12 < at < 1e12:
         return "'at' must be a time in seconds"
-    if not isinstance(event.get("type"), str) or not 0 < len(event["type"]) <= 60:
+    if type(kind) is not str or not 0 < len(kind) <= 60:
         return "'type' must be text of 1-60 characters"
-    if event.get("ticket") is not None and not _whole(event["ticket"], 1):
+    ticket, counter, staff, data = event.get("ticket"), event.get("counter"), event.get("staff"), event.get("data", {})
+    if ticket is not None and (type(ticket) is not int or not 0 < ticket <= _INT_MAX):
         return "'ticket' must be a ticket id or null"
-    if event.get("counter") is not None and not _whole(event["counter"]):
+    if counter is not None and (type(counter) is not int or not 0 <= counter <= _INT_MAX):
         return "'counter' must be a counter number or null"
-    if not _optional_text(event.get("staff"), 100):
+    if staff is not None and (type(staff) is not str or len(staff) > 100):
         return "'staff' must be text or null"
-    if not isinstance(event.get("data", {}), Mapping):
+    if type(data) is not dict:
         return "'data' must be an object"
-    if event["type"] == "rated":
-        score = event.get("data", {}).get("score")
-        if not _whole(score, 1) or score > 5:
+    if kind == "rated":
+        score = data.get("score")
+        if type(score) is not int or not 1 <= score <= 5:
             return "a rated event needs data.score from 1 to 5"
     return None
 

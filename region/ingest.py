@@ -113,7 +113,7 @@ class Ingest:
 
     def _store_new(self, conn: psycopg.Connection, hall: dict[str, Any], batch: Batch,
                    new: list[dict[str, Any]]) -> tuple[int, str, list[dict[str, Any]]]:
-        store.copy_events(conn, hall["id"], new)
+        store.insert_events(conn, hall["id"], new)
         known = {e["ticket"] for e in new if e.get("ticket") is not None and e["type"] != "issued"}
         fold = Fold(hall["id"], store.load_tickets(conn, hall["id"], known), batch.tickets)
         for index, event in enumerate(new):

@@ -9,7 +9,7 @@ the last start to the finish, no-show and cancelled are final states, one rating
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -30,7 +30,7 @@ def item_key(item: str | None, bundle: str | None) -> str:
     return item or (f"bundle:{bundle}" if bundle else "")
 
 
-@dataclass
+@dataclass(slots=True)
 class TicketRow:
     """A ticket as the prefecture keeps it (the ``tickets`` table)."""
 
@@ -58,7 +58,7 @@ class TicketRow:
         return (self.service_day, self.category, self.item_key)
 
     def as_tuple(self) -> tuple[Any, ...]:
-        return tuple(asdict(self).values())
+        return tuple(getattr(self, name) for name in FIELDS)
 
     @classmethod
     def issued(cls, hall: int, ref: Mapping[str, Any], at: float) -> TicketRow:
@@ -71,14 +71,13 @@ class TicketRow:
 FIELDS = tuple(TicketRow.__dataclass_fields__)
 
 
-def apply_event(ticket: TicketRow, event: Mapping[str, Any]) -> Tally | None:
-    """Move *ticket* by *event*; the change to its rollup row, or None when the figures do not change."""
+def apply_event(ticket: TicketRow, event: Mapping[str, Any], delta: Tally) -> None:
+    """Move *ticket* by *event*, adding what it changes in the figures to *delta* (its rollup row's change)."""
     kind, at, data = event["type"], float(event["at"]), event.get("data") or {}
-    delta = Tally()
     if kind in TRANSITIONS and isinstance(data.get("to"), str):
         ticket.state = data["to"]
     if kind == "issued":
-        delta.issued = 1
+        delta.issued += 1
     elif kind == "called":
         ticket.counter, ticket.staff = event.get("counter"), event.get("staff")
         if ticket.first_called_at is None:
@@ -88,36 +87,33 @@ def apply_event(ticket: TicketRow, event: Mapping[str, Any]) -> Tally | None:
         ticket.started_at = at
     elif kind == "finished":
         ticket.finished_at = at
-        delta.served = 1
+        delta.served += 1
         if ticket.started_at is not None and at >= ticket.started_at:
             delta.add_service(at - ticket.started_at)
     elif kind == "no_show":
-        delta.no_shows = 1
+        delta.no_shows += 1
     elif kind == "cancelled":
-        delta.cancelled = 1
+        delta.cancelled += 1
     elif kind == "rated":
         ticket.score, ticket.unrated = int(data["score"]), False
         delta.add_score(ticket.score)
     elif kind == "rating_expired":
         ticket.unrated = True
-        delta.unrated = 1
+        delta.unrated += 1
     elif kind == "case_accepted":
-        delta.cases_opened = 1
+        delta.cases_opened += 1
     elif kind == "case_delivered" or (kind in ("case_reviewed", "case_approved") and data.get("to") == "rejected"):
-        delta.cases_closed = 1
+        delta.cases_closed += 1
     elif kind == "followup_opened":
         ticket.followup = "open"
-        delta.fu_opened = 1
+        delta.fu_opened += 1
     elif kind == "followup_overdue" and ticket.followup == "open":
         ticket.followup = "overdue"
-        delta.fu_overdue = 1
+        delta.fu_overdue += 1
     elif kind in FOLLOWUP_CLOSING and ticket.followup in ("open", "overdue"):
-        delta.fu_closed = 1
-        delta.fu_overdue_closed = int(ticket.followup == "overdue")
+        delta.fu_closed += 1
+        delta.fu_overdue_closed += int(ticket.followup == "overdue")
         ticket.followup = "closed"
-    else:
-        return None
-    return None if delta.is_zero() else delta
 
 
 class Fold:
@@ -140,14 +136,12 @@ class Fold:
             if event["type"] != "issued":
                 raise KeyError(ticket_id)
             ticket = self.tickets[ticket_id] = TicketRow.issued(self.hall, self.refs[ticket_id], float(event["at"]))
-        delta = apply_event(ticket, event)
         self.changed.add(ticket_id)
-        if delta is not None:
-            total = self.deltas.get(ticket.key)
-            if total is None:
-                self.deltas[ticket.key] = delta
-            else:
-                total.add(delta)
+        key = ticket.key
+        delta = self.deltas.get(key)
+        if delta is None:
+            delta = self.deltas[key] = Tally()
+        apply_event(ticket, event, delta)
 
     def apply_all(self, events: Iterable[Mapping[str, Any]]) -> Fold:
         for event in events:

@@ -41,10 +41,10 @@ def upgrade() -> None:
         chain_seq bigint NOT NULL DEFAULT 0, chain_hash text NOT NULL DEFAULT repeat('0', 64),
         chain_problems integer NOT NULL DEFAULT 0
     );
-    -- The halls' event logs, stored once per (hall, event id).
+    -- The halls' event logs, stored once per (hall, event id); data as json (kept as sent, cheaper than jsonb).
     CREATE TABLE events (
         hall integer NOT NULL REFERENCES halls(id), id bigint NOT NULL, at double precision NOT NULL,
-        type text NOT NULL, ticket bigint, counter integer, staff text, data jsonb NOT NULL,
+        type text NOT NULL, ticket bigint, counter integer, staff text, data json NOT NULL,
         PRIMARY KEY (hall, id)
     );
     -- Each ticket's current times and state, rebuilt from its events on ingest.
