@@ -27,6 +27,8 @@ class Prefecture:
         self.cluster = LocalCluster(self.dir / "pg", durable=durable)
         self.processes: list[subprocess.Popen] = []
         self.url = ""
+        #: The base URL of the server process started last.
+        self.last_url = ""
 
     def __enter__(self) -> "Prefecture":
         self.cluster.start()
@@ -45,7 +47,8 @@ class Prefecture:
                 start_new_session=True)
         wait_for_port(port, process)
         self.processes.append(process)
-        return f"http://127.0.0.1:{port}"
+        self.last_url = f"http://127.0.0.1:{port}"
+        return self.last_url
 
     def kill(self, sig: int = signal.SIGKILL) -> None:
         """Stop every server process (kill -9 by default)."""

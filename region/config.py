@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from .db import check_url
 from .errors import InvalidInput
@@ -19,7 +21,12 @@ class RegionConfig:
     target_minutes: int = 15
     max_body_bytes: int = 16 * 1024 * 1024
     pool_size: int = 8
+    #: The prefecture's time zone: what "today" means for reports and exports.
+    timezone: str = "Asia/Shanghai"
     testing: bool = False
+
+    def today(self) -> date:
+        return datetime.now(ZoneInfo(self.timezone)).date()
 
     def validate(self) -> RegionConfig:
         check_url(self.db_url)

@@ -40,5 +40,7 @@ def serve(config: RegionConfig, *, host: str = "127.0.0.1", port: int = 5100, wo
     options = {"bind": f"{host}:{port}", "workers": workers, "threads": threads, "worker_class": "gthread",
                "certfile": certfile, "keyfile": keyfile, "accesslog": "-" if access_log else None,
                "timeout": 60, "graceful_timeout": 10, "preload_app": False,
-               "limit_request_line": 8190}
+               "limit_request_line": 8190,
+               # Several prefecture servers may run on one machine: no shared ~/.gunicorn control socket.
+               "control_socket_disable": True}
     _Gunicorn(config, options).run()

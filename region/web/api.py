@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from datetime import date
 from functools import wraps
 from typing import Any
 
@@ -144,8 +143,7 @@ def register_hall() -> Any:
 
 
 def _report_args() -> dict[str, Any]:
-    today = date.today()
-    day_from, day_to = parse_range(request.args.get("from"), request.args.get("to"), today)
+    day_from, day_to = parse_range(request.args.get("from"), request.args.get("to"), context().config.today())
     target = request.args.get("target")
     try:
         target_minutes = float(target) if target else None
@@ -194,7 +192,7 @@ def publish_catalogue() -> Any:
 @bp.get("/ratings/export")
 @needs()
 def export_ratings() -> Any:
-    day_from, day_to = parse_range(request.args.get("from"), request.args.get("to"), date.today())
+    day_from, day_to = parse_range(request.args.get("from"), request.args.get("to"), context().config.today())
     found = ratings_of_days(context().db, day_from, day_to, hall=request.args.get("hall") or None)
     fmt = request.args.get("format", "jsonl")
     name = f"haocaiping-{day_from}-{day_to}"
