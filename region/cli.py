@@ -103,7 +103,11 @@ def cmd_hall_clear(args: argparse.Namespace) -> int:
 
 
 def cmd_catalogue_publish(args: argparse.Namespace) -> int:
-    document = json.loads(Path(args.file).read_text(encoding="utf-8"))
+    try:
+        document = json.loads(Path(args.file).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        print(f"error: {args.file} is not a readable JSON catalogue document: {exc}", file=sys.stderr)
+        return 2
     with _opened(args) as ctx:
         version = ctx.catalogue.publish(document, "cli", args.note or "")
     print(f"catalogue standard version {version} published")
