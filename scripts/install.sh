@@ -13,7 +13,7 @@ if [[ "${1:-}" == "--prefecture" ]]; then
   packages+=(postgresql)
 fi
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(chromium redis-server sox postgresql)
+  packages+=(chromium redis-server sox postgresql openssl)
   extras=".[test,bench]"
 fi
 

@@ -177,11 +177,12 @@ def demo_hall(tmp_path: Path, register, region_client: FlaskClient) -> Iterator[
 class RegionServer:
     """`onewindow region serve` as a real process on 127.0.0.1."""
 
-    def __init__(self, url: str, workdir: Path, workers: int = 1) -> None:
+    def __init__(self, url: str, workdir: Path, workers: int = 1, extra: list[str] | None = None) -> None:
         self.db_url = url
         self.workdir = workdir
         self.port = free_port()
         self.workers = workers
+        self.extra = list(extra or [])
         self.process: subprocess.Popen | None = None
 
     @property
@@ -192,7 +193,7 @@ class RegionServer:
         with open(self.workdir / f"region-{self.port}.log", "ab") as log:  # the child keeps its own copy
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "hall.cli", "region", "serve", "--db", self.db_url, "--port", str(self.port),
-                 "--workers", str(self.workers)], stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                 "--workers", str(self.workers), *self.extra], stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
                 env={**os.environ, "PYTHONUNBUFFERED": "1"})
         wait_for_port(self.port, self.process)
         return self
