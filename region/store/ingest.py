@@ -152,10 +152,13 @@ def upsert_refs(conn: psycopg.Connection, hall: int, refs: Mapping[str, list[dic
                                                                                        for k in key)]
             if not rows:
                 continue
-            updates = ", ".join(f"{c} = excluded.{c}" for c in (*columns, "as_of") if c not in key)
+            values = [c for c in columns if c not in key]
+            updates = ", ".join(f"{c} = excluded.{c}" for c in (*values, "as_of"))
+            changed = " OR ".join(f"t.{c} IS DISTINCT FROM excluded.{c}" for c in values)
+            # Only a name that changed is written (as_of: the batch that changed it, never an older one).
             cur.executemany(
                 f"INSERT INTO {table} AS t (hall, {', '.join(columns)}, as_of) "
                 f"VALUES (%s, {', '.join(['%s'] * len(columns))}, %s) ON CONFLICT (hall, {', '.join(key)}) "
-                f"DO UPDATE SET {updates} WHERE excluded.as_of >= t.as_of",
+                f"DO UPDATE SET {updates} WHERE excluded.as_of >= t.as_of AND ({changed})",
                 [[hall, *(str(r.get(c)) if r.get(c) is not None and c != "number" else r.get(c) for c in columns),
                   as_of] for r in rows])

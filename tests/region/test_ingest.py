@@ -91,3 +91,19 @@ def test_the_hall_keeps_working_while_the_prefecture_is_down_and_catches_up(demo
     total = demo_hall.event_count()
     assert _prefecture_counts(region_ctx, "H001") == (total, total, total)
     assert demo_hall.outbox.status()["failures"] == 0
+
+
+def test_names_travel_with_the_events_that_mention_them(demo_hall: DemoHall, region_ctx: RegionContext) -> None:
+    demo_hall.serve_citizens(1)
+    demo_hall.ship_all()
+    with demo_hall.storage.write() as db:
+        db.execute("UPDATE staff SET display_name = '王芳' WHERE username = 'clerk1'")
+    demo_hall.serve_citizens(1)
+    demo_hall.ship_all()
+    with region_ctx.db.transaction() as conn:
+        staff = conn.execute("SELECT display_name, as_of FROM hall_staff WHERE username = 'clerk1'").fetchone()
+        item = conn.execute("SELECT name_zh, item_key FROM hall_items").fetchall()
+        counter = conn.execute("SELECT name FROM hall_counters WHERE number = 1").fetchone()
+    assert staff["display_name"] == "王芳" and staff["as_of"] > 6
+    assert [(i["item_key"], i["name_zh"]) for i in item] == [("A01", "单位参保登记")]
+    assert counter["name"] == "1号窗口"
