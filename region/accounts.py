@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .db import Database
-from .errors import Forbidden, InvalidInput, Unauthorised
+from .errors import _l, Forbidden, InvalidInput, Unauthorised
 from .store import audit
 from .store import users as store
 
@@ -45,9 +45,9 @@ class Accounts:
     def add_user(self, username: str, password: str, roles: list[str], display_name: str = "",
                  actor: str = "cli") -> User:
         if not username or len(username) > 40 or not username.replace("-", "").replace("_", "").isalnum():
-            raise InvalidInput("a username is 1-40 letters, digits, - or _")
+            raise InvalidInput(_l("a username is 1-40 letters, digits, - or _"))
         if len(password) < 8:
-            raise InvalidInput("a password has at least 8 characters")
+            raise InvalidInput(_l("a password has at least 8 characters"))
         unknown = sorted(set(roles) - set(ROLES))
         if not roles or unknown:
             raise InvalidInput(f"roles must be some of {', '.join(ROLES)}")
@@ -61,7 +61,7 @@ class Accounts:
         with self.db.transaction() as conn:
             row = store.user(conn, username)
             if row is None or not check_password_hash(row["password_hash"], password):
-                raise Unauthorised("wrong username or password")
+                raise Unauthorised(_l("wrong username or password"))
             token = secrets.token_urlsafe(32)
             store.insert_session(conn, token_hash(token), username,
                                  datetime.now(timezone.utc) + timedelta(hours=SESSION_HOURS))

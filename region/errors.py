@@ -5,6 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 
+def _l(text: str) -> str:
+    """Marks a fixed message for the translation catalogue; the app translates it when it answers."""
+    return text
+
+
 class RegionError(Exception):
     """Base of every error the prefecture reports to a caller."""
 

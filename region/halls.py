@@ -9,7 +9,7 @@ from typing import Any
 
 from .accounts import token_hash
 from .db import Database
-from .errors import Conflict, InvalidInput, NotFound
+from .errors import _l, Conflict, InvalidInput, NotFound
 from .store import audit
 from .store import halls as store
 
@@ -29,13 +29,13 @@ class Halls:
                  department_code: str = "", name_en: str = "", actor: str = "cli") -> tuple[dict[str, Any], str]:
         """Add a hall; returns it and its token (shown once, only its hash is kept)."""
         if not CODE.match(code or ""):
-            raise InvalidInput("a hall code is 1-40 letters, digits, - or _")
+            raise InvalidInput(_l("a hall code is 1-40 letters, digits, - or _"))
         if not name:
-            raise InvalidInput("a hall needs a name")
+            raise InvalidInput(_l("a hall needs a name"))
         if not CODE.match(agency_code or ""):
-            raise InvalidInput("an agency code is 1-40 letters, digits, - or _")
+            raise InvalidInput(_l("an agency code is 1-40 letters, digits, - or _"))
         if not REGION_CODE.match(region_code or ""):
-            raise InvalidInput("a region code (区划编码) is 6 to 12 digits, e.g. 522301")
+            raise InvalidInput(_l("a region code (区划编码) is 6 to 12 digits, e.g. 522301"))
         token = "hall-" + secrets.token_urlsafe(32)
         with self.db.transaction() as conn:
             if store.by_code(conn, code):

@@ -64,9 +64,9 @@ def create_app(config: RegionConfig, context: RegionContext | None = None) -> Fl
 
     @app.errorhandler(RegionError)
     def region_error(exc: RegionError) -> Any:
-        message = _(exc.message) if not _wants_json() else exc.message
+        message = _(exc.message)  # fixed messages are in the catalogue; the others stay as they are
         if _wants_json():
-            return jsonify({"error": exc.code, "message": exc.message, **exc.details}), exc.status
+            return jsonify({"error": exc.code, "message": message, **exc.details}), exc.status
         return render_template("region_error.html", status=exc.status, message=message), exc.status
 
     @app.errorhandler(HTTPException)

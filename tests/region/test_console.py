@@ -60,7 +60,7 @@ def test_only_an_admin_registers_halls_and_publishes_the_catalogue(region_client
     assert made.status_code == 201 and made.get_json()["token"].startswith("hall-")
     assert region_client.post("/api/v1/halls", json=hall).status_code == 409
     bad = region_client.post("/api/v1/halls", json={**hall, "code": "H101", "region_code": "north"})
-    assert bad.status_code == 400 and "区划编码" in bad.get_json()["message"]
+    assert bad.status_code == 400 and bad.get_json()["message"] == "区划编码为 6 到 12 位数字，例如 522301"
 
 
 def test_reports_come_as_json_csv_and_xlsx(demo_hall: DemoHall, region_client: FlaskClient,
