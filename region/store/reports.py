@@ -21,17 +21,17 @@ _COLUMNS = ", ".join([*SCALARS, *HISTOGRAMS])
 
 
 def _source(item_level: bool, day_from: date, day_to: date, months: tuple[date, date] | None) -> tuple[str, list[Any]]:
-    """The rollup rows of the range: whole months from figures_month, the days around them from figures_day."""
-    if not item_level:
-        return ("(SELECT day, hall, '' AS category, '' AS item_key, " + _COLUMNS +
-                " FROM figures_hall_day WHERE day BETWEEN %s AND %s)", [day_from, day_to])
+    """The rollup rows of the range: whole months from figures_month, the days around them (or every day, when
+    the report groups by day or week) from figures_day, or figures_hall_day when no item is asked for."""
+    days = "figures_day" if item_level else "figures_hall_day"
+    item_columns = "category, item_key" if item_level else "'' AS category, '' AS item_key"
     if months is None:
-        return ("(SELECT day, hall, category, item_key, " + _COLUMNS +
-                " FROM figures_day WHERE day BETWEEN %s AND %s)", [day_from, day_to])
+        return (f"(SELECT day, hall, {item_columns}, {_COLUMNS} FROM {days} WHERE day BETWEEN %s AND %s)",
+                [day_from, day_to])
     first, last = months
-    return ("(SELECT day, hall, category, item_key, " + _COLUMNS + " FROM figures_day "
+    return (f"(SELECT day, hall, {item_columns}, {_COLUMNS} FROM {days} "
             "WHERE (day >= %s AND day < %s) OR (day > %s AND day <= %s) "
-            "UNION ALL SELECT month AS day, hall, category, item_key, " + _COLUMNS + " FROM figures_month "
+            f"UNION ALL SELECT month AS day, hall, category, item_key, {_COLUMNS} FROM figures_month "
             "WHERE month >= %s AND month <= %s)", [day_from, first, _month_end(last), day_to, first, last])
 
 

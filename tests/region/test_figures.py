@@ -131,3 +131,26 @@ def test_histogram_bins_make_the_service_level_exact_for_whole_minute_targets() 
 def test_whole_months_of_a_range(start: str, end: str, months) -> None:
     found = whole_months(date.fromisoformat(start), date.fromisoformat(end))
     assert (found and tuple(d.isoformat() for d in found)) == months or (found is None and months is None)
+
+
+def test_whole_months_from_the_month_rollup_and_the_days_around_them_add_up(demo_hall: DemoHall,
+                                                                           region_ctx: RegionContext) -> None:
+    from datetime import datetime
+
+    from tests.conftest import SHANGHAI
+
+    for when, citizens in ((datetime(2026, 10, 20, 9), 2), (datetime(2026, 11, 5, 9), 3),
+                           (datetime(2026, 11, 30, 9), 1), (datetime(2026, 12, 10, 9), 4)):
+        demo_hall.clock.set(when.replace(tzinfo=SHANGHAI).timestamp())
+        demo_hall.serve_citizens(citizens)
+    demo_hall.ship_all()
+    start, end = date(2026, 10, 15), date(2026, 12, 20)
+    by_day = region_ctx.reports.report(start, end, "day")  # every day from the day rollups
+    assert [r["issued"] for r in by_day["rows"]] == [2, 3, 1, 4]
+    for group_by, filters in (("hall", {}), ("month", {}), ("item", {}), ("category", {"category": "enterprise"})):
+        mixed = region_ctx.reports.report(start, end, group_by, filters=filters)  # November from the month rollup
+        assert mixed["total"]["issued"] == 10
+        assert {k: mixed["total"][k] for k in COMPARED} == {k: by_day["total"][k] for k in COMPARED}
+    months = region_ctx.reports.report(start, end, "month")
+    assert [(r["key"], r["issued"]) for r in months["rows"]] == [("2026-10-01", 2), ("2026-11-01", 4),
+                                                                 ("2026-12-01", 4)]
