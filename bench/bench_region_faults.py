@@ -163,6 +163,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--events", type=int, default=5000, help="events written while the prefecture is down")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.ERROR, format="  (log) %(name)s: %(message)s")
+    logging.getLogger("hall.outbox").setLevel(logging.CRITICAL)  # failed attempts and refusals are printed below
     directory = Path(tempfile.mkdtemp(prefix="onewindow-faults-"))
     try:
         with Prefecture() as prefecture:

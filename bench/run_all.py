@@ -71,8 +71,9 @@ LIMITS = {
         "rollups upserted the same way, every rating's chain link recomputed (sha256). The work per event is "
         "Python (JSON decoding, validation, the fold) and PostgreSQL in about equal parts, on the two cores that "
         "also run the ten posting halls and the other sessions' work: the figure moves with the machine's load. "
-        "Reports read only the rollups (at most halls × days × items rows); the slowest is a year grouped by "
-        "day with a category filter (~330,000 day rows summed with their 2 × 86 histogram bins). Faults: nothing "
+        "Reports read only the rollups (at most halls × days × items rows; whole months from the month rollup); "
+        "the slowest is a year grouped by day with a category filter, which must read day rows: 73,000 of them "
+        "(100 halls × 365 days × the category's 2 items), each summed with its 2 × 86 histogram bins. Faults: nothing "
         "is acknowledged before it is committed, the hall keeps its log, so a killed server or an outage costs "
         "time, never events."
     ),
