@@ -154,3 +154,46 @@ def test_whole_months_from_the_month_rollup_and_the_days_around_them_add_up(demo
     months = region_ctx.reports.report(start, end, "month")
     assert [(r["key"], r["issued"]) for r in months["rows"]] == [("2026-10-01", 2), ("2026-11-01", 4),
                                                                  ("2026-12-01", 4)]
+
+
+def test_cases_completed_and_follow_ups_open_and_overdue_reach_the_prefecture(demo_hall: DemoHall,
+                                                                             region_ctx: RegionContext) -> None:
+    from hall.accounts import StaffMember
+    from hall.cases import BackOffice, CaseStep
+    from hall.ratings import FollowupAction, Followups
+
+    service, clock = demo_hall.service, demo_hall.clock
+    back_office = BackOffice(service)
+    service.on_finish = back_office.open_cases
+    for item in ("A01", "A05", "B02"):  # one instant item, two reviewed ones (each a back-office case)
+        service.issue_ticket(service=item)
+        clock.advance(60)
+        service.call_next(1, "clerk1")
+        service.start(1, "clerk1")
+        clock.advance(300)
+        finished = service.finish(1, "clerk1")
+        service.rate(finished.id, 1, device_id=1, device_counter=1)  # three bad ratings, three follow-ups
+    day = date.fromisoformat(service.today())
+    demo_hall.ship_all()
+    total = region_ctx.reports.report(day, day, "hall")["total"]
+    assert (total["accepted"], total["completed"], total["bad_ratings"]) == (3, 1, 3)
+    assert (total["followups_open"], total["followups_overdue"]) == (3, 0)
+
+    reviewer = StaffMember("review", "后台复审", frozenset({"backoffice"}), None)
+    approver = StaffMember("approver", "后台批准", frozenset({"backoffice"}), None)
+    clerk = StaffMember("clerk2", "综合柜员 2", frozenset({"clerk"}), 2)
+    case = back_office.list("accepted")[0]["id"]
+    for step, member in ((CaseStep.REVIEW, reviewer), (CaseStep.APPROVE, approver), (CaseStep.DELIVER, clerk)):
+        back_office.take(case, step, member, counter=2)
+    followups = Followups(demo_hall.storage, clock)
+    clock.advance(14 * 86400)  # past every deadline
+    assert len(followups.sweep_overdue()) == 3
+    first = followups.list("open")[0]["id"]
+    followups.act(first, FollowupAction.CALLBACK, "manager", {"date": "2026-11-26", "contact": "电话", "said": "已解释"},
+                  is_manager=True)
+    followups.act(first, FollowupAction.CLOSE, "manager", {"rectification": "加强培训"}, is_manager=True)
+    demo_hall.ship_all()
+    total = region_ctx.reports.report(day, day, "hall")["total"]
+    assert total["completed"] == 2
+    assert (total["followups_open"], total["followups_overdue"]) == (2, 2)
+    assert check_rollups(region_ctx.db, 1) == []
