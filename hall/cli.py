@@ -199,6 +199,10 @@ def build_parser() -> argparse.ArgumentParser:
     restore.add_argument("backup", help="the backup file to restore")
     restore.add_argument("--yes", action="store_true", help="really replace the database")
     restore.set_defaults(func=cmd_restore)
+
+    from region.cli import add_commands as add_region_commands
+
+    add_region_commands(sub)
     return parser
 
 

@@ -116,6 +116,27 @@ class CallerSettings:
 
 
 @dataclass(frozen=True)
+class PrefectureSettings:
+    """[prefecture]: where the hall ships its event log (empty url: it ships nothing)."""
+
+    url: str = ""
+    token: str = ""
+    hall_code: str = ""
+    region_code: str = ""
+    department_code: str = ""
+    interval_seconds: int = 10
+    batch_size: int = 1000
+    timeout_seconds: int = 15
+    max_backoff_seconds: int = 300
+    ca_file: str = ""
+
+    def validate(self) -> None:
+        from .outbox import check_prefecture_settings
+
+        check_prefecture_settings(self)
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole configuration of one hall server."""
 
@@ -137,6 +158,7 @@ class Config:
     kiosks: tuple[KioskSection, ...] = ()
     message_queue: str | None = None
     backup: BackupSettings = field(default_factory=BackupSettings)
+    prefecture: PrefectureSettings = field(default_factory=PrefectureSettings)
     testing: bool = False
 
     def with_overrides(self, **changes: Any) -> "Config":
@@ -283,7 +305,7 @@ def parse_config(raw: dict[str, Any], base: Config | None = None) -> Config:
     """Build a Config from a parsed TOML document; ConfigError on any problem."""
     config = base or Config()
     known = {"hall", "routing", "printer", "speech", "keypads", "kiosks", "server", "lobby", "caller",
-             "evaluator_keypads", "backup"}
+             "evaluator_keypads", "backup", "prefecture"}
     unknown = sorted(set(raw) - known)
     if unknown:
         raise ConfigError(f"unknown section(s): {', '.join(unknown)}; known: {', '.join(sorted(known))}")
@@ -329,6 +351,9 @@ def parse_config(raw: dict[str, Any], base: Config | None = None) -> Config:
         if not 0 <= backup.interval_minutes <= 7 * 24 * 60 or not 1 <= backup.keep <= 1000:
             raise ConfigError("[backup] interval_minutes must be 0..10080 and keep 1..1000")
         changes["backup"] = backup
+    if "prefecture" in raw:
+        changes["prefecture"] = _section(PrefectureSettings, raw["prefecture"], "prefecture")
+        changes["prefecture"].validate()
     if "server" in raw:
         server = dict(raw["server"])
         if "db" in server:

@@ -137,6 +137,8 @@ class HallProcess:
         if followups is not None:
             self.tasks.append(PeriodicTask("followup-overdue", FOLLOWUP_SWEEP_SECONDS, followups.sweep_overdue,
                                            run_at_start=True))
+        if ctx.config.prefecture.url:
+            self._start_outbox()
         if ctx.config.backup.interval_minutes > 0:
             from .backup import BackupScheduler, backup_directory
 
@@ -147,6 +149,19 @@ class HallProcess:
             self._closers.append(backups.close)
         for task in self.tasks:
             task.start()
+
+    def _start_outbox(self) -> None:
+        """Ship the event log to the prefecture: the log is the outbox (hall/outbox.py, docs/prefecture.md)."""
+        from .catalogue_sync import apply_version
+        from .outbox import Outbox
+
+        ctx = self.ctx
+        clock = ctx.service.clock
+        outbox = Outbox(ctx.storage, ctx.config.prefecture, ctx.service.hall, clock,
+                        apply_catalogue=lambda document: apply_version(ctx.storage, document, clock))
+        self.app.extensions["onewindow_outbox"] = outbox
+        outbox.start()
+        self._closers.append(outbox.close)
 
     def close(self) -> None:
         """The graceful stop: print and announce what is queued, stop the workers, close the database."""

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any
 
-from . import ratings
+from . import rating_chain, ratings
 from .config import HallSettings
 from .domain import events as ev
 from .domain.clock import Clock
@@ -451,6 +451,7 @@ class HallService:
             values = {"ticket": ticket_id, "score": score, "reasons": _json_list(reasons), "counter": ticket.counter,
                       "staff": ticket.staff, "device": device_id, "at": now, "unrated": 0}
             repo.insert_rating(db, values)
+            rating_chain.link(db, values)
             if score in ratings.BAD_LEVELS:
                 self._open_followup(db, ticket, score, reasons, now)
             self._record(db, at=now, type="rated", ticket_id=ticket_id, counter=ticket.counter, staff=ticket.staff,
@@ -504,8 +505,10 @@ class HallService:
         with self.storage.write() as db:
             expired = repo.finished_unrated_before(db, now - self.hall.rating_window_seconds, days)
             for t in expired:
-                repo.insert_rating(db, {"ticket": t.id, "score": None, "reasons": "[]", "counter": t.counter,
-                                        "staff": t.staff, "device": None, "at": now, "unrated": 1})
+                unrated = {"ticket": t.id, "score": None, "reasons": "[]", "counter": t.counter, "staff": t.staff,
+                           "device": None, "at": now, "unrated": 1}
+                repo.insert_rating(db, unrated)
+                rating_chain.link(db, unrated)
                 self._record(db, at=now, type="rating_expired", ticket_id=t.id, counter=t.counter, staff=t.staff)
         if expired:
             self._committed()

@@ -92,6 +92,11 @@ def storage(tmp_path: Path) -> Iterator[Storage]:
 @pytest.fixture
 def hall_service(storage: Storage, clock: FixedClock) -> HallService:
     """The hall service with the demo catalogue, without any web layer."""
+    return demo_service(storage, clock)
+
+
+def demo_service(storage: Storage, clock: FixedClock) -> HallService:
+    """A hall service on *storage* with the demo catalogue and staff (unusable passwords)."""
     load_catalogue(storage, catalogue_document(), clock.now())
     with storage.write() as db:
         for username, display, roles, counter, _ in DEMO_STAFF:

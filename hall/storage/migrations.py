@@ -325,3 +325,49 @@ def m0802_counter_versions(db: sqlite_utils.Database) -> None:
     """A counter retired or enabled again changes routing: bump the catalogue version (after 1203 added the flag)."""
     db.execute("CREATE TRIGGER counters_version_active AFTER UPDATE OF active ON counters "
                "BEGIN UPDATE hall_versions SET version = version + 1 WHERE name = 'catalogue'; END")
+@migrations(name="1501_outbox_cursor")
+def m1501_outbox_cursor(db: sqlite_utils.Database) -> None:
+    """The prefecture sender's cursor: the last event id the prefecture acknowledged, kept with the log."""
+    db.executescript(
+        """
+        CREATE TABLE outbox (
+            id INTEGER PRIMARY KEY CHECK (id = 1), acknowledged INTEGER NOT NULL DEFAULT 0,
+            acknowledged_at REAL, attempts INTEGER NOT NULL DEFAULT 0, failures INTEGER NOT NULL DEFAULT 0,
+            last_attempt_at REAL, last_error TEXT, diverged TEXT
+        );
+        INSERT INTO outbox (id, acknowledged) VALUES (1, 0);
+        """
+    )
+
+
+@migrations(name="1502_rating_chain")
+def m1502_rating_chain(db: sqlite_utils.Database) -> None:
+    """A hash chain over the ratings (tamper evidence for the 好差评 upload); existing ratings are linked in order."""
+    from ..rating_chain import link
+
+    db.executescript(
+        """
+        CREATE TABLE rating_chain (
+            seq INTEGER PRIMARY KEY, ticket INTEGER NOT NULL UNIQUE REFERENCES ratings(ticket),
+            prev TEXT NOT NULL, hash TEXT NOT NULL
+        );
+        CREATE TRIGGER rating_chain_no_update BEFORE UPDATE ON rating_chain
+            BEGIN SELECT RAISE(ABORT, 'the rating chain is append-only'); END;
+        CREATE TRIGGER rating_chain_no_delete BEFORE DELETE ON rating_chain
+            BEGIN SELECT RAISE(ABORT, 'the rating chain is append-only'); END;
+        """
+    )
+    for row in db.execute("SELECT * FROM ratings ORDER BY at, ticket").fetchall():
+        link(db, dict(row))
+
+
+@migrations(name="1503_catalogue_standard")
+def m1503_catalogue_standard(db: sqlite_utils.Database) -> None:
+    """Items carry the prefecture's item code (事项编码) and version when a catalogue standard is applied."""
+    db.executescript(
+        """
+        ALTER TABLE service_items ADD COLUMN item_code TEXT;
+        ALTER TABLE service_items ADD COLUMN item_version TEXT;
+        ALTER TABLE bundles ADD COLUMN item_code TEXT;
+        """
+    )
