@@ -124,6 +124,10 @@ class HallService:
         """The counters that count for estimates: the open ones, else (nobody signed in yet) all of them."""
         return self.counter_views(db, open_only=True) or self.counter_views(db, open_only=False)
 
+    def serving_counters(self, db: Any, ticket: QueuedTicket) -> int:
+        """How many open counters (a clerk signed in, not paused) may serve *ticket*: the estimate's divisor."""
+        return sum(1 for v in self.counter_views(db, open_only=True) if self.policy.eligible(v, ticket))
+
     def queue_view(self, db: Any, now: float | None = None) -> Any:
         """The queue index of the current service day, synced from *db* and held while the block runs."""
         return self.queue.view(db, self.today(now))
@@ -213,7 +217,7 @@ class HallService:
             views = self.able_views(db)
             with self.queue.view(db, day) as index:
                 ahead = index.people_ahead(probe, views, now)
-            able = sum(1 for v in views if self.policy.eligible(v, probe))
+            able = self.serving_counters(db, probe)
             estimate = estimate_wait_minutes(ahead, able, mean_service_minutes(repo.recent_cycle_seconds(db, day),
                                                                                fallback))
             values = {
