@@ -15,7 +15,7 @@ from ..snapshots import lobby_snapshot
 from ..storage import repo
 from .alert_watcher import AlertWatcher
 from .auth import current_staff, page_requires_staff
-from .context import HallContext, hall
+from .context import HallContext, hall, off_the_loop
 
 bp = Blueprint("console", __name__)
 
@@ -114,7 +114,7 @@ def console_snapshot() -> dict[str, Any]:
     ctx = hall()
     lang = ctx.config.hall.language
     return {
-        "summary": day_summary(ctx.storage, ctx.service.today()),
+        "summary": off_the_loop(day_summary, ctx.service.today()),
         "lobby": lobby_snapshot(ctx.service, ctx.live.board if ctx.live else LobbyBoard(), lang),
         "devices": ctx.device_status.statuses(),
         "live": live_snapshot(),
