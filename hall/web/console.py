@@ -11,6 +11,7 @@ from flask_socketio import Namespace
 from ..accounts import MANAGER_ROLES
 from ..reports import GROUPINGS, day_summary
 from ..lobby_board import LobbyBoard
+from ..outbox import shipping_status
 from ..snapshots import lobby_snapshot
 from ..storage import repo
 from .alert_watcher import AlertWatcher
@@ -66,7 +67,9 @@ def favicon() -> Any:
 @bp.get("/console")
 @page_requires_staff(MANAGER_ROLES)
 def console() -> Any:
-    return render_template("console.html", hall_timezone=hall().config.hall.timezone)
+    config = hall().config
+    return render_template("console.html", hall_timezone=config.hall.timezone,
+                           prefecture_url=bool(config.prefecture.url))
 
 
 @bp.get("/console/screens")
@@ -118,6 +121,7 @@ def console_snapshot() -> dict[str, Any]:
         "lobby": lobby_snapshot(ctx.service, ctx.live.board if ctx.live else LobbyBoard(), lang),
         "devices": ctx.device_status.statuses(),
         "live": live_snapshot(),
+        "prefecture": shipping_status(ctx.storage) if ctx.config.prefecture.url else None,
     }
 
 
