@@ -5,11 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, render_template, request
-
 from flask_babel import gettext as _
 
 from hall.accounts import COUNTER_ROLES
-from hall.commands import PAUSE_REASONS
+from hall.commands import PAUSE_REASON_LABELS, PAUSE_REASONS
 from hall.domain.errors import InvalidInput
 from hall.storage import repo
 from hall.web.auth import current_staff, page_requires_staff
@@ -47,5 +46,4 @@ def panel() -> Any:
 
 def pause_labels() -> dict[str, str]:
     """The pause reasons a clerk chooses from (the translated list; free text only with "other")."""
-    return {"lunch": _("Lunch break"), "away": _("Away for a moment"), "training": _("Training"),
-            "equipment": _("Equipment fault"), "other": _("Other")}
+    return {code: _(label) for code, label in PAUSE_REASON_LABELS.items()}

@@ -17,7 +17,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .accounts import COUNTER_ROLES, MANAGER_ROLES, Device, StaffMember
-from .domain.errors import IllegalTransition, InvalidInput, NotAuthenticated, NotAuthorised, UnknownCounter
+from .domain.errors import (
+    N_,
+    IllegalTransition,
+    InvalidInput,
+    NotAuthenticated,
+    NotAuthorised,
+    UnknownCounter,
+    role_names,
+)
 from .domain.models import Counter, Ticket
 from .domain.states import CounterState
 from .service import HallService
@@ -29,6 +37,9 @@ COUNTER_ACTIONS = ("call-next", "call", "recall", "start", "finish", "no-show", 
                    "resume", "call-held", "request-rating")
 #: Pause reasons offered to clerks; "other" takes a free-text note that public screens never show.
 PAUSE_REASONS = ("lunch", "away", "training", "equipment", "other")
+#: What the reasons are called on the panel and the console (translated where they are shown).
+PAUSE_REASON_LABELS = {"lunch": N_("Lunch break"), "away": N_("Away for a moment"), "training": N_("Training"),
+                       "equipment": N_("Equipment fault"), "other": N_("Other")}
 
 
 @dataclass(frozen=True)
@@ -241,7 +252,7 @@ def _require_role(actor: Actor, roles: frozenset[str]) -> str:
     if actor.kind != "staff" or actor.username is None:
         raise NotAuthenticated("log in as a member of staff first")
     if not actor.roles & roles:
-        raise NotAuthorised(f"this needs one of the roles: {', '.join(sorted(roles))}")
+        raise NotAuthorised(N_("this needs one of these roles: {roles}"), roles=role_names(roles))
     return actor.username
 
 

@@ -8,6 +8,8 @@ the default language of the interface.
     python tools/translations.py compile  # write the .mo files the app loads
     python tools/translations.py check    # fail if a .mo is stale, a msgid untranslated, or two packages disagree
     python tools/translations.py fill < TSV   # set translations: lines of "package<TAB>msgid<TAB>msgstr"
+    python tools/translations.py reuse   # untranslated or fuzzy msgids take another catalogue's translation
+    python tools/translations.py todo    # what is left, as "package<TAB>msgid<TAB>" lines to complete for fill
 """
 
 from __future__ import annotations
@@ -134,6 +136,30 @@ def fill(lines: list[str]) -> int:
     return done
 
 
+def known_translations() -> dict[str, str]:
+    """msgid → msgstr over every catalogue, obsolete entries too (a text that moved to another package)."""
+    known: dict[str, str] = {}
+    for _package, _po, catalog in catalogues():
+        for message in [*catalog, *catalog.obsolete.values()]:
+            if message.id and message.string and not message.fuzzy:
+                known.setdefault(str(message.id), str(message.string))
+    return known
+
+
+def untranslated() -> list[tuple[str, str]]:
+    """(package, msgid) of every message without a translation, fuzzy ones included."""
+    return [(package, str(m.id)) for package, _po, catalog in catalogues() for m in catalog
+            if m.id and (not m.string or m.fuzzy)]
+
+
+def reuse() -> int:
+    """Give untranslated messages the translation the same msgid has elsewhere; returns how many."""
+    known = known_translations()
+    lines = [f"{package}\t{msgid}\t{known[msgid]}".replace("\n", "\\n") + "\n"
+             for package, msgid in untranslated() if msgid in known]
+    return fill(lines) if lines else 0
+
+
 def main(argv: list[str]) -> int:
     command = argv[1] if len(argv) > 1 else "check"
     if command == "update":
@@ -142,6 +168,11 @@ def main(argv: list[str]) -> int:
         compile_all()
     elif command == "fill":
         print(f"{fill(sys.stdin.readlines())} translation(s) set")
+    elif command == "reuse":
+        print(f"{reuse()} translation(s) reused")
+    elif command == "todo":
+        for package, msgid in untranslated():
+            print(f"{package}\t{msgid}\t".replace("\n", "\\n"))
     elif command == "check":
         issues = problems()
         print("\n".join(issues) or "catalogues complete and compiled")

@@ -31,8 +31,18 @@ class HallError(Exception):
         self.details = details
 
 
+def role_names(roles: object) -> tuple[Template, ...]:
+    """The labels of *roles* (in a fixed order), as a detail a message template names them by."""
+    from .models import ROLE_LABELS, ROLES
+
+    wanted = {str(r) for r in roles}  # type: ignore[attr-defined]
+    return tuple(ROLE_LABELS[r] for r in ROLES if r in wanted) + tuple(N_(r) for r in sorted(wanted - set(ROLES)))
+
+
 def fill(template: str, values: dict[str, object]) -> str:
     """*template* with its placeholders filled; left as it is if a value is missing (never fails)."""
+    values = {k: ", ".join(v) if isinstance(v, tuple) and all(isinstance(i, Template) for i in v) else v
+              for k, v in values.items()}
     try:
         return template.format(**values)
     except (KeyError, IndexError, ValueError):

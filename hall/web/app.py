@@ -26,7 +26,7 @@ from ..feed import LogFeed, RedisWakeup
 from ..service import HallService
 from ..storage import open_storage
 from .context import HallContext
-from .errors import translated
+from .errors import http_message, translated
 from .extensions import babel, socketio
 from .i18n import select_locale
 from .jsonio import guard_api_writes
@@ -91,8 +91,8 @@ def _register_errors(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Any:
-        return _error_response(exc.code or 500, (exc.name or "error").lower().replace(" ", "_"),
-                               exc.description or exc.name)
+        status = exc.code or 500
+        return _error_response(status, (exc.name or "error").lower().replace(" ", "_"), http_message(status))
 
     @app.before_request
     def refuse_malformed_json() -> None:
@@ -116,7 +116,7 @@ def _register_errors(app: Flask) -> None:
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> Any:
         logger.exception("unhandled error on %s %s", request.method, request.path)
-        return _error_response(500, "internal_error", "internal error; the hall log has the details")
+        return _error_response(500, "internal_error", http_message(500))
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -6,12 +6,15 @@ from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Flask, render_template, request, send_from_directory
+from flask_babel import gettext
 from flask_socketio import Namespace
 
 from ..accounts import MANAGER_ROLES
-from ..reports import GROUPINGS, day_summary
+from ..commands import PAUSE_REASON_LABELS
+from ..domain.models import ROLE_LABELS
 from ..lobby_board import LobbyBoard
 from ..outbox import shipping_status
+from ..reports import GROUPINGS, day_summary
 from ..snapshots import lobby_snapshot
 from ..storage import repo
 from .alert_watcher import AlertWatcher
@@ -69,7 +72,8 @@ def favicon() -> Any:
 def console() -> Any:
     config = hall().config
     return render_template("console.html", hall_timezone=config.hall.timezone,
-                           prefecture_url=bool(config.prefecture.url))
+                           prefecture_url=bool(config.prefecture.url),
+                           pause_labels={code: gettext(label) for code, label in PAUSE_REASON_LABELS.items()})
 
 
 @bp.get("/console/screens")
@@ -90,7 +94,7 @@ def config_page() -> Any:
 @bp.get("/console/staff")
 @page_requires_staff(ADMIN_ROLES)
 def staff_page() -> Any:
-    return render_template("console_staff.html")
+    return render_template("console_staff.html", roles={r: gettext(label) for r, label in ROLE_LABELS.items()})
 
 
 @bp.get("/console/reports")

@@ -229,6 +229,8 @@ def column_titles() -> dict[str, str]:
         "service_minutes_mean": _("Mean service (min)"), "service_minutes_p90": _("90% served within (min)"),
         "service_level": _("Service level"), "rated": _("Ratings"), "unrated": _("Unrated"),
         "satisfaction_rate": _("Satisfaction rate"), "rating_rate": _("Rating rate"), "minutes": _("minutes"),
+        "total": _("Total"), "report": _("Report"), "definitions": _("Definitions"), "waiting": _("Waiting time"),
+        "service": _("Service time"), "target_minutes": _("Waiting target (minutes)"),
     }
 
 
