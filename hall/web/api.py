@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, jsonify, request, url_for
+from flask import Blueprint, jsonify, request
 
 from ..accounts import COUNTER_ROLES, MANAGER_ROLES
 from ..domain.errors import InvalidInput, NotAuthenticated, NotAuthorised
 from ..reports import day_summary
 from .auth import current_device, current_staff, log_in, require_staff
 from .context import hall
+from .hosts import public_url
 from .i18n import lang
 from .jsonio import body, date_param, field, refuse_unknown
 from .openapi import openapi_document
@@ -22,7 +23,7 @@ def ticket_payload(ticket: Any, *, just_issued: bool = False) -> dict[str, Any]:
     payload = ticket.public()
     payload["people_ahead_now"] = ticket.people_ahead if just_issued else ctx.service.people_ahead_now(ticket)
     payload["service_name"] = ctx.catalogue.service_name(item=ticket.item, bundle=ticket.bundle, lang=lang())
-    payload["status_url"] = url_for("kiosk.status_page", token=ticket.token, _external=True)
+    payload["status_url"] = public_url("kiosk.status_page", token=ticket.token)
     payload["print"] = ctx.devices.print_state(ticket.id)
     return payload
 
@@ -60,7 +61,7 @@ def issue_ticket() -> Any:
     )
     ticket_lang = field(data, "lang", str) or lang()
     if field(data, "print", bool) is not False:
-        ctx.devices.print_ticket(ticket, url_for("kiosk.status_page", token=ticket.token, _external=True), ticket_lang)
+        ctx.devices.print_ticket(ticket, public_url("kiosk.status_page", token=ticket.token), ticket_lang)
     payload = ticket_payload(ticket, just_issued=True)
     payload["token"] = ticket.token
     return jsonify(payload), 201
@@ -174,7 +175,7 @@ def cancel_ticket(ticket_id: int) -> Any:
 def reprint_ticket(ticket_id: int) -> Any:
     ctx = hall()
     ticket = ctx.service.ticket(ticket_id)
-    ctx.devices.print_ticket(ticket, url_for("kiosk.status_page", token=ticket.token, _external=True), lang())
+    ctx.devices.print_ticket(ticket, public_url("kiosk.status_page", token=ticket.token), lang())
     return jsonify(ticket_payload(ticket)), 202
 
 

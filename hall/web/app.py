@@ -28,6 +28,7 @@ from .extensions import babel, socketio
 from .i18n import select_locale
 from .jsonio import guard_api_writes
 from .live import LiveChannel
+from .security import install_http_security, socket_origins
 
 logger = logging.getLogger(__name__)
 
@@ -172,8 +173,6 @@ def create_app(config: Config | None = None, *, clock: Clock | None = None) -> F
     app = Flask(__name__, instance_path=str(instance), template_folder="templates", static_folder="static")
     app.config.update(
         SECRET_KEY=instance_secret(instance),
-        SESSION_COOKIE_HTTPONLY=True,
-        SESSION_COOKIE_SAMESITE="Lax",
         PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
         MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
         BABEL_DEFAULT_LOCALE="zh",
@@ -199,8 +198,10 @@ def create_app(config: Config | None = None, *, clock: Clock | None = None) -> F
 
     babel.init_app(app, locale_selector=select_locale)
     _register_namespaces()
+    origins = socket_origins(config)
     socketio.init_app(app, async_mode="threading", message_queue=config.message_queue,
-                      cors_allowed_origins=config.hall.public_url or None)
+                      cors_allowed_origins=origins)
+    install_http_security(app, config, origins)
     _register_errors(app)
     app.before_request(guard_api_writes)
     _register_blueprints(app)

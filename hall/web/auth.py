@@ -9,11 +9,14 @@ from collections.abc import Callable
 from functools import wraps
 from typing import TypeVar
 
-from flask import g, redirect, request, session, url_for
+from urllib.parse import urlsplit
+
+from flask import current_app, g, redirect, request, session, url_for
 
 from ..accounts import Device, StaffMember
 from ..domain.errors import HallError, NotAuthenticated, NotAuthorised
 from .context import hall
+from .security import origin_check
 
 F = TypeVar("F", bound=Callable)
 
@@ -134,13 +137,25 @@ def log_in(username: str, password: str, limiter: LoginLimiter) -> StaffMember:
 
 
 def same_origin_write() -> None:
-    """Refuse a state-changing request whose Origin (or Referer) names another site: CSRF defence in depth."""
+    """Refuse a state-changing request sent from another site (CSRF), whether it is JSON, a form or anything else.
+
+    A browser marks where a request comes from: Sec-Fetch-Site, and Origin (or at least Referer) on every
+    POST/PUT/PATCH/DELETE. Any of them naming a foreign origin refuses the request; a request with none is a
+    script or a device, which authenticates with a bearer token, not with the staff's cookie.
+    """
     if request.method in ("GET", "HEAD", "OPTIONS"):
         return
-    origin = request.headers.get("Origin") or request.headers.get("Referer")
-    if not origin:
-        return  # scripts with a bearer token send neither; browsers always send Origin on fetch POST/PUT
-    from urllib.parse import urlsplit
-
-    if urlsplit(origin).netloc != request.host:
+    if request.headers.get("Sec-Fetch-Site") in ("cross-site", "same-site"):
         raise NotAuthorised("cross-site request refused")
+    origin = request.headers.get("Origin") or _origin_of(request.headers.get("Referer"))
+    if origin is None:
+        return
+    if origin == "null" or not origin_check(current_app)(origin, request.environ):
+        raise NotAuthorised("cross-site request refused")
+
+
+def _origin_of(url: str | None) -> str | None:
+    if not url:
+        return None
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else "null"

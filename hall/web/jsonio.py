@@ -15,12 +15,13 @@ WRITES = ("POST", "PUT", "PATCH", "DELETE")
 
 
 def guard_api_writes() -> Any:
-    """Every write under /api must be JSON from this site: a cross-site form can send neither (CSRF)."""
-    if not request.path.startswith("/api/") or request.method not in WRITES:
+    """Every write must come from this site, and every write under /api must be JSON (a cross-site form can
+    send neither: CSRF)."""
+    if request.method not in WRITES:
         return None
-    if not request.is_json:
-        return jsonify(error="unsupported_media_type", message="send the request body as application/json"), 415
     same_origin_write()
+    if request.path.startswith("/api/") and not request.is_json:
+        return jsonify(error="unsupported_media_type", message="send the request body as application/json"), 415
     return None
 
 

@@ -1,0 +1,71 @@
+"""The HTTP side of the hall's security, installed on the app in one call (see docs/security.md).
+
+``install_http_security(app, config)`` sets: the reverse proxy to believe (ProxyFix, ``[server] proxy_hops``),
+the host names the hall answers to (TRUSTED_HOSTS), the Origin check of Socket.IO handshakes, the session
+cookie's flags (Secure whenever the request came over HTTPS), the security headers, and the refusal of
+cross-site writes. Call it after ``socketio.init_app`` so that ProxyFix wraps the Socket.IO middleware too.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask, jsonify, request
+from flask.sessions import SecureCookieSessionInterface
+from flask_babel import gettext as _
+from werkzeug.exceptions import SecurityError
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from ..config import Config
+from .headers import add_security_headers
+from .hosts import OriginCheck, allowed_hosts
+
+logger = logging.getLogger(__name__)
+
+EXTENSION = "onewindow.security"
+
+
+class HallSessionInterface(SecureCookieSessionInterface):
+    """The signed session cookie, marked Secure whenever this request came over HTTPS (via the proxy too)."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return bool(app.config["SESSION_COOKIE_SECURE"] or request.is_secure)
+
+
+def socket_origins(config: Config) -> OriginCheck:
+    """The Origin check for ``socketio.init_app(cors_allowed_origins=…)``: engine.io asks it at every
+    handshake, so a page of another site cannot open the hall's sockets with the staff's cookie."""
+    return OriginCheck(allowed_hosts(config), config.hall.public_url)
+
+
+def install_http_security(app: Flask, config: Config, origins: OriginCheck) -> None:
+    """Proxy, hosts, cookies and headers for *app*; *origins* (from socket_origins) also guards writes."""
+    hosts = origins.trusted_hosts
+    app.config.update(
+        TRUSTED_HOSTS=hosts,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+    )
+    app.session_interface = HallSessionInterface()
+    app.extensions[EXTENSION] = origins
+    if config.proxy_hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=config.proxy_hops, x_proto=config.proxy_hops,  # type: ignore[method-assign]
+                                x_host=config.proxy_hops, x_port=config.proxy_hops)
+    app.after_request(add_security_headers)
+    app.register_error_handler(SecurityError, _unknown_host)
+    logger.info("answering for hosts %s; %d proxy hop(s) trusted", ", ".join(hosts), config.proxy_hops)
+
+
+def origin_check(app: Flask) -> OriginCheck:
+    """The hall's own origins, as installed by install_http_security."""
+    return app.extensions[EXTENSION]
+
+
+def _unknown_host(exc: SecurityError) -> Any:
+    """A request for a host this hall does not answer to (no template: URLs cannot be built for it)."""
+    response = jsonify(error="unknown_host",
+                       message=_("This server does not answer for the host %(host)s.",
+                                 host=request.headers.get("Host", "")[:100]))
+    response.status_code = 400
+    return response
