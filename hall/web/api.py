@@ -68,12 +68,15 @@ def issue_ticket() -> Any:
 
 
 @bp.get("/tickets/<int:ticket_id>")
+@require_staff(COUNTER_ROLES)
 def ticket(ticket_id: int) -> Any:
+    """A ticket by its id, for staff: ids are sequential, so they are never a way in to someone's ticket."""
     return jsonify(ticket_payload(hall().service.ticket(ticket_id)))
 
 
 @bp.get("/status/<token>")
 def ticket_status(token: str) -> Any:
+    """A ticket by the unguessable token of its QR code: what its holder's phone shows (public)."""
     return jsonify(ticket_payload(hall().service.ticket_by_token(token)))
 
 

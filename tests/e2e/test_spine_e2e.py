@@ -91,7 +91,7 @@ def test_kill_9_loses_no_acknowledged_ticket_and_numbering_continues(live_server
     live_server.kill()
     live_server.start()
     for t in acknowledged:
-        got = requests.get(f"{base}/api/v1/tickets/{t['id']}", timeout=10).json()
+        got = requests.get(f"{base}/api/v1/status/{t['token']}", timeout=10).json()
         assert got["number"] == t["number"] and got["state"] == "waiting"
     after = requests.post(f"{base}/api/v1/tickets", json={"service": "B02"}, timeout=10).json()
     assert after["number"] == "B026"

@@ -12,7 +12,7 @@ from tests.conftest import login
 #: Endpoints anyone may use: citizens at the kiosk, phones, lobby screens, the login itself.
 PUBLIC_ENDPOINTS = {
     "console.index", "console.login", "api.login", "api.logout", "api.openapi", "api.services", "api.service_item",
-    "api.bundle", "api.issue_ticket", "api.ticket", "api.ticket_status", "api.me",
+    "api.bundle", "api.issue_ticket", "api.ticket_status", "api.me",
     "kiosk_api.kiosk_search", "kiosk_api.kiosk_reprint", "kiosk_api.check_in",
     "kiosk.home", "kiosk.appointment", "kiosk.bundle_guide", "kiosk.category", "kiosk.item_guide", "kiosk.ticket_page",
     "kiosk.phone_guide", "kiosk.status_page", "kiosk.ticket_png",
@@ -22,7 +22,9 @@ PUBLIC_ENDPOINTS = {
     "api.rate",
 }
 #: Endpoints a clerk (counter role only) may use; everything else that is not public needs more.
-CLERK_ENDPOINTS = {"api.counter_action", "api.counter_state", "lobby_api.checklist", "lobby_api.tick_material",
+CLERK_ENDPOINTS = {"api.counter_action", "api.counter_state",
+                   # a ticket by its (sequential) id is for staff only; the public look it up by its token
+                   "api.ticket", "lobby_api.checklist", "lobby_api.tick_material",
                    "followups.request_rating", "caller.panel",
                    # follow-ups of bad ratings are open to counter roles (FOLLOWUP_ROLES in evaluator/followups.py)
                    "followups.list_followups", "followups.get_followup", "followups.followup_step",

@@ -46,11 +46,11 @@ def test_non_json_and_invalid_bodies(client):
     assert huge.status_code == 413
 
 
-def test_ticket_lookup_and_unknown_ticket(client):
+def test_ticket_lookup_and_unknown_ticket(client, clerk):
     t = client.post("/api/v1/tickets", json={"bundle": "P01"}).get_json()
-    got = client.get(f"/api/v1/tickets/{t['id']}").get_json()
+    got = clerk.get(f"/api/v1/tickets/{t['id']}").get_json()
     assert got["number"] == t["number"] and got["state"] == "waiting" and got["bundle"] == "P01"
-    assert client.get("/api/v1/tickets/99999").status_code == 404
+    assert clerk.get("/api/v1/tickets/99999").status_code == 404
     assert client.get(f"/api/v1/status/{t['token']}").get_json()["id"] == t["id"]
     assert "token" not in got  # only the issuing kiosk learns the token
 
