@@ -10,8 +10,8 @@ from hall.web.console import _safe_next
 
 #: What the issue's attacker tried, and the other spellings browsers read as another host.
 OFF_SITE = ["/\\localhost:9/pwned", "/\t/localhost:9/pwned", "//evil.example/", "///evil.example",
-            "/\\/evil.example", "/\n/evil.example", "/\r/evil.example", "https://evil.example/", "javascript:alert(1)", "evil.example", " /console", "/\x00/evil", "",
-            "/\u3000/evil", "\\\\evil.example"]
+            "/\\/evil.example", "/\n/evil.example", "/\r/evil.example", "https://evil.example/",
+            "javascript:alert(1)", "evil.example", " /console", "/\x00/evil", "", "/\u3000/evil", "\\\\evil.example"]
 
 
 @pytest.mark.parametrize("target", OFF_SITE)
