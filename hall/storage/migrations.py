@@ -183,3 +183,26 @@ def m0701_backoffice_cases(db: sqlite_utils.Database) -> None:
         CREATE TRIGGER cases_no_delete BEFORE DELETE ON cases BEGIN SELECT RAISE(ABORT, 'a case is never deleted'); END;
         """
     )
+
+
+@migrations(name="1301_staff_sessions")
+def m1301_staff_sessions(db: sqlite_utils.Database) -> None:
+    """Server-side staff sessions (issue 13): each login is a row that logout, a password, role or activity
+    change, the idle timeout and its lifetime end. The browser's cookie and the script's bearer token are
+    two secrets of one login; only their hashes are stored."""
+    db.executescript(
+        """
+        CREATE TABLE staff_sessions (
+            id INTEGER PRIMARY KEY, username TEXT NOT NULL REFERENCES staff(username),
+            cookie_hash TEXT NOT NULL UNIQUE, token_hash TEXT NOT NULL UNIQUE,
+            -- a fingerprint of the staff row at login (password hash, roles, active): a change ends the login
+            credential TEXT NOT NULL,
+            created_at REAL NOT NULL, last_seen_at REAL NOT NULL, expires_at REAL NOT NULL,
+            revoked_at REAL, revoked_reason TEXT, address TEXT
+        );
+        CREATE INDEX staff_sessions_user ON staff_sessions (username, revoked_at);
+        CREATE INDEX staff_sessions_expiry ON staff_sessions (expires_at);
+        -- The old bearer tokens were valid 12 h and could not be revoked: they end with this upgrade.
+        DELETE FROM api_tokens;
+        """
+    )

@@ -9,7 +9,7 @@ from flask import Blueprint, jsonify, request
 from ..accounts import COUNTER_ROLES, MANAGER_ROLES
 from ..domain.errors import InvalidInput, NotAuthenticated, NotAuthorised
 from ..reports import day_summary
-from .auth import current_device, current_staff, log_in, require_staff
+from .auth import current_device, current_staff, log_in, log_out, require_staff
 from .context import hall
 from .hosts import public_url
 from .i18n import lang
@@ -85,17 +85,15 @@ def login() -> Any:
     data = body()
     username = field(data, "username", str, required=True)
     password = field(data, "password", str, required=True)
-    member = log_in(username, password, hall().login_limiter)
-    token = hall().accounts.issue_token(member)
+    member, token = log_in(username, password, hall().login_limiter)
     return jsonify(username=member.username, display_name=member.display_name, roles=sorted(member.roles),
                    counter=member.counter, token=token)
 
 
 @bp.post("/logout")
 def logout() -> Any:
-    from flask import session
-
-    session.clear()
+    """End the login on the server: its session cookie and its bearer token stop working at once."""
+    log_out()
     return jsonify(ok=True)
 
 

@@ -189,7 +189,7 @@ def create_app(config: Config | None = None, *, clock: Clock | None = None) -> F
                                                              config.routing.fairness_target_minutes * 60), clock, bus)
     catalogue = Catalogue(storage)
     ctx = HallContext(config=config, storage=storage, bus=bus, service=service,
-                      accounts=Accounts(storage, clock), catalogue=catalogue,
+                      accounts=Accounts(storage, clock, config.security), catalogue=catalogue,
                       devices=DeviceHub(config, service, catalogue))
     ctx.closers.append(storage.close)
     app.extensions["onewindow"] = ctx

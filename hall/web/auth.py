@@ -36,16 +36,24 @@ def bearer_token() -> str | None:
 
 
 def current_staff() -> StaffMember | None:
-    """The member of staff behind this request (session cookie or bearer token), if any."""
+    """The member of staff behind this request (session cookie or bearer token), while their login is valid."""
     if "staff" not in g:
-        member = None
+        found = None
         token = bearer_token()
         if token:
-            member = hall().accounts.staff_for_token(token)
-        elif session.get("staff"):
-            member = hall().accounts.staff(session["staff"])
-        g.staff = member
+            found = hall().accounts.staff_for_token(token)
+        elif isinstance(session.get("login"), str):
+            found = hall().accounts.staff_for_cookie(session["login"])
+            if found is None:
+                session.pop("login", None)  # ended on the server: the browser forgets it too
+        g.staff, g.login_id = found if found else (None, None)
     return g.staff
+
+
+def current_login_id() -> int | None:
+    """The server-side login of this request's member of staff, if any."""
+    current_staff()
+    return g.login_id
 
 
 def current_device() -> Device | None:
@@ -119,8 +127,9 @@ class LoginLimiter:
             self._failures.pop((address, username), None)
 
 
-def log_in(username: str, password: str, limiter: LoginLimiter) -> StaffMember:
-    """Check credentials (rate-limited) and start a session."""
+def log_in(username: str, password: str, limiter: LoginLimiter) -> tuple[StaffMember, str]:
+    """Check credentials (rate-limited), start a server-side login and its session cookie; returns the
+    member and the login's bearer token."""
     address = request.remote_addr or "?"
     limiter.check(address, username)
     try:
@@ -129,11 +138,25 @@ def log_in(username: str, password: str, limiter: LoginLimiter) -> StaffMember:
         limiter.failed(address, username)
         raise
     limiter.succeeded(address, username)
+    login = hall().accounts.log_in(member, address=address)
     session.clear()
-    session["staff"] = member.username
+    session["login"] = login.cookie_secret
     session.permanent = True
-    g.staff = member
-    return member
+    g.staff, g.login_id = member, login.id
+    return member, login.token
+
+
+def log_out() -> None:
+    """End this request's login on the server (its cookie and its token alike) and clear the cookie."""
+    login_id = current_login_id()
+    if login_id is not None:
+        from .extensions import socketio
+        from .socket_auth import end_login_sockets
+
+        hall().accounts.sessions.end(login_id, "logout")
+        end_login_sockets(socketio, login_id)
+    session.clear()
+    g.staff, g.login_id = None, None
 
 
 def same_origin_write() -> None:
