@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-import time
-from collections import defaultdict, deque
 from collections.abc import Callable
 from functools import wraps
 from typing import TypeVar
@@ -14,18 +11,12 @@ from urllib.parse import urlsplit
 from flask import current_app, g, redirect, request, session, url_for
 
 from ..accounts import Device, StaffMember
-from ..domain.errors import HallError, NotAuthenticated, NotAuthorised
+from ..domain.errors import NotAuthenticated, NotAuthorised
 from .context import hall
 from .security import origin_check
+from .throttle import throttle
 
 F = TypeVar("F", bound=Callable)
-
-
-class TooManyAttempts(HallError):
-    """Too many failed logins from one address for one username."""
-
-    status = 429
-    code = "too_many_attempts"
 
 
 def bearer_token() -> str | None:
@@ -100,44 +91,12 @@ def page_requires_staff(roles: frozenset[str]) -> Callable[[F], F]:
     return decorator
 
 
-class LoginLimiter:
-    """At most *limit* failed logins per (address, username) within *window* seconds."""
-
-    def __init__(self, limit: int = 5, window: float = 300.0) -> None:
-        self.limit = limit
-        self.window = window
-        self._failures: dict[tuple[str, str], deque[float]] = defaultdict(deque)
-        self._lock = threading.Lock()
-
-    def check(self, address: str, username: str) -> None:
-        now = time.monotonic()
-        with self._lock:
-            failures = self._failures[(address, username)]
-            while failures and now - failures[0] > self.window:
-                failures.popleft()
-            if len(failures) >= self.limit:
-                raise TooManyAttempts("too many failed logins; wait a few minutes and try again")
-
-    def failed(self, address: str, username: str) -> None:
-        with self._lock:
-            self._failures[(address, username)].append(time.monotonic())
-
-    def succeeded(self, address: str, username: str) -> None:
-        with self._lock:
-            self._failures.pop((address, username), None)
-
-
-def log_in(username: str, password: str, limiter: LoginLimiter) -> tuple[StaffMember, str]:
-    """Check credentials (rate-limited), start a server-side login and its session cookie; returns the
-    member and the login's bearer token."""
-    address = request.remote_addr or "?"
-    limiter.check(address, username)
-    try:
-        member = hall().accounts.authenticate(username, password)
-    except NotAuthenticated:
-        limiter.failed(address, username)
-        raise
-    limiter.succeeded(address, username)
+def log_in(username: str, password: str) -> tuple[StaffMember, str]:
+    """Check credentials (throttled: hall.web.throttle), start a server-side login and its session cookie;
+    returns the member and the login's bearer token."""
+    throttle().login_attempt(username)
+    member = hall().accounts.authenticate(username, password)
+    address = request.remote_addr
     login = hall().accounts.log_in(member, address=address)
     session.clear()
     session["login"] = login.cookie_secret

@@ -16,7 +16,6 @@ from ..storage import Storage
 
 if TYPE_CHECKING:
     from ..cases import BackOffice
-    from .auth import LoginLimiter
     from .devices import DeviceHub
     from .live import LiveChannel
 
@@ -34,7 +33,6 @@ class HallContext:
     devices: "DeviceHub"
     live: "LiveChannel | None" = None
     backoffice: "BackOffice | None" = None
-    login_limiter: "LoginLimiter" = field(default_factory=lambda: _limiter())
     closers: list = field(default_factory=list)
 
     def close(self) -> None:
@@ -42,12 +40,6 @@ class HallContext:
         while self.closers:
             closer = self.closers.pop()
             closer()
-
-
-def _limiter() -> "LoginLimiter":
-    from .auth import LoginLimiter
-
-    return LoginLimiter()
 
 
 def hall() -> HallContext:

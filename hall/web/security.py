@@ -1,9 +1,9 @@
 """The HTTP side of the hall's security, installed on the app in one call (see docs/security.md).
 
-``install_http_security(app, config)`` sets: the reverse proxy to believe (ProxyFix, ``[server] proxy_hops``),
-the host names the hall answers to (TRUSTED_HOSTS), the Origin check of Socket.IO handshakes, the session
-cookie's flags (Secure whenever the request came over HTTPS), the security headers, and the refusal of
-cross-site writes. Call it after ``socketio.init_app`` so that ProxyFix wraps the Socket.IO middleware too.
+``install_http_security(app, config, origins)`` sets: the reverse proxy to believe (ProxyFix,
+``[server] proxy_hops``), the host names the hall answers to (TRUSTED_HOSTS), the session cookie's flags
+(Secure whenever the request came over HTTPS), the security headers and the throttle of logins and
+check-ins; ``socket_origins`` is the Origin check of Socket.IO handshakes and of every write. Call it after ``socketio.init_app`` so that ProxyFix wraps the Socket.IO middleware too.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from ..config import Config
 from .headers import add_security_headers
 from .hosts import OriginCheck, allowed_hosts
+from .throttle import install_throttle
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +55,7 @@ def install_http_security(app: Flask, config: Config, origins: OriginCheck) -> N
                                 x_host=config.proxy_hops, x_port=config.proxy_hops)
     app.after_request(add_security_headers)
     app.register_error_handler(SecurityError, _unknown_host)
+    install_throttle(app, config)
     logger.info("answering for hosts %s; %d proxy hop(s) trusted", ", ".join(hosts), config.proxy_hops)
 
 

@@ -10,7 +10,7 @@ from drivers.evaluator_keypad import CMD_KEY, EvalFrame, EvalFrameParser
 from drivers.evaluator_keypad import key_frame as eval_key_frame
 from drivers.keypad import Frame, FrameError, FrameParser, build_frame
 from hall.web.app import MAX_BODY_BYTES
-from tests.conftest import login, received
+from tests.conftest import received
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=30),
@@ -96,9 +96,7 @@ SOCKET_EVENTS = {"/counter": ["action", "held", "confirm_priority", "snapshot_re
 
 @settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck), database=None)
 @given(payload=socket_values, action=st.sampled_from(["call-next", "call", "transfer", "pause", "bogus", None, 5]))
-def test_socket_handlers_answer_garbage_without_crashing(app, ctx, payload, action):
-    manager = app.test_client()
-    login(manager, "manager")
+def test_socket_handlers_answer_garbage_without_crashing(app, ctx, manager, payload, action):
     from hall.web.extensions import socketio
 
     panel = socketio.test_client(app, namespace="/counter", flask_test_client=manager, auth={"counter": 1})

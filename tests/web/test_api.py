@@ -72,11 +72,11 @@ def test_bearer_token_from_login_works_for_scripts(app, client):
 
 
 def test_wrong_password_and_rate_limit(client):
-    for _ in range(5):
+    for _ in range(3):
         r = client.post("/api/v1/login", json={"username": "clerk1", "password": "wrong-password"})
         assert r.status_code == 401
     r = client.post("/api/v1/login", json={"username": "clerk1", "password": "clerk1-demo"})
-    assert r.status_code == 429
+    assert r.status_code == 429 and int(r.headers["Retry-After"]) >= 1  # tests/security/test_throttle.py: the rest
 
 
 def test_counter_action_errors(clerk, client):
