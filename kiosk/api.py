@@ -19,6 +19,7 @@ from hall.web.auth import current_staff, require_staff
 from hall.web.context import hall
 from hall.web.i18n import lang
 from hall.web.jsonio import body, date_param, field, refuse_unknown
+from hall.web.throttle import throttle
 
 from .views import KIOSK_ID, MAX_KIOSK_REPRINTS, REPRINT_MINUTES, status_url
 
@@ -86,6 +87,7 @@ def kiosk_reprint() -> Any:
 @bp.post("/appointments/check-in")
 def check_in() -> Any:
     """Check a booking in at a kiosk: it becomes a ticket ahead of walk-ins (public, by booking code)."""
+    throttle().check_in_attempt()  # counted before the code is looked at: guessing is slow
     data = body()
     refuse_unknown(data, {"code", "kiosk", "lang", "print"})
     ctx = hall()
