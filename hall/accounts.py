@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from . import passwords
 from .config import SecuritySettings
 from .domain.clock import Clock
 from .domain.errors import InvalidInput, NotAuthenticated
@@ -73,16 +74,17 @@ class Accounts:
         self.sessions = StaffSessions(storage, clock, security)
 
     def add_staff(self, username: str, password: str, roles: list[str], *, display_name: str | None = None,
-                  counter: int | None = None) -> StaffMember:
-        """Create or update a member of staff; passwords are stored as scrypt hashes."""
+                  counter: int | None = None, policy: bool = True) -> StaffMember:
+        """Create or update a member of staff; passwords meet hall.passwords' policy (only the demo hall's
+        published accounts skip it: policy=False) and are stored as scrypt hashes."""
         username = username.strip()
         if not username or len(username) > 64 or not username.replace("_", "").replace("-", "").replace(".", "").isalnum():
             raise InvalidInput("usernames are 1-64 letters, digits, '.', '-' or '_'")
         unknown = sorted(set(roles) - set(ROLES))
         if not roles or unknown:
             raise InvalidInput(f"roles must be among {', '.join(ROLES)}; got {', '.join(unknown) or 'none'}")
-        if len(password) < 8:
-            raise InvalidInput("passwords must have at least 8 characters")
+        if policy:
+            passwords.check(password, username=username, display_name=display_name or "")
         with self.storage.write() as db:
             if counter is not None and repo.counter(db, counter) is None:
                 raise InvalidInput(f"there is no counter {counter}")
@@ -106,6 +108,16 @@ class Accounts:
         if row is None or not row["active"] or not matches:
             raise NotAuthenticated("wrong username or password")
         return _member(row)
+
+    def demo_passwords_in_use(self) -> list[str]:
+        """The active accounts that still have their published demo password (a real hall must have none)."""
+        found = []
+        for username, password in passwords.published_demo_passwords().items():
+            with self.storage.read() as db:
+                row = repo.staff_member(db, username)
+            if row is not None and row["active"] and check_password_hash(row["password_hash"], password):
+                found.append(username)
+        return found
 
     def staff(self, username: str) -> StaffMember | None:
         with self.storage.read() as db:

@@ -7,8 +7,12 @@ import logging
 import sys
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .config import Config, ConfigError, load_config
+
+if TYPE_CHECKING:
+    from .accounts import Accounts
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +50,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
     ctx = app.extensions["onewindow"]
     if args.demo:
         install_demo(ctx.storage, ctx.accounts, SystemClock(), config.instance_path)
+    if not (args.demo and demo_hall(config.instance_path)) and refuse_demo_passwords(ctx.accounts):
+        ctx.close()
+        return 2
+    if args.demo:
         demo = demo_hall(config.instance_path)
         base = f"http://{'127.0.0.1' if args.host in ('0.0.0.0', '::') else args.host}:{args.port}"
         lines = [f"OneWindow demo hall: {config.hall.name}", f"  database   {config.db_path}",
@@ -63,6 +71,17 @@ def cmd_serve(args: argparse.Namespace) -> int:
     finally:
         ctx.close()
     return 0
+
+
+def refuse_demo_passwords(accounts: "Accounts") -> bool:
+    """True (after saying why and what to do) when a real hall still has an account with a demo password."""
+    found = accounts.demo_passwords_in_use()
+    if found:
+        print(f"error: these accounts still have the published demo password: {', '.join(found)}.\n"
+              "  A hall served without --demo must not: give each a new password with\n"
+              "    onewindow staff add USERNAME --role ROLE --password-stdin\n"
+              "  (or deactivate it in the console), then start again.", file=sys.stderr)
+    return bool(found)
 
 
 def cmd_staff_add(args: argparse.Namespace) -> int:

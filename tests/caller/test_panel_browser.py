@@ -37,13 +37,13 @@ def shows(page, selector: str, text: str) -> None:
 
 def test_new_clerk_calls_recalls_transfers_and_finishes(live_server, page) -> None:
     base = live_server.url
-    add_clerk(live_server, "zhangwei", "counter-3-secret", 3)
+    add_clerk(live_server, "zhangwei", "Counter-3-Lantern", 3)
     bundle = issue(base, bundle="P01", priority=True)
     second = issue(base, service="B01")
 
     page.goto(f"{base}/counter")
     page.fill("#username", "zhangwei")
-    page.fill("#password", "counter-3-secret")
+    page.fill("#password", "Counter-3-Lantern")
     page.click("#login-button")
     page.wait_for_url("**/counter?*")
     page.wait_for_selector("body[data-ready='1']")
