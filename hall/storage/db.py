@@ -11,6 +11,7 @@ from pathlib import Path
 
 import sqlite_utils
 
+from ..files import private_file
 from .migrations import migrations
 
 logger = logging.getLogger(__name__)
@@ -29,8 +30,7 @@ class Storage:
 
     def __init__(self, path: Path | str) -> None:
         self.path = str(path)
-        if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        private_file(self.path)  # 0600, and the -wal and -shm files SQLite makes with the same mode
         conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
         conn.row_factory = sqlite3.Row
         conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
@@ -93,6 +93,7 @@ class Storage:
     def backup(self, target: Path | str) -> None:
         """An online copy of the database through SQLite's backup API."""
         with self.lock:
+            private_file(target)
             dest = sqlite3.connect(str(target))
             try:
                 self.conn.backup(dest)

@@ -16,6 +16,7 @@ from ..cases import BackOffice
 from ..catalogue import Catalogue
 from ..config import Config
 from ..domain.clock import Clock, SystemClock
+from ..files import private_dir
 from ..domain.errors import HallError, InvalidInput
 from ..domain.events import EventBus
 from ..domain.routing import make_policy
@@ -45,7 +46,7 @@ def instance_secret(instance: Path) -> str:
     """The session secret: generated once, kept in the instance folder, never in the code."""
     path = instance / "secret_key"
     if not path.exists():
-        instance.mkdir(parents=True, exist_ok=True)
+        private_dir(instance)
         path.write_text(secrets.token_hex(32), encoding="ascii")
         path.chmod(0o600)
     secret = path.read_text(encoding="ascii").strip()
