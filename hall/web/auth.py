@@ -12,6 +12,7 @@ from flask import current_app, g, redirect, request, session, url_for
 
 from ..accounts import Device, StaffMember
 from ..domain.errors import NotAuthenticated, NotAuthorised
+from .conformance import check_known_caller
 from .context import hall
 from .security import origin_check
 from .throttle import throttle
@@ -66,6 +67,7 @@ def require_staff(roles: frozenset[str]) -> Callable[[F], F]:
                 raise NotAuthenticated("log in as a member of staff first")
             if not member.has_any(roles):
                 raise NotAuthorised(f"this needs one of the roles: {', '.join(sorted(roles))}")
+            check_known_caller()  # the request against the API document, now that the caller may make it
             return view(*args, **kwargs)
 
         return wrapper  # type: ignore[return-value]

@@ -2,8 +2,8 @@
 
 ``install_http_security(app, config, origins)`` sets: the reverse proxy to believe (ProxyFix,
 ``[server] proxy_hops``), the host names the hall answers to (TRUSTED_HOSTS), the session cookie's flags
-(Secure whenever the request came over HTTPS), the security headers and the throttle of logins and
-check-ins; ``socket_origins`` is the Origin check of Socket.IO handshakes and of every write. Call it after ``socketio.init_app`` so that ProxyFix wraps the Socket.IO middleware too.
+(Secure whenever the request came over HTTPS), the security headers, the throttle of logins and
+check-ins, and the check of API requests against the OpenAPI document; ``socket_origins`` is the Origin check of Socket.IO handshakes and of every write. Call it after ``socketio.init_app`` so that ProxyFix wraps the Socket.IO middleware too.
 """
 
 from __future__ import annotations
@@ -12,12 +12,14 @@ import logging
 from typing import Any
 
 from flask import Flask, jsonify, request
+from flask.json.provider import DefaultJSONProvider
 from flask.sessions import SecureCookieSessionInterface
 from flask_babel import gettext as _
 from werkzeug.exceptions import SecurityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ..config import Config
+from .conformance import install_conformance
 from .headers import add_security_headers
 from .hosts import OriginCheck, allowed_hosts
 from .throttle import install_throttle
@@ -32,6 +34,20 @@ class HallSessionInterface(SecureCookieSessionInterface):
 
     def get_cookie_secure(self, app: Flask) -> bool:
         return bool(app.config["SESSION_COOKIE_SECURE"] or request.is_secure)
+
+
+class HallJSONProvider(DefaultJSONProvider):
+    """JSON as Flask reads it, except that 3.0 is the whole number 3: JSON Schema (the API document) calls it
+    an integer, so the views must too."""
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        kwargs.setdefault("parse_float", _number)
+        return super().loads(s, **kwargs)
+
+
+def _number(text: str) -> int | float:
+    value = float(text)
+    return int(value) if value.is_integer() and abs(value) < 2**53 else value
 
 
 def socket_origins(config: Config) -> OriginCheck:
@@ -49,6 +65,9 @@ def install_http_security(app: Flask, config: Config, origins: OriginCheck) -> N
         SESSION_COOKIE_SAMESITE="Lax",
     )
     app.session_interface = HallSessionInterface()
+    ensure_ascii = app.json.ensure_ascii  # type: ignore[attr-defined]
+    app.json = HallJSONProvider(app)
+    app.json.ensure_ascii = ensure_ascii  # type: ignore[attr-defined]
     app.extensions[EXTENSION] = origins
     if config.proxy_hops:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=config.proxy_hops, x_proto=config.proxy_hops,  # type: ignore[method-assign]
@@ -56,6 +75,7 @@ def install_http_security(app: Flask, config: Config, origins: OriginCheck) -> N
     app.after_request(add_security_headers)
     app.register_error_handler(SecurityError, _unknown_host)
     install_throttle(app, config)
+    install_conformance(app)
     logger.info("answering for hosts %s; %d proxy hop(s) trusted", ", ".join(hosts), config.proxy_hops)
 
 
