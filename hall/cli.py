@@ -44,6 +44,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from .domain.clock import SystemClock
     from .web import create_app
     from .web.extensions import socketio
+    from .web.headers import QuietRequestHandler
 
     config = _config(args)
     app = create_app(config)
@@ -67,7 +68,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print("\n".join(lines), flush=True)
     try:
         socketio.run(app, host=args.host, port=args.port, allow_unsafe_werkzeug=True, use_reloader=False,
-                     log_output=args.verbose)
+                     log_output=args.verbose, request_handler=QuietRequestHandler)
     finally:
         ctx.close()
     return 0

@@ -8,6 +8,7 @@ template holds inline script or style (tests/security/test_no_inline_script.py),
 from __future__ import annotations
 
 from flask import Response, request
+from werkzeug.serving import WSGIRequestHandler
 
 CONTENT_SECURITY_POLICY = "; ".join((
     "default-src 'self'",
@@ -26,15 +27,17 @@ HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
     "X-Frame-Options": "DENY",
     "X-Content-Type-Options": "nosniff",
-    # Same-origin: a ticket's status page (/t/<token>) never leaks its URL to another site, while the
-    # kiosk's own Back button can still tell it came from the kiosk.
-    "Referrer-Policy": "same-origin",
+    # Another site gets the hall's origin at most, never a ticket's status page (/t/<token>); the kiosk's own
+    # Back button still sees where it came from.
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+    "X-Permitted-Cross-Domain-Policies": "none",
+    "X-XSS-Protection": "0",  # the browsers' old XSS auditor stays off: the CSP is the defence
     "Cross-Origin-Opener-Policy": "same-origin",
     "Cross-Origin-Resource-Policy": "same-origin",
     "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=(), serial=()",
 }
 #: One year, once the request came over HTTPS (directly or through the trusted proxy).
-HSTS = "max-age=31536000"
+HSTS = "max-age=31536000; includeSubDomains"
 
 
 def add_security_headers(response: Response) -> Response:
@@ -45,9 +48,18 @@ def add_security_headers(response: Response) -> Response:
         response.headers.setdefault("Strict-Transport-Security", HSTS)
     if "Cache-Control" not in response.headers and not _is_static(request.path):
         # Pages and API answers may hold personal data or a ticket's token: never kept by a shared cache.
-        response.headers["Cache-Control"] = "no-store"
+        response.headers["Cache-Control"] = "no-store, max-age=0"
     return response
 
 
 def _is_static(path: str) -> bool:
     return path.startswith("/static/") or "/static/" in path or path.endswith(".wav")
+
+
+class QuietRequestHandler(WSGIRequestHandler):
+    """werkzeug's request handler without the Server header (it named the server's software and versions)."""
+
+    def send_response(self, code: int, message: str | None = None) -> None:
+        self.log_request(code)
+        self.send_response_only(code, message)
+        self.send_header("Date", self.date_time_string())

@@ -104,9 +104,9 @@ def test_every_answer_has_the_security_headers(client, path):
     assert "'unsafe-inline'" not in headers["Content-Security-Policy"]
     assert headers["X-Frame-Options"] == "DENY"
     assert headers["X-Content-Type-Options"] == "nosniff"
-    assert headers["Referrer-Policy"] == "same-origin"
+    assert headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
     if not path.startswith("/static/"):
-        assert headers["Cache-Control"] == "no-store"
+        assert headers["Cache-Control"] == "no-store, max-age=0"
 
 
 # ---- point 12: cross-site requests -----------------------------------------------------------------
