@@ -218,11 +218,13 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     from .domain.errors import HallError
     from .files import private_process
+    from .logfilter import protect_handlers
 
     args = build_parser().parse_args(argv)
     private_process()  # the database, backups, print files and WAVs this process makes are the hall's own
     logging.basicConfig(level=logging.INFO if getattr(args, "verbose", False) else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    protect_handlers()  # no phone, ID number or ticket token in the log
     try:
         return args.func(args)
     except (ConfigError, HallError) as exc:

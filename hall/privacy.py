@@ -122,7 +122,7 @@ def _kept(parts: list[str], international: bool) -> tuple[int, int] | None:
         return 6, 4  # the old 15-digit ID number
     if 16 <= len(body) <= 19 and (len(parts) == 1 or all(len(g) == 4 for g in parts[:-1])):
         return 6, 4  # bank and social-security card numbers
-    if body[0] == "0" and body[1] != "0" and 10 <= len(body) <= 12 and all(len(g) >= 3 for g in parts):
+    if 10 <= len(body) <= 12 and body[0] == "0" and body[1] != "0" and all(len(g) >= 3 for g in parts):
         return (3 if body[1] in "12" else 4), 4  # landline with area code: 010-****5678, 0755-****6666
     return None
 

@@ -206,3 +206,19 @@ def m1301_staff_sessions(db: sqlite_utils.Database) -> None:
         DELETE FROM api_tokens;
         """
     )
+
+
+@migrations(name="1302_personal_data_retention")
+def m1302_personal_data_retention(db: sqlite_utils.Database) -> None:
+    """Retention of personal data (issue 13): when a follow-up's contact and notes, and a case's notes, were
+    erased; partial indexes keep the retention job's work bounded by what is still to erase."""
+    db.executescript(
+        """
+        ALTER TABLE followups ADD COLUMN personal_erased_at REAL;
+        ALTER TABLE cases ADD COLUMN notes_erased_at REAL;
+        CREATE INDEX followups_retention ON followups (coalesce(closed_at, decided_at))
+            WHERE personal_erased_at IS NULL AND state IN ('closed', 'voided');
+        CREATE INDEX cases_retention ON cases (coalesce(delivered_at, approved_at, reviewed_at))
+            WHERE notes_erased_at IS NULL AND state IN ('delivered', 'rejected');
+        """
+    )

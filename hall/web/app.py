@@ -167,6 +167,14 @@ def _start_rating_sweeper(ctx: HallContext, interval: float) -> None:
     ctx.closers.append(task.close)
 
 
+def start_retention(ctx: HallContext) -> Any:
+    """The personal-data retention job every hour (hall.personal_data); returns its closer."""
+    from ..personal_data import INTERVAL_SECONDS, RetentionJob
+
+    job = RetentionJob(ctx.storage, ctx.service.clock, ctx.config.privacy, ctx.accounts.sessions)
+    return PeriodicTask("retention", INTERVAL_SECONDS, job.run, run_at_start=True).start().close
+
+
 def create_app(config: Config | None = None, *, clock: Clock | None = None) -> Flask:
     """Build a hall server: storage, services, devices, blueprints and the live channel."""
     config = config or Config()
@@ -221,6 +229,7 @@ def create_app(config: Config | None = None, *, clock: Clock | None = None) -> F
         ctx.live = live
         ctx.closers.append(live.close)
         _start_rating_sweeper(ctx, interval=5.0)
+        ctx.closers.append(start_retention(ctx))
         if config.backup.interval_minutes > 0:
             from ..backup import BackupScheduler, backup_directory
 

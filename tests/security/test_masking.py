@@ -7,6 +7,8 @@ import re
 import unicodedata
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from hall.privacy import mask_text
 from tests.evaluator.test_ratings_api import evaluator, finish_case, rate  # noqa: F401  (fixture and helpers)
@@ -94,3 +96,11 @@ def test_a_clerk_reads_every_spelling_masked_in_a_follow_up(client, clerk, manag
     assert "1234" not in seen["callback_said"] and "１２３４" not in seen["callback_said"]
     listed = clerk.get("/api/v1/followups?state=all").get_json()["followups"]
     assert listed and all(MOBILE not in digits_of(str(f)) for f in listed)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from("0123456789１２３ +-.()（）Xx 电话:，\n"), max_size=60) | st.text(max_size=60))
+def test_any_text_is_masked_without_error_and_keeps_its_length(text):
+    shown = mask_text(text)
+    assert len(shown) == len(text)
+    assert all(a == b or b == "*" for a, b in zip(text, shown))
