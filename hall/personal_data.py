@@ -53,13 +53,12 @@ class RetentionJob:
     def run(self) -> RetentionRun:
         now = self.clock.now()
         with self.storage.write() as db:
-            followups = store.followups_to_erase(db, now - self.settings.followup_contact_days * DAY, BATCH)
-            for row in followups:
-                store.erase_followup(db, row["id"], {name: None if name in ERASED else mask_text(row[name])
-                                                     for name in store.FOLLOWUP_FIELDS}, now)
-            cases = store.cases_to_erase(db, now - self.settings.case_note_days * DAY, BATCH)
-            for row in cases:
-                store.erase_case_notes(db, row["id"], {name: mask_text(row[name]) for name in store.CASE_FIELDS}, now)
+            followups = store.to_erase(db, store.FOLLOWUPS, now - self.settings.followup_contact_days * DAY, BATCH)
+            cases = store.to_erase(db, store.CASES, now - self.settings.case_note_days * DAY, BATCH)
+            for kept, rows in ((store.FOLLOWUPS, followups), (store.CASES, cases)):
+                for row in rows:
+                    store.erase(db, kept, row["id"], {name: None if name in ERASED else mask_text(row[name])
+                                                      for name in kept.fields}, now)
         logins = self.sessions.purge()
         if followups or cases or logins:
             logger.info("retention: erased the personal data of %d follow-up(s) and %d case(s); forgot %d login(s)",

@@ -3,38 +3,44 @@ partial index of what is still to erase (migration 1302) and by a batch size."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import sqlite_utils
 
 Db = sqlite_utils.Database
 
-FOLLOWUP_FIELDS = ("callback_contact", "callback_said", "rectification", "appeal_reason", "decision_note",
-                   "close_note")
-CASE_FIELDS = ("review_note", "approval_note")
+
+@dataclass(frozen=True)
+class Kept:
+    """A table holding personal data: its fields, when a row's purpose ended, and its retention index."""
+
+    table: str
+    fields: tuple[str, ...]
+    ended: str
+    states: tuple[str, ...]
+    index: str
+    marker: str
 
 
-def followups_to_erase(db: Db, ended_before: float, limit: int) -> list[dict[str, Any]]:
+FOLLOWUPS = Kept("followups", ("callback_contact", "callback_said", "rectification", "appeal_reason",
+                               "decision_note", "close_note"),
+                 "coalesce(closed_at, decided_at)", ("closed", "voided"), "followups_retention", "personal_erased_at")
+CASES = Kept("cases", ("review_note", "approval_note"), "coalesce(delivered_at, approved_at, reviewed_at)",
+             ("delivered", "rejected"), "cases_retention", "notes_erased_at")
+
+
+def to_erase(db: Db, kept: Kept, ended_before: float, limit: int) -> list[dict[str, Any]]:
+    """Rows of *kept* whose purpose ended before *ended_before* and whose personal data is still there."""
+    states = ", ".join(f"'{s}'" for s in kept.states)
     rows = db.execute(
-        f"SELECT id, {', '.join(FOLLOWUP_FIELDS)} FROM followups INDEXED BY followups_retention "
-        "WHERE personal_erased_at IS NULL AND state IN ('closed', 'voided') "
-        "AND coalesce(closed_at, decided_at) < ? LIMIT ?", [ended_before, limit]).fetchall()
+        f"SELECT id, {', '.join(kept.fields)} FROM {kept.table} INDEXED BY {kept.index} "
+        f"WHERE {kept.marker} IS NULL AND state IN ({states}) AND {kept.ended} < ? LIMIT ?",
+        [ended_before, limit]).fetchall()
     return [dict(r) for r in rows]
 
 
-def erase_followup(db: Db, followup_id: int, values: dict[str, Any], at: float) -> None:
-    db.execute(f"UPDATE followups SET {', '.join(f'{k} = ?' for k in values)}, personal_erased_at = ? WHERE id = ?",
-               [*values.values(), at, followup_id])
-
-
-def cases_to_erase(db: Db, ended_before: float, limit: int) -> list[dict[str, Any]]:
-    rows = db.execute(
-        f"SELECT id, {', '.join(CASE_FIELDS)} FROM cases INDEXED BY cases_retention "
-        "WHERE notes_erased_at IS NULL AND state IN ('delivered', 'rejected') "
-        "AND coalesce(delivered_at, approved_at, reviewed_at) < ? LIMIT ?", [ended_before, limit]).fetchall()
-    return [dict(r) for r in rows]
-
-
-def erase_case_notes(db: Db, case_id: int, values: dict[str, Any], at: float) -> None:
-    db.execute(f"UPDATE cases SET {', '.join(f'{k} = ?' for k in values)}, notes_erased_at = ? WHERE id = ?",
-               [*values.values(), at, case_id])
+def erase(db: Db, kept: Kept, row_id: int, values: dict[str, Any], at: float) -> None:
+    """Write a row's personal fields as the job left them, and when."""
+    db.execute(f"UPDATE {kept.table} SET {', '.join(f'{k} = ?' for k in values)}, {kept.marker} = ? WHERE id = ?",
+               [*values.values(), at, row_id])
