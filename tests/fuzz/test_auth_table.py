@@ -140,3 +140,31 @@ def test_every_protected_namespace_refuses_anonymous_and_wrong_roles(app, ctx, s
             assert not sio.is_connected(namespace), f"{namespace} accepted {auth} ({events})"
     console = socket_client("/console", flask_client=clerk, auth={})
     assert not console.is_connected("/console"), "a clerk joined the managers' console"
+
+
+def test_every_staff_route_refuses_an_ended_login(app):
+    """Issue 13, point 5, over the whole URL map: after logout neither the cookie nor the token opens anything."""
+    manager = app.test_client()
+    token = login(manager, "manager")["token"]
+    cookie = manager.get_cookie("session").value
+    assert manager.post("/api/v1/logout", json={}).status_code == 200
+    stale = app.test_client()
+    stale.set_cookie("session", cookie)
+    let_in = []
+    for endpoint, method, url in routes(app):
+        if endpoint in PUBLIC_ENDPOINTS:
+            continue
+        for client, headers in ((stale, {}), (app.test_client(), {"Authorization": f"Bearer {token}"})):
+            response = call(client, method, url, headers)
+            if not refused(response) or response.status_code == 403:
+                let_in.append(f"{method} {url} ({endpoint}): {response.status_code}")
+    assert not let_in, "an ended login got through: " + "; ".join(let_in)
+
+
+def test_every_protected_namespace_refuses_an_ended_login(app, socket_client):
+    manager = app.test_client()
+    token = login(manager, "manager")["token"]
+    manager.post("/api/v1/logout", json={})
+    for namespace in {handler.namespace for handler in socketio.namespace_handlers} - PUBLIC_NAMESPACES:
+        sio = socket_client(namespace, auth={"counter": 1, "token": token})
+        assert not sio.is_connected(namespace), namespace
