@@ -156,3 +156,49 @@ def test_a_foreign_page_cannot_open_the_counter_socket_with_the_clerks_cookie(ap
     assert eio._cors_allowed_origins(environ) == []
     environ["HTTP_ORIGIN"] = "http://localhost"
     assert eio._cors_allowed_origins(environ) == ["http://localhost"]
+
+
+# ---- configuration of the above --------------------------------------------------------------------
+
+@pytest.mark.parametrize(("raw", "error"), [
+    ({"server": {"proxy_hops": -1}}, "proxy_hops"),
+    ({"server": {"proxy_hops": True}}, "proxy_hops"),
+    ({"server": {"trusted_hosts": "hall.local"}}, "trusted_hosts"),
+    ({"security": {"login_per_account": "often"}}, "login_per_account"),
+    ({"security": {"idle_minutes": -5}}, "idle_minutes"),
+    ({"privacy": {"followup_contact_days": 0}}, "followup_contact_days"),
+    ({"security": {"unknown": 1}}, "unknown"),
+])
+def test_bad_security_settings_stop_the_start_with_a_clear_message(raw, error):
+    from hall.config import ConfigError, parse_config
+
+    with pytest.raises(ConfigError, match=error):
+        parse_config(raw)
+
+
+def test_security_settings_are_read(tmp_path):
+    from hall.config import parse_config
+
+    config = parse_config({"server": {"proxy_hops": 1, "trusted_hosts": ["hall.local"]},
+                           "security": {"idle_minutes": 15, "login_per_account": "5 per minute"},
+                           "privacy": {"followup_contact_days": 90}})
+    assert (config.proxy_hops, config.trusted_hosts) == (1, ("hall.local",))
+    assert config.security.idle_minutes == 15 and config.privacy.followup_contact_days == 90
+
+
+@pytest.mark.e2e
+def test_a_real_socket_handshake_from_a_foreign_origin_is_refused(live_server):
+    import requests
+    import socketio
+
+    handshake = f"{live_server.url}/socket.io/?EIO=4&transport=polling"
+    for foreign in ("http://evil.example", "http://127.0.0.1:1", "null"):
+        refused = requests.get(handshake, headers={"Origin": foreign}, timeout=10)
+        assert refused.status_code == 400 and "origin" in refused.text.lower(), foreign
+    assert requests.get(handshake, headers={"Origin": live_server.url}, timeout=10).status_code == 200
+    own = socketio.Client(reconnection=False)  # its Origin is the hall's own
+    own.connect(live_server.url, namespaces=["/lobby"], transports=["websocket"], wait_timeout=10)
+    try:
+        assert own.connected
+    finally:
+        own.disconnect()
