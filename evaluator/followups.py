@@ -12,6 +12,7 @@ from flask import Blueprint, Flask, current_app, jsonify, render_template, reque
 from hall.accounts import COUNTER_ROLES, MANAGER_ROLES
 from hall.domain import events as ev
 from hall.domain.errors import InvalidInput, NotAuthenticated, NotAuthorised
+from hall.personal_data import record_unmasked_view
 from hall.privacy import mask_text
 from hall.ratings import (
     GROUPS,
@@ -114,6 +115,7 @@ def list_followups() -> Any:
     assert member is not None
     staff = None if _is_manager() else member.username
     rows = followup_book().list(request.args.get("state", "open"), staff=staff)
+    _note_unmasked(rows)
     return jsonify(followups=[for_viewer(f) for f in rows])
 
 
@@ -124,7 +126,18 @@ def get_followup(followup_id: int) -> Any:
     member = current_staff()
     if not _is_manager() and member is not None and followup["staff"] != member.username:
         raise NotAuthorised("a clerk sees only the follow-ups of their own ratings")
+    _note_unmasked([followup])
     return jsonify(for_viewer(followup))
+
+
+def _note_unmasked(rows: list[dict[str, Any]]) -> None:
+    """A manager is shown contacts and notes unmasked: the audit log records who saw which (GB/T 35273)."""
+    member = current_staff()
+    shown = [r for r in rows if any(r.get(name) for name in PERSONAL_FIELDS)]
+    if member is not None and _is_manager() and shown:
+        ctx = hall()
+        record_unmasked_view(ctx.storage, ctx.service.clock, member.username, "followup", [r["id"] for r in shown],
+                             [n for r in shown for n in PERSONAL_FIELDS if r.get(n)])
 
 
 _ACTIONS = {"callback": FollowupAction.CALLBACK, "rectification": FollowupAction.RECTIFY,

@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from dataclasses import dataclass
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from . import passwords
+from .config import SecuritySettings
 from .domain.clock import Clock
 from .domain.errors import InvalidInput, NotAuthenticated
 from .domain.models import DEVICE_KINDS, ROLES
+from .sessions import ActiveLogin, Login, StaffSessions
 from .storage import Storage, repo
 
-TOKEN_LIFETIME_SECONDS = 12 * 3600
 #: Roles that may act at a counter; managers may stand in for a clerk.
 COUNTER_ROLES = frozenset({"clerk", "manager", "admin"})
 MANAGER_ROLES = frozenset({"manager", "admin"})
@@ -50,24 +53,38 @@ def _member(row: dict) -> StaffMember:
     return StaffMember(row["username"], row["display_name"], frozenset(row["roles"].split(",")), row["counter"])
 
 
+def _from_login(login: ActiveLogin | None) -> tuple[StaffMember, int] | None:
+    if login is None:
+        return None
+    return StaffMember(login.username, login.display_name, login.roles, login.counter), login.id
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A real scrypt hash of a random password, checked when the username is unknown (same cost, no match)."""
+    return generate_password_hash(secrets.token_urlsafe(16))
+
+
 class Accounts:
     """Staff passwords, bearer tokens and device tokens over the storage layer."""
 
-    def __init__(self, storage: Storage, clock: Clock) -> None:
+    def __init__(self, storage: Storage, clock: Clock, security: SecuritySettings | None = None) -> None:
         self.storage = storage
         self.clock = clock
+        self.sessions = StaffSessions(storage, clock, security)
 
     def add_staff(self, username: str, password: str, roles: list[str], *, display_name: str | None = None,
-                  counter: int | None = None) -> StaffMember:
-        """Create or update a member of staff; passwords are stored as scrypt hashes."""
+                  counter: int | None = None, policy: bool = True) -> StaffMember:
+        """Create or update a member of staff; passwords meet hall.passwords' policy (only the demo hall's
+        published accounts skip it: policy=False) and are stored as scrypt hashes."""
         username = username.strip()
         if not username or len(username) > 64 or not username.replace("_", "").replace("-", "").replace(".", "").isalnum():
             raise InvalidInput("usernames are 1-64 letters, digits, '.', '-' or '_'")
         unknown = sorted(set(roles) - set(ROLES))
         if not roles or unknown:
             raise InvalidInput(f"roles must be among {', '.join(ROLES)}; got {', '.join(unknown) or 'none'}")
-        if len(password) < 8:
-            raise InvalidInput("passwords must have at least 8 characters")
+        if policy:
+            passwords.check(password, username=username, display_name=display_name or "")
         with self.storage.write() as db:
             if counter is not None and repo.counter(db, counter) is None:
                 raise InvalidInput(f"there is no counter {counter}")
@@ -79,31 +96,50 @@ class Accounts:
         return StaffMember(username, display_name or username, frozenset(roles), counter)
 
     def authenticate(self, username: str, password: str) -> StaffMember:
-        """The member of staff with these credentials, or NotAuthenticated."""
+        """The member of staff with these credentials, or NotAuthenticated.
+
+        An unknown or inactive username costs the same scrypt check as a known one (against a dummy hash),
+        so the time of the answer does not tell which usernames exist.
+        """
         with self.storage.read() as db:
             row = repo.staff_member(db, username)
-        if row is None or not row["active"] or not check_password_hash(row["password_hash"], password):
+        stored = row["password_hash"] if row is not None and row["active"] else _dummy_hash()
+        matches = check_password_hash(stored, password)
+        if row is None or not row["active"] or not matches:
             raise NotAuthenticated("wrong username or password")
         return _member(row)
+
+    def demo_passwords_in_use(self) -> list[str]:
+        """The active accounts that still have their published demo password (a real hall must have none)."""
+        found = []
+        for username, password in passwords.published_demo_passwords().items():
+            with self.storage.read() as db:
+                row = repo.staff_member(db, username)
+            if row is not None and row["active"] and check_password_hash(row["password_hash"], password):
+                found.append(username)
+        return found
 
     def staff(self, username: str) -> StaffMember | None:
         with self.storage.read() as db:
             row = repo.staff_member(db, username)
         return _member(row) if row and row["active"] else None
 
-    def issue_token(self, member: StaffMember) -> str:
-        """A bearer token for scripts; only its hash is stored."""
-        token = secrets.token_urlsafe(32)
-        now = self.clock.now()
-        with self.storage.write() as db:
-            repo.insert_api_token(db, {"token_hash": hash_token(token), "username": member.username,
-                                       "created_at": now, "expires_at": now + TOKEN_LIFETIME_SECONDS})
-        return token
+    @staticmethod
+    def password_method() -> str:
+        """The hashing method of new passwords (and of the dummy hash), e.g. "scrypt:32768:8:1"."""
+        return _dummy_hash().split("$", 1)[0]
 
-    def staff_for_token(self, token: str) -> StaffMember | None:
-        with self.storage.read() as db:
-            row = repo.api_token(db, hash_token(token), self.clock.now())
-        return self.staff(row["username"]) if row else None
+    def log_in(self, member: StaffMember, *, address: str | None = None) -> Login:
+        """A new server-side login (a cookie secret and a bearer token) for a member just authenticated."""
+        return self.sessions.start(member.username, address=address)
+
+    def staff_for_cookie(self, secret: str) -> tuple[StaffMember, int] | None:
+        """The member and login id behind a session cookie's secret, while that login is valid."""
+        return _from_login(self.sessions.by_cookie(secret))
+
+    def staff_for_token(self, token: str) -> tuple[StaffMember, int] | None:
+        """The member and login id behind a bearer token, while that login is valid."""
+        return _from_login(self.sessions.by_token(token))
 
     def add_device(self, kind: str, *, counter: int | None = None, name: str = "") -> tuple[Device, str]:
         """Register a device; returns it and its token (shown once, stored hashed)."""

@@ -6,8 +6,10 @@ one-window policy already orders (overdue, priority, queue_at), so checked-in
 appointments go ahead of every walk-in, in check-in order among themselves and the
 priority lane, and the fairness guard still lets an overdue walk-in through. The
 ticket keeps its booking code, so the clerk and the printed ticket can tell an
-appointment from the 绿色通道. Outside the window the check-in is refused with a
-plain reason; the citizen can take a walk-in ticket instead.
+appointment from the 绿色通道. Outside the window the check-in is refused; the
+citizen can take a walk-in ticket instead. A kiosk gets one answer for every code it
+cannot check in (unknown, too early, too late, cancelled, already used), so answers
+never tell a valid code from a wrong one; the log keeps the reason.
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ from __future__ import annotations
 import logging
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from .domain.errors import HallError, InvalidInput, UnknownService
@@ -29,8 +30,14 @@ logger = logging.getLogger(__name__)
 #: A citizen may check in this long before the slot starts …
 CHECK_IN_EARLY_MINUTES = 30
 #: … and until the slot ends.
-CODE_DIGITS = 8
+#: Booking codes are 12 random digits: with 200 bookings a day and the kiosk's throttle, a guess hits once
+#: in thousands of years. Codes of 8 digits booked before issue 13 still check in.
+CODE_DIGITS = 12
+LEGACY_CODE_DIGITS = 8
 MAX_SLOT_MINUTES = 240
+#: A second check-in of the same code at the same kiosk within this time returns the same ticket (a
+#: double tap, a lost answer); later, or elsewhere, it is refused like any other code.
+AGAIN_MINUTES = 5
 
 
 class UnknownAppointment(HallError):
@@ -47,6 +54,14 @@ class CheckInClosed(HallError):
     code = "check_in_closed"
 
 
+class CheckInRefused(HallError):
+    """The one answer a kiosk gets for a code it cannot check in: unknown, too early, too late, cancelled or
+    already used look the same, so an answer never tells a valid code from a wrong one."""
+
+    status = 404
+    code = "check_in_refused"
+
+
 @dataclass(frozen=True)
 class CheckIn:
     """The ticket of a checked-in booking; ``again`` when the booking had been checked in before."""
@@ -58,9 +73,14 @@ class CheckIn:
 def normalise_code(code: str) -> str:
     """A booking code as typed (spaces, dashes) to its stored form, or InvalidInput."""
     digits = "".join(ch for ch in str(code) if not ch.isspace() and ch != "-")
-    if not digits.isascii() or not digits.isdigit() or len(digits) != CODE_DIGITS:
+    if not digits.isascii() or not digits.isdigit() or len(digits) not in (CODE_DIGITS, LEGACY_CODE_DIGITS):
         raise InvalidInput(f"a booking code has {CODE_DIGITS} digits")
     return digits
+
+
+def loggable_code(code: str) -> str:
+    """A booking code as the log may show it: its last four digits."""
+    return "*" * (len(code) - 4) + code[-4:]
 
 
 class AppointmentBook:
@@ -103,33 +123,46 @@ class AppointmentBook:
                 return code
 
     def check_in(self, code: str, kiosk: str | None) -> CheckIn:
-        """Turn the booking into a queue ticket (once); refused outside its window."""
+        """Turn the booking into a queue ticket (once); CheckInRefused for any code it cannot check in now."""
         code = normalise_code(code)
         svc = self.service
         with svc.storage.write() as db:
             booking = store.appointment(db, code)
-            if booking is None:
-                raise UnknownAppointment("no booking has this code; please check it or ask at the front desk")
+            now = svc.clock.now()
+            reason = self._refusal(db, booking, kiosk, now)
+            if reason:
+                logger.info("check-in of booking %s refused: %s", loggable_code(code), reason)
+                raise CheckInRefused("this code cannot be checked in now; please check the code and the time of "
+                                     "your booking, or take a ticket")
+            assert booking is not None
             if booking["state"] == "checked_in":
                 ticket = repo.ticket(db, booking["ticket"])
                 assert ticket is not None
                 return CheckIn(ticket, again=True)
-            if booking["state"] == "cancelled":
-                raise CheckInClosed("this booking was cancelled; please take a ticket", reason="cancelled")
-            now = svc.clock.now()
-            opens = booking["slot_start"] - CHECK_IN_EARLY_MINUTES * 60
-            if now < opens:
-                raise CheckInClosed(f"check-in for this booking opens at {self._clock_time(opens)}",
-                                    reason="too_early", opens=self._clock_time(opens))
-            if now > booking["slot_end"]:
-                raise CheckInClosed("the time of this booking has passed; please take a ticket", reason="too_late")
             # Nested in this transaction (a savepoint), so the booking and its ticket commit together
             # and a second check-in of the same code waits here and then finds it checked in.
             ticket = svc.issue_ticket(service=booking["item"], bundle=booking["bundle"], priority=True,
                                       kiosk=kiosk, appointment=code)
             store.mark_checked_in(db, code, ticket.id, now)
-        logger.info("appointment %s checked in as %s", code, ticket.number)
+        logger.info("appointment %s checked in as %s", loggable_code(code), ticket.number)
         return CheckIn(ticket, again=False)
+
+    @staticmethod
+    def _refusal(db: Any, booking: dict[str, Any] | None, kiosk: str | None, now: float) -> str | None:
+        """Why *booking* cannot be checked in at *kiosk* now (for the log only), or None."""
+        if booking is None:
+            return "unknown code"
+        if booking["state"] == "cancelled":
+            return "cancelled"
+        if booking["state"] == "checked_in":
+            recent = now - (booking["checked_in_at"] or 0) <= AGAIN_MINUTES * 60
+            ticket = repo.ticket(db, booking["ticket"])
+            return None if recent and ticket is not None and ticket.kiosk == kiosk else "already checked in"
+        if now < booking["slot_start"] - CHECK_IN_EARLY_MINUTES * 60:
+            return "too early"
+        if now > booking["slot_end"]:
+            return "too late"
+        return None
 
     def cancel(self, code: str) -> None:
         """Cancel a booking that has not been checked in."""
@@ -146,6 +179,3 @@ class AppointmentBook:
         """Every booking of a service day, by slot."""
         with self.service.storage.read() as db:
             return store.appointments_of_day(db, day)
-
-    def _clock_time(self, at: float) -> str:
-        return datetime.fromtimestamp(at, self.service.hall.tz).strftime("%H:%M")

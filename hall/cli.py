@@ -7,8 +7,12 @@ import logging
 import sys
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .config import Config, ConfigError, load_config
+
+if TYPE_CHECKING:
+    from .accounts import Accounts
 
 logger = logging.getLogger(__name__)
 
@@ -33,7 +37,7 @@ def _services(config: Config):
     from .storage import open_storage
 
     storage = open_storage(config.database)
-    return storage, Accounts(storage, SystemClock())
+    return storage, Accounts(storage, SystemClock(), config.security)
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
@@ -49,10 +53,26 @@ def cmd_serve(args: argparse.Namespace) -> int:
               flush=True)
     if args.demo:
         _install_demo(config)
+    if not (args.demo and _is_demo(config)) and _demo_passwords_refused(config):
+        return 2
     workers = args.workers or config.server.workers
     role = args.role or config.server.role
     return serve(config, ServeOptions(host=args.host, port=args.port, workers=workers, role=role,
                                       access_log=args.verbose))
+
+
+def _is_demo(config: Config) -> bool:
+    from .demo import demo_hall
+
+    return demo_hall(config.instance_path) is not None
+
+
+def _demo_passwords_refused(config: Config) -> bool:
+    storage, accounts = _services(config)
+    try:
+        return refuse_demo_passwords(accounts)
+    finally:
+        storage.close()
 
 
 def _install_demo(config: Config) -> None:
@@ -68,6 +88,17 @@ def _install_demo(config: Config) -> None:
     lines = banner_lines(config.hall.public_url.rstrip("/"), config.hall.name, config.database,
                          demo_hall(config.instance_path))
     print("\n".join(lines), flush=True)
+
+
+def refuse_demo_passwords(accounts: "Accounts") -> bool:
+    """True (after saying why and what to do) when a real hall still has an account with a demo password."""
+    found = accounts.demo_passwords_in_use()
+    if found:
+        print(f"error: these accounts still have the published demo password: {', '.join(found)}.\n"
+              "  A hall served without --demo must not: give each a new password with\n"
+              "    onewindow staff add USERNAME --role ROLE --password-stdin\n"
+              "  (or deactivate it in the console), then start again.", file=sys.stderr)
+    return bool(found)
 
 
 def cmd_staff_add(args: argparse.Namespace) -> int:
@@ -210,10 +241,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     from .domain.errors import HallError
+    from .files import private_process
+    from .logfilter import protect_handlers
 
     args = build_parser().parse_args(argv)
+    private_process()  # the database, backups, print files and WAVs this process makes are the hall's own
     logging.basicConfig(level=logging.INFO if getattr(args, "verbose", False) else logging.WARNING,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    protect_handlers()  # no phone, ID number or ticket token in the log
     try:
         return args.func(args)
     except (ConfigError, HallError) as exc:

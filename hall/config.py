@@ -140,11 +140,44 @@ class PrefectureSettings:
 class ServerSettings:
     """[server] process settings: ``role`` (auto | owner | web: may this server own the devices, sweepers and
     backups), ``workers`` (gunicorn worker processes), ``header_timeout_seconds`` (a client that has not sent a
-    request's headers by then is dropped)."""
+    request's headers by then is dropped), ``proxy_hops`` and ``trusted_hosts`` (docs/security.md)."""
 
     role: str = "auto"
     workers: int = 1
     header_timeout_seconds: int = 10
+    #: How many reverse proxies in front to believe for X-Forwarded-For/-Proto/-Host/-Port (0: none).
+    proxy_hops: int = 0
+    #: Host names the hall answers to besides its public URL, its own addresses and localhost.
+    trusted_hosts: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class SecuritySettings:
+    """[security]: staff sessions and login throttling (docs/security.md explains each)."""
+
+    #: A staff session (cookie or bearer token) unused this long ends; 0 = no idle timeout.
+    idle_minutes: int = 30
+    #: A staff session ends this long after the login, used or not.
+    session_hours: int = 12
+    #: Login attempts from one client address, whatever the account (Flask-Limiter notation).
+    login_per_address: str = "30 per minute; 200 per hour"
+    #: Login attempts for one account from one address: short waits first, longer ones after more misses.
+    login_per_account_address: str = "3 per 10 seconds; 6 per minute; 20 per hour"
+    #: Login attempts for one account from every address together (spread-out guessing).
+    login_per_account: str = "10 per minute; 60 per hour"
+    #: Booking-code check-ins from one client address (a kiosk checks in a few citizens a minute).
+    check_in_per_address: str = "10 per minute; 100 per hour"
+
+
+@dataclass(frozen=True)
+class PrivacySettings:
+    """[privacy]: how long personal data is kept (docs/security.md, GB/T 35273 storage limitation)."""
+
+    #: Follow-up contacts and notes (phone numbers, what the citizen said) are erased this many days after
+    #: the follow-up closed; the rating, the dates and who did what stay for the reports.
+    followup_contact_days: int = 180
+    #: Back-office case notes are erased this many days after the case was delivered or rejected.
+    case_note_days: int = 365
 
 
 @dataclass(frozen=True)
@@ -169,6 +202,8 @@ class Config:
     kiosks: tuple[KioskSection, ...] = ()
     message_queue: str | None = None
     server: ServerSettings = field(default_factory=ServerSettings)
+    security: SecuritySettings = field(default_factory=SecuritySettings)
+    privacy: PrivacySettings = field(default_factory=PrivacySettings)
     backup: BackupSettings = field(default_factory=BackupSettings)
     prefecture: PrefectureSettings = field(default_factory=PrefectureSettings)
     testing: bool = False
@@ -313,11 +348,26 @@ def _parse_evaluator_keypads(raw: Any) -> tuple[dict[str, Any], ...]:
     return tuple(dict(entry, address=entry.get("address", 1)) for entry in raw)
 
 
+def _parse_security(raw: Any) -> SecuritySettings:
+    from limits import parse_many
+
+    security = _section(SecuritySettings, raw, "security")
+    if security.idle_minutes < 0 or not 1 <= security.session_hours <= 24 * 7:
+        raise ConfigError("[security] idle_minutes must be 0 or more and session_hours 1..168")
+    for name in ("login_per_address", "login_per_account_address", "login_per_account", "check_in_per_address"):
+        try:
+            parse_many(getattr(security, name))
+        except ValueError:
+            raise ConfigError(f"[security] {name} must be limits like \"5 per minute; 20 per hour\", "
+                              f"got {getattr(security, name)!r}") from None
+    return security
+
+
 def parse_config(raw: dict[str, Any], base: Config | None = None) -> Config:
     """Build a Config from a parsed TOML document; ConfigError on any problem."""
     config = base or Config()
     known = {"hall", "routing", "printer", "speech", "keypads", "kiosks", "server", "lobby", "caller",
-             "evaluator_keypads", "backup", "prefecture"}
+             "evaluator_keypads", "backup", "prefecture", "security", "privacy"}
     unknown = sorted(set(raw) - known)
     if unknown:
         raise ConfigError(f"unknown section(s): {', '.join(unknown)}; known: {', '.join(sorted(known))}")
@@ -375,7 +425,15 @@ def parse_config(raw: dict[str, Any], base: Config | None = None) -> Config:
         if "message_queue" in server:
             changes["message_queue"] = server.pop("message_queue")
         process_keys = {f.name for f in fields(ServerSettings)}
-        process = _section(ServerSettings, {k: server.pop(k) for k in list(server) if k in process_keys}, "server")
+        process_raw = {k: server.pop(k) for k in list(server) if k in process_keys}
+        hops = process_raw.get("proxy_hops", 0)
+        if not isinstance(hops, int) or isinstance(hops, bool) or not 0 <= hops <= 5:
+            raise ConfigError(f"[server] proxy_hops must be a whole number 0..5 (proxies in front), got {hops!r}")
+        hosts = process_raw.get("trusted_hosts", [])
+        if not isinstance(hosts, list) or not all(isinstance(h, str) and h.strip() for h in hosts):
+            raise ConfigError("[server] trusted_hosts must be a list of host names like [\"hall.local\"]")
+        process_raw["trusted_hosts"] = tuple(h.strip() for h in hosts)
+        process = _section(ServerSettings, process_raw, "server")
         if process.role not in ("auto", "owner", "web"):
             raise ConfigError(f"[server] role must be auto, owner or web, got {process.role!r}")
         if not 1 <= process.workers <= 32 or not 1 <= process.header_timeout_seconds <= 300:
@@ -384,6 +442,13 @@ def parse_config(raw: dict[str, Any], base: Config | None = None) -> Config:
         if server:
             raise ConfigError(f"[server] unknown setting(s): {', '.join(sorted(server))}; known: db, instance, "
                               f"message_queue, {', '.join(sorted(process_keys))}")
+    if "security" in raw:
+        changes["security"] = _parse_security(raw["security"])
+    if "privacy" in raw:
+        privacy = _section(PrivacySettings, raw["privacy"], "privacy")
+        if privacy.followup_contact_days < 1 or privacy.case_note_days < 1:
+            raise ConfigError("[privacy] followup_contact_days and case_note_days must be at least 1")
+        changes["privacy"] = privacy
     config = replace(config, **changes)
     _validate_hall(config.hall)
     return config

@@ -12,7 +12,7 @@ from typing import Any
 
 from . import audit
 from .accounts import Accounts
-from .domain.errors import HallError, InvalidInput, UnknownCounter
+from .domain.errors import N_, HallError, InvalidInput, UnknownCounter, UnknownDevice
 from .domain.states import CounterState
 from .service import HallService
 from .storage import Storage, repo
@@ -212,7 +212,8 @@ class CounterAdmin:
         with self.storage.write() as db:
             device = next((d for d in store.counter_devices(db, number) if d["id"] == device_id), None)
             if device is None:
-                raise InvalidInput(f"counter {number} has no active device {device_id}")
+                raise UnknownDevice(N_("counter {number} has no active device {device_id}"), number=number,
+                                    device_id=device_id)
             store.revoke_device(db, device_id)
             audit.record(db, self.clock, actor, "device.revoke", f"counter {number}", device, None)
         return device

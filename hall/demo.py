@@ -72,7 +72,7 @@ def install_demo(storage: Storage, accounts: Accounts, clock: Clock, instance: P
             return None
     load_catalogue(storage, catalogue_document(), clock.now())
     for username, display, roles, counter, password in DEMO_STAFF:
-        accounts.add_staff(username, password, roles, display_name=display, counter=counter)
+        accounts.add_staff(username, password, roles, display_name=display, counter=counter, policy=False)
     tokens = {}
     for number in range(1, DEMO_COUNTERS + 1):
         _, tokens[number] = accounts.add_device("evaluator", counter=number, name=f"evaluator-{number}")

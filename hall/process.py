@@ -145,6 +145,10 @@ class HallProcess:
             PeriodicTask("rating-sweeper", RATING_SWEEP_SECONDS, ctx.service.expire_ratings),
             PeriodicTask("day-closer", DAY_CHECK_SECONDS, self.day_closer.close_past_days),
         ]
+        from .personal_data import INTERVAL_SECONDS, RetentionJob
+
+        retention = RetentionJob(ctx.storage, ctx.service.clock, ctx.config.privacy, ctx.accounts.sessions)
+        self.tasks.append(PeriodicTask("retention", INTERVAL_SECONDS, retention.run, run_at_start=True))
         followups = self.app.extensions.get("onewindow.followups")
         if followups is not None:
             self.tasks.append(PeriodicTask("followup-overdue", FOLLOWUP_SWEEP_SECONDS, followups.sweep_overdue,

@@ -20,6 +20,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from gunicorn import glogging
 from gunicorn.app.base import BaseApplication
 from gunicorn.workers.ggevent import GeventWorker
 
@@ -34,8 +35,40 @@ WORKER_CONNECTIONS = 5000
 GRACEFUL_TIMEOUT = 20
 
 
+def _quiet_server_header() -> None:
+    """gunicorn names itself and its version in every answer's Server header and has no setting to stop it;
+    a hall's answers say nothing about the software behind them (docs/security.md)."""
+    from gunicorn.http.wsgi import Response
+
+    if getattr(Response, "_onewindow_quiet", False):
+        return
+    default_headers = Response.default_headers
+
+    def without_server(self: Response) -> list[str]:
+        return [line for line in default_headers(self) if not line.startswith("Server:")]
+
+    Response.default_headers = without_server  # type: ignore[method-assign]
+    Response._onewindow_quiet = True  # type: ignore[attr-defined]
+
+
+class HallLogger(glogging.Logger):  # type: ignore[misc]
+    """gunicorn's error and access logs, masked like every other log of the hall (hall.logfilter): a ticket's
+    token in a status URL or a phone number never reaches the log file."""
+
+    def setup(self, cfg: Any) -> None:
+        from .logfilter import protect_handlers
+
+        super().setup(cfg)
+        for log in (self.error_log, self.access_log):
+            protect_handlers(log)
+
+
 class HallWorker(GeventWorker):
     """gunicorn's gevent worker with a header timeout and a stop that does not wait for websockets."""
+
+    def init_process(self) -> None:
+        _quiet_server_header()
+        super().init_process()
 
     def timeout_ctx(self) -> Any:
         """Reading a request's headers is bounded: a slow or half-open client is dropped (slowloris)."""
@@ -90,6 +123,7 @@ class HallServer(BaseApplication):  # type: ignore[misc]
                      else f"{self.options.host}:{self.options.port}"],
             "workers": self.options.workers,
             "worker_class": "hall.server.HallWorker",
+            "logger_class": "hall.server.HallLogger",
             "worker_connections": WORKER_CONNECTIONS,
             "keepalive": 5,
             "graceful_timeout": GRACEFUL_TIMEOUT,

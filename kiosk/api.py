@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Blueprint, jsonify, request
 
-from hall.accounts import MANAGER_ROLES
+from hall.accounts import COUNTER_ROLES, MANAGER_ROLES
 from hall.appointments import AppointmentBook
 from hall.domain.errors import HallError, InvalidInput
 from hall.domain.states import TicketState
@@ -20,6 +20,7 @@ from hall.web.context import hall
 from hall.web.i18n import lang
 from hall.web.jsonio import body, date_param, field, refuse_unknown
 from hall.web.payloads import ticket_payload
+from hall.web.throttle import throttle
 
 from .views import KIOSK_ID, MAX_KIOSK_REPRINTS, REPRINT_MINUTES
 
@@ -63,12 +64,15 @@ def issue_ticket() -> Any:
 
 
 @bp.get("/tickets/<int:ticket_id>")
+@require_staff(COUNTER_ROLES)
 def ticket(ticket_id: int) -> Any:
+    """A ticket by its id, for staff: ids are sequential, so they are never a way in to someone's ticket."""
     return jsonify(ticket_payload(hall().service.ticket(ticket_id)))
 
 
 @bp.get("/status/<token>")
 def ticket_status(token: str) -> Any:
+    """A ticket by the unguessable token of its QR code: what its holder's phone shows (public)."""
     return jsonify(ticket_payload(hall().service.ticket_by_token(token)))
 
 
@@ -112,6 +116,7 @@ def kiosk_reprint() -> Any:
 @bp.post("/appointments/check-in")
 def check_in() -> Any:
     """Check a booking in at a kiosk: it becomes a ticket ahead of walk-ins (public, by booking code)."""
+    throttle().check_in_attempt()  # counted before the code is looked at: guessing is slow
     data = body()
     refuse_unknown(data, {"code", "kiosk", "lang", "print"})
     ctx = hall()

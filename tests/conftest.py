@@ -16,7 +16,7 @@ from flask.testing import FlaskClient
 from werkzeug.security import generate_password_hash
 
 from hall.accounts import Accounts
-from hall.config import Config, HallSettings, PrinterSection, SpeechSection
+from hall.config import Config, HallSettings, PrinterSection, SecuritySettings, SpeechSection
 from hall.demo import DEMO_STAFF, catalogue_document, load_catalogue
 from hall.domain.clock import FixedClock
 from hall.domain.events import EventBus
@@ -45,6 +45,9 @@ def config(tmp_path: Path) -> Config:
     return Config(
         db_path=tmp_path / "hall.db", instance_path=tmp_path / "instance", testing=True,
         hall=HallSettings(), printer=PrinterSection(backend="dummy"), speech=SpeechSection(backend="none"),
+        # Tests move the fixed clock by hours and days: logins neither idle out nor expire here
+        # (tests/security/test_sessions.py has the tests of both).
+        security=SecuritySettings(idle_minutes=0, session_hours=24 * 365),
     )
 
 

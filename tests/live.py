@@ -26,14 +26,20 @@ def free_port() -> int:
 
 
 def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 30.0) -> None:
-    """Block until the server accepts connections (or fail if it died)."""
+    """Block until the server answers HTTP (or fail if it died).
+
+    An open port is not enough: gunicorn's master listens before its worker has started, and a worker that
+    is still starting is not yet serving anyone.
+    """
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"server exited with {process.returncode}")
         try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return
+            with socket.create_connection(("127.0.0.1", port), timeout=5) as connection:
+                connection.sendall(b"GET /favicon.ico HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
+                if connection.recv(16).startswith(b"HTTP/"):
+                    return
         except OSError:
             # Not listening yet: block on the process for a moment instead of spinning.
             try:

@@ -77,6 +77,13 @@ class UnknownCounter(HallError):
     code = "unknown_counter"
 
 
+class UnknownDevice(HallError):
+    """No active device (evaluator, keypad …) has that id."""
+
+    status = 404
+    code = "unknown_device"
+
+
 class IllegalTransition(HallError):
     """The ticket or counter is not in a state that allows the action."""
 

@@ -10,7 +10,6 @@ uncommitted rows: it is served by the writer connection.
 from __future__ import annotations
 
 import logging
-import os
 import queue
 import sqlite3
 import threading
@@ -22,7 +21,7 @@ from typing import Any, TypeVar
 import sqlite_utils
 
 from ..concurrency import gevent_active
-
+from ..files import private_file
 from .migrations import migrations
 
 logger = logging.getLogger(__name__)
@@ -42,15 +41,6 @@ def _connect(path: str) -> sqlite3.Connection:
     return conn
 
 
-def _create_private(path: str) -> None:
-    """Create the database file (and its folder) readable by its owner only: it holds personal data."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    if not target.exists():
-        fd = os.open(target, os.O_CREAT | os.O_WRONLY, 0o600)
-        os.close(fd)
-
-
 class Storage:
     """The hall's SQLite database as used by one process: one writer, pooled readers."""
 
@@ -58,7 +48,7 @@ class Storage:
         self.path = str(path)
         self.memory = self.path == ":memory:"
         if not self.memory:
-            _create_private(self.path)
+            private_file(self.path)  # 0600; SQLite makes the -wal and -shm files with the same mode
         writer = _connect(self.path)
         if not self.memory:
             writer.execute("PRAGMA journal_mode = WAL")
@@ -251,6 +241,7 @@ class Storage:
     def backup(self, target: Path | str) -> None:
         """An online copy of the database through SQLite's backup API (from a reader: writers keep going)."""
         source = _connect(self.path) if not self.memory else self.conn
+        private_file(target)
         dest = sqlite3.connect(str(target))
         try:
             source.backup(dest, pages=1024)

@@ -240,6 +240,29 @@ def m0801_shared_process_state(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations(name="1301_staff_sessions")
+def m1301_staff_sessions(db: sqlite_utils.Database) -> None:
+    """Server-side staff sessions (issue 13): each login is a row that logout, a password, role or activity
+    change, the idle timeout and its lifetime end. The browser's cookie and the script's bearer token are
+    two secrets of one login; only their hashes are stored."""
+    db.executescript(
+        """
+        CREATE TABLE staff_sessions (
+            id INTEGER PRIMARY KEY, username TEXT NOT NULL REFERENCES staff(username),
+            cookie_hash TEXT NOT NULL UNIQUE, token_hash TEXT NOT NULL UNIQUE,
+            -- a fingerprint of the staff row at login (password hash, roles, active): a change ends the login
+            credential TEXT NOT NULL,
+            created_at REAL NOT NULL, last_seen_at REAL NOT NULL, expires_at REAL NOT NULL,
+            revoked_at REAL, revoked_reason TEXT, address TEXT
+        );
+        CREATE INDEX staff_sessions_user ON staff_sessions (username, revoked_at);
+        CREATE INDEX staff_sessions_expiry ON staff_sessions (expires_at);
+        -- The old bearer tokens were valid 12 h and could not be revoked: they end with this upgrade.
+        DELETE FROM api_tokens;
+        """
+    )
+
+
 @migrations(name="1201_bundles_hold_active_items")
 def m1201_bundles_hold_active_items(db: sqlite_utils.Database) -> None:
     """A bundle holds active items only (issuing one with a retired first item failed): take retired items out
@@ -369,5 +392,21 @@ def m1503_catalogue_standard(db: sqlite_utils.Database) -> None:
         ALTER TABLE service_items ADD COLUMN item_code TEXT;
         ALTER TABLE service_items ADD COLUMN item_version TEXT;
         ALTER TABLE bundles ADD COLUMN item_code TEXT;
+        """
+    )
+
+
+@migrations(name="1302_personal_data_retention")
+def m1302_personal_data_retention(db: sqlite_utils.Database) -> None:
+    """Retention of personal data (issue 13): when a follow-up's contact and notes, and a case's notes, were
+    erased; partial indexes keep the retention job's work bounded by what is still to erase."""
+    db.executescript(
+        """
+        ALTER TABLE followups ADD COLUMN personal_erased_at REAL;
+        ALTER TABLE cases ADD COLUMN notes_erased_at REAL;
+        CREATE INDEX followups_retention ON followups (coalesce(closed_at, decided_at))
+            WHERE personal_erased_at IS NULL AND state IN ('closed', 'voided');
+        CREATE INDEX cases_retention ON cases (coalesce(delivered_at, approved_at, reviewed_at))
+            WHERE notes_erased_at IS NULL AND state IN ('delivered', 'rejected');
         """
     )

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, jsonify, request, session
+from flask import Blueprint, jsonify, request
 
 from ..accounts import MANAGER_ROLES
 from ..domain.errors import NotAuthenticated
 from ..reports import day_summary
-from .auth import current_actor, current_staff, log_in, require_staff
+from .auth import current_actor, current_staff, log_in, log_out, require_staff
 from .context import hall, off_the_loop
 from .i18n import lang
 from .jsonio import body, date_param, field
@@ -52,21 +52,21 @@ def login() -> Any:
     data = body()
     username = field(data, "username", str, required=True)
     password = field(data, "password", str, required=True)
-    member = log_in(username, password, hall().login_limiter)
-    token = hall().accounts.issue_token(member)
+    member, token = log_in(username, password)
     return jsonify(username=member.username, display_name=member.display_name, roles=sorted(member.roles),
                    counter=member.counter, token=token)
 
 
 @bp.post("/logout")
 def logout() -> Any:
-    """End the session; a clerk signed in at a counter leaves it (refused while a ticket is in hand)."""
+    """End the login on the server (its session cookie and bearer token stop working at once); a clerk signed in
+    at a counter leaves it first (refused while a ticket is in hand)."""
     member = current_staff()
     left = None
     if member is not None:
         counter = hall().commands.sign_out(current_actor())
         left = counter.number if counter else None
-    session.clear()
+    log_out()
     return jsonify(ok=True, left_counter=left)
 
 

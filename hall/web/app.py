@@ -19,6 +19,7 @@ from ..concurrency import gevent_active
 from ..config import Config
 from ..devices import DeviceStatusStore, Voice
 from ..domain.clock import Clock, SystemClock
+from ..files import private_dir
 from ..domain.errors import HallError, InvalidInput
 from ..domain.events import EventBus
 from ..domain.routing import make_policy
@@ -30,6 +31,7 @@ from .errors import http_message, translated
 from .extensions import babel, socketio
 from .i18n import select_locale
 from .jsonio import guard_api_writes
+from .security import install_http_security, socket_origins
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +48,7 @@ def instance_secret(instance: Path) -> str:
     """The session secret: generated once, kept in the instance folder, never in the code."""
     path = instance / "secret_key"
     if not path.exists():
-        instance.mkdir(parents=True, exist_ok=True)
+        private_dir(instance)
         path.write_text(secrets.token_hex(32), encoding="ascii")
         path.chmod(0o600)
     secret = path.read_text(encoding="ascii").strip()
@@ -167,8 +169,6 @@ def create_app(config: Config | None = None, *, clock: Clock | None = None) -> F
     app = Flask(__name__, instance_path=str(instance), template_folder="templates", static_folder="static")
     app.config.update(
         SECRET_KEY=instance_secret(instance),
-        SESSION_COOKIE_HTTPONLY=True,
-        SESSION_COOKIE_SAMESITE="Lax",
         PERMANENT_SESSION_LIFETIME=timedelta(hours=12),
         MAX_CONTENT_LENGTH=MAX_BODY_BYTES,
         BABEL_DEFAULT_LOCALE="zh",
@@ -181,8 +181,9 @@ def create_app(config: Config | None = None, *, clock: Clock | None = None) -> F
 
     babel.init_app(app, locale_selector=select_locale)
     _register_namespaces()
-    socketio.init_app(app, async_mode="gevent" if gevent_active() else "threading",
-                      cors_allowed_origins=None)  # TEMP until the security merge
+    origins = socket_origins(config)
+    socketio.init_app(app, async_mode="gevent" if gevent_active() else "threading", cors_allowed_origins=origins)
+    install_http_security(app, config, origins)  # after Socket.IO, so that ProxyFix wraps it too
     _register_errors(app)
     app.before_request(guard_api_writes)
     _register_blueprints(app)
@@ -220,7 +221,7 @@ def build_context(app: Flask, config: Config, clock: Clock) -> HallContext:
     voice = Voice(speech_settings(config)[0], storage, status)
     voice.start()
     ctx = HallContext(config=config, storage=storage, bus=bus, feed=feed, service=service, commands=commands,
-                      accounts=Accounts(storage, clock), catalogue=catalogue, voice=voice, device_status=status)
+                      accounts=Accounts(storage, clock, config.security), catalogue=catalogue, voice=voice, device_status=status)
     ctx.closers += [storage.close, voice.close]
     ctx.backoffice = BackOffice(service)
     service.on_finish = ctx.backoffice.open_cases

@@ -2,28 +2,23 @@
 
 from __future__ import annotations
 
-import threading
-import time
-from collections import defaultdict, deque
 from collections.abc import Callable
 from functools import wraps
 from typing import TypeVar
 
-from flask import g, redirect, request, session, url_for
+from urllib.parse import urlsplit
+
+from flask import current_app, g, redirect, request, session, url_for
 
 from ..accounts import Device, StaffMember
 from ..commands import Actor
-from ..domain.errors import N_, HallError, NotAuthenticated, NotAuthorised, role_names
+from ..domain.errors import N_, NotAuthenticated, NotAuthorised, role_names
+from .conformance import check_known_caller
 from .context import hall
+from .security import origin_check
+from .throttle import throttle
 
 F = TypeVar("F", bound=Callable)
-
-
-class TooManyAttempts(HallError):
-    """Too many failed logins from one address for one username."""
-
-    status = 429
-    code = "too_many_attempts"
 
 
 def bearer_token() -> str | None:
@@ -34,16 +29,24 @@ def bearer_token() -> str | None:
 
 
 def current_staff() -> StaffMember | None:
-    """The member of staff behind this request (session cookie or bearer token), if any."""
+    """The member of staff behind this request (session cookie or bearer token), while their login is valid."""
     if "staff" not in g:
-        member = None
+        found = None
         token = bearer_token()
         if token:
-            member = hall().accounts.staff_for_token(token)
-        elif session.get("staff"):
-            member = hall().accounts.staff(session["staff"])
-        g.staff = member
+            found = hall().accounts.staff_for_token(token)
+        elif isinstance(session.get("login"), str):
+            found = hall().accounts.staff_for_cookie(session["login"])
+            if found is None:
+                session.pop("login", None)  # ended on the server: the browser forgets it too
+        g.staff, g.login_id = found if found else (None, None)
     return g.staff
+
+
+def current_login_id() -> int | None:
+    """The server-side login of this request's member of staff, if any."""
+    current_staff()
+    return g.login_id
 
 
 def current_device() -> Device | None:
@@ -76,6 +79,7 @@ def require_staff(roles: frozenset[str]) -> Callable[[F], F]:
                 raise NotAuthenticated("log in as a member of staff first")
             if not member.has_any(roles):
                 raise NotAuthorised(N_("this needs one of these roles: {roles}"), roles=role_names(roles))
+            check_known_caller()  # the request against the API document, now that the caller may make it
             return view(*args, **kwargs)
 
         return wrapper  # type: ignore[return-value]
@@ -101,58 +105,53 @@ def page_requires_staff(roles: frozenset[str]) -> Callable[[F], F]:
     return decorator
 
 
-class LoginLimiter:
-    """At most *limit* failed logins per (address, username) within *window* seconds."""
-
-    def __init__(self, limit: int = 5, window: float = 300.0) -> None:
-        self.limit = limit
-        self.window = window
-        self._failures: dict[tuple[str, str], deque[float]] = defaultdict(deque)
-        self._lock = threading.Lock()
-
-    def check(self, address: str, username: str) -> None:
-        now = time.monotonic()
-        with self._lock:
-            failures = self._failures[(address, username)]
-            while failures and now - failures[0] > self.window:
-                failures.popleft()
-            if len(failures) >= self.limit:
-                raise TooManyAttempts("too many failed logins; wait a few minutes and try again")
-
-    def failed(self, address: str, username: str) -> None:
-        with self._lock:
-            self._failures[(address, username)].append(time.monotonic())
-
-    def succeeded(self, address: str, username: str) -> None:
-        with self._lock:
-            self._failures.pop((address, username), None)
-
-
-def log_in(username: str, password: str, limiter: LoginLimiter) -> StaffMember:
-    """Check credentials (rate-limited) and start a session."""
-    address = request.remote_addr or "?"
-    limiter.check(address, username)
-    try:
-        member = hall().accounts.authenticate(username, password)
-    except NotAuthenticated:
-        limiter.failed(address, username)
-        raise
-    limiter.succeeded(address, username)
+def log_in(username: str, password: str) -> tuple[StaffMember, str]:
+    """Check credentials (throttled: hall.web.throttle), start a server-side login and its session cookie;
+    returns the member and the login's bearer token."""
+    throttle().login_attempt(username)
+    member = hall().accounts.authenticate(username, password)
+    address = request.remote_addr
+    login = hall().accounts.log_in(member, address=address)
     session.clear()
-    session["staff"] = member.username
+    session["login"] = login.cookie_secret
     session.permanent = True
-    g.staff = member
-    return member
+    g.staff, g.login_id = member, login.id
+    return member, login.token
+
+
+def log_out() -> None:
+    """End this request's login on the server (its cookie and its token alike) and clear the cookie."""
+    login_id = current_login_id()
+    if login_id is not None:
+        from .extensions import socketio
+        from .socket_auth import end_login_sockets
+
+        hall().accounts.sessions.end(login_id, "logout")
+        end_login_sockets(socketio, login_id)
+    session.clear()
+    g.staff, g.login_id = None, None
 
 
 def same_origin_write() -> None:
-    """Refuse a state-changing request whose Origin (or Referer) names another site: CSRF defence in depth."""
+    """Refuse a state-changing request sent from another site (CSRF), whether it is JSON, a form or anything else.
+
+    A browser marks where a request comes from: Sec-Fetch-Site, and Origin (or at least Referer) on every
+    POST/PUT/PATCH/DELETE. Any of them naming a foreign origin refuses the request; a request with none is a
+    script or a device, which authenticates with a bearer token, not with the staff's cookie.
+    """
     if request.method in ("GET", "HEAD", "OPTIONS"):
         return
-    origin = request.headers.get("Origin") or request.headers.get("Referer")
-    if not origin:
-        return  # scripts with a bearer token send neither; browsers always send Origin on fetch POST/PUT
-    from urllib.parse import urlsplit
-
-    if urlsplit(origin).netloc != request.host:
+    if request.headers.get("Sec-Fetch-Site") in ("cross-site", "same-site"):
         raise NotAuthorised("cross-site request refused")
+    origin = request.headers.get("Origin") or _origin_of(request.headers.get("Referer"))
+    if origin is None:
+        return
+    if origin == "null" or not origin_check(current_app)(origin, request.environ):
+        raise NotAuthorised("cross-site request refused")
+
+
+def _origin_of(url: str | None) -> str | None:
+    if not url:
+        return None
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else "null"

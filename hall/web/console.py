@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, render_template, request, send_from_directory
 from flask_babel import gettext
@@ -48,8 +49,17 @@ def login() -> Any:
 
 
 def _safe_next(url: str) -> str:
-    """Only local paths: never redirect off the hall server after login."""
-    return url if url.startswith("/") and not url.startswith("//") else "/console"
+    """Only a path on this server: never a way off the hall after login.
+
+    Browsers read a backslash as a slash and drop tabs and newlines, so ``/\\host`` and ``/%09/host`` are
+    ``//host`` to them: only printable ASCII without backslashes, with no scheme and no host, passes.
+    """
+    if not url.startswith("/") or len(url) > 2000 or any(not 0x20 < ord(c) < 0x7F or c == "\\" for c in url):
+        return "/console"
+    parts = urlsplit(url)
+    if parts.scheme or parts.netloc or url.startswith("//"):
+        return "/console"
+    return url
 
 
 @bp.app_context_processor

@@ -271,7 +271,7 @@ def waiting_report() -> Any:
     titles = column_titles()
     name = f"waiting-{data['group_by']}-{data['from']}-{data['to']}"
     if fmt == "csv":
-        return Response(report_csv(data, lambda k: titles.get(k, k)), mimetype="text/csv; charset=utf-8",
+        return Response(report_csv(data, lambda k: titles.get(k, k)), content_type="text/csv; charset=utf-8",
                         headers={"Content-Disposition": f"attachment; filename={name}.csv"})
     texts = {DEFINITIONS[k]: v for k, v in definition_texts().items()}
     body = report_xlsx(data, lambda k: titles.get(k) or texts.get(k, k), title=_("Waiting time report"))

@@ -21,7 +21,6 @@ from ..storage import Storage
 if TYPE_CHECKING:
     from ..cases import BackOffice
     from ..devices import DeviceOwner
-    from .auth import LoginLimiter
     from .live import LiveChannel
 
 
@@ -46,7 +45,6 @@ class HallContext:
     live: "LiveChannel | None" = None
     owner: "DeviceOwner | None" = None
     backoffice: "BackOffice | None" = None
-    login_limiter: "LoginLimiter" = field(default_factory=lambda: _limiter())
     closers: list[Callable[[], Any]] = field(default_factory=list)
 
     def close(self) -> None:
@@ -54,12 +52,6 @@ class HallContext:
         while self.closers:
             closer = self.closers.pop()
             closer()
-
-
-def _limiter() -> "LoginLimiter":
-    from .auth import LoginLimiter
-
-    return LoginLimiter()
 
 
 def hall() -> HallContext:

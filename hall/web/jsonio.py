@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
@@ -9,23 +10,29 @@ from flask import jsonify, request
 
 from ..domain.errors import InvalidInput
 from .auth import same_origin_write
+from .conformance import check_known_caller
 
 MAX_TEXT = 200
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 WRITES = ("POST", "PUT", "PATCH", "DELETE")
 
 
 def guard_api_writes() -> Any:
-    """Every write under /api must be JSON from this site: a cross-site form can send neither (CSRF)."""
-    if not request.path.startswith("/api/") or request.method not in WRITES:
+    """Every write must come from this site, and every write under /api must be JSON (a cross-site form can
+    send neither: CSRF)."""
+    if request.method not in WRITES:
         return None
-    if not request.is_json:
-        return jsonify(error="unsupported_media_type", message="send the request body as application/json"), 415
     same_origin_write()
+    if request.routing_exception is not None:
+        return None  # 404 or 405 (with Allow) say more than "send JSON"
+    if request.path.startswith("/api/") and not request.is_json:
+        return jsonify(error="unsupported_media_type", message="send the request body as application/json"), 415
     return None
 
 
 def body() -> dict[str, Any]:
-    """The request's JSON object ({} when there is no body), or InvalidInput."""
+    """The request's JSON object ({} when there is no body), checked against the API document; or InvalidInput."""
+    check_known_caller()
     data = request.get_json(silent=True)
     if data is None and request.content_length:
         raise InvalidInput("the request body is not valid JSON")
@@ -61,8 +68,10 @@ def refuse_unknown(data: dict[str, Any], known: set[str]) -> None:
 
 
 def date_param(value: str | None) -> date:
-    """A YYYY-MM-DD request parameter; InvalidInput when it is not a date."""
+    """A YYYY-MM-DD request parameter; InvalidInput when it is not a date (in exactly that form)."""
+    if not isinstance(value, str) or not _DATE.fullmatch(value):
+        raise InvalidInput(f"not a date (YYYY-MM-DD): {value!r}")
     try:
-        return date.fromisoformat(value or "")
+        return date.fromisoformat(value)
     except (TypeError, ValueError):
         raise InvalidInput(f"not a date (YYYY-MM-DD): {value!r}") from None

@@ -31,19 +31,19 @@ def issue(base: str, **body) -> dict:
 
 
 def shows(page, selector: str, text: str) -> None:
-    page.wait_for_function("([s, t]) => document.querySelector(s).textContent.trim() === t", arg=[selector, text],
+    page.wait_for_function("() => ([s, t]) => document.querySelector(s).textContent.trim() === t", arg=[selector, text],
                            timeout=10000)
 
 
 def test_new_clerk_calls_recalls_transfers_and_finishes(live_server, page) -> None:
     base = live_server.url
-    add_clerk(live_server, "zhangwei", "counter-3-secret", 3)
+    add_clerk(live_server, "zhangwei", "Counter-3-Lantern", 3)
     bundle = issue(base, bundle="P01", priority=True)
     second = issue(base, service="B01")
 
     page.goto(f"{base}/counter")
     page.fill("#username", "zhangwei")
-    page.fill("#password", "counter-3-secret")
+    page.fill("#password", "Counter-3-Lantern")
     page.click("#login-button")
     page.wait_for_url("**/counter?*")
     page.wait_for_selector("body[data-ready='1']")
@@ -84,7 +84,7 @@ def test_new_clerk_calls_recalls_transfers_and_finishes(live_server, page) -> No
     page.fill("#transfer-note", "需后台复核")
     page.click("#transfer")
     shows(page, "#current-number", "—")
-    moved = requests.get(f"{base}/api/v1/tickets/{second['id']}", timeout=10).json()
+    moved = requests.get(f"{base}/api/v1/status/{second['token']}", timeout=10).json()
     assert moved["state"] == "waiting" and moved["target_counter"] == 2
 
     page.click("#call-next")  # the transferred ticket is counter 2's now; nobody else waits
@@ -97,5 +97,5 @@ def test_new_clerk_calls_recalls_transfers_and_finishes(live_server, page) -> No
     page.screenshot(path=str(SCREENSHOTS / "counter-paused.png"))
     page.click("#resume")
     page.wait_for_selector("#call-next:not([disabled])")
-    done = requests.get(f"{base}/api/v1/tickets/{bundle['id']}", timeout=10).json()
+    done = requests.get(f"{base}/api/v1/status/{bundle['token']}", timeout=10).json()
     assert done["state"] == "finished" and done["counter"] == 3 and done["recall_count"] == 2

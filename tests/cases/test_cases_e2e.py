@@ -16,7 +16,7 @@ pytestmark = pytest.mark.e2e
 def add_staff(server, username: str, role: str) -> None:
     done = subprocess.run(
         [sys.executable, "-m", "hall.cli", "staff", "add", username, "--role", role, "--password-stdin",
-         "--db", str(server.db)], input=f"{username}-secret\n", capture_output=True, text=True, timeout=60,
+         "--db", str(server.db)], input="Quiet-Lantern-41\n", capture_output=True, text=True, timeout=60,
         cwd=server.workdir)
     assert done.returncode == 0, done.stderr
 
@@ -43,7 +43,7 @@ def test_review_approve_and_deliver_in_the_browser(live_server, browser):
     for username, step, state in (("zhoumin", "review", "reviewed"), ("sunli", "approve", "approved")):
         context = browser.new_context(locale="zh-CN", viewport={"width": 1280, "height": 800})
         page = context.new_page()
-        log_in(page, base, username, f"{username}-secret")
+        log_in(page, base, username, "Quiet-Lantern-41")
         page.select_option("#case-state", "all")
         row = page.locator(f"#cases tr:has-text('{ticket['number']}')")
         row.locator(f"button[data-step='{step}']").click()

@@ -75,16 +75,16 @@ def test_admins_manage_staff_and_a_clerk_is_not_a_manager(app, manager):
     admin = app.test_client()
     login(admin, "admin")
     assert manager.get("/api/v1/admin/staff").status_code == 403
-    both = admin.post("/api/v1/admin/staff", json={"username": "x1", "password": "long-enough", "roles": ["clerk", "manager"]})
+    both = admin.post("/api/v1/admin/staff", json={"username": "x1", "password": "Violet-harbour-27", "roles": ["clerk", "manager"]})
     assert both.status_code == 400 and "separation" in both.get_json()["message"]
-    made = admin.post("/api/v1/admin/staff", json={"username": "clerk9", "password": "clerk9-pass", "roles": ["clerk"],
+    made = admin.post("/api/v1/admin/staff", json={"username": "clerk9", "password": "Violet-harbour-27", "roles": ["clerk"],
                                                   "counter": 5, "display_name": "柜员9"})
     assert made.status_code == 201
     with app.extensions["onewindow"].storage.read() as db:
         stored = db.execute("SELECT password_hash FROM staff WHERE username = 'clerk9'").fetchone()[0]
-    assert stored.startswith("scrypt:") and "clerk9-pass" not in stored
+    assert stored.startswith("scrypt:") and "Violet-harbour-27" not in stored
     newcomer = app.test_client()
-    assert newcomer.post("/api/v1/login", json={"username": "clerk9", "password": "clerk9-pass"}).status_code == 200
+    assert newcomer.post("/api/v1/login", json={"username": "clerk9", "password": "Violet-harbour-27"}).status_code == 200
     admin.put("/api/v1/admin/staff/clerk9", json={"active": False})
     assert newcomer.get("/api/v1/me").status_code == 401
     staff = {s["username"]: s for s in admin.get("/api/v1/admin/staff").get_json()["staff"]}

@@ -38,14 +38,14 @@ def test_a_sixth_counter_from_the_console(server, console, ctx):  # noqa: F811
         with console.expect_response(lambda r: r.url.endswith("/api/v1/admin/counters/6/items")):
             console.uncheck(f"#auth-matrix tr[data-category='{category}'] td[data-counter='6'] input")
         console.wait_for_function(
-            f"document.querySelector(\"#auth-matrix tr[data-category='{category}'] td[data-counter='6']\")"
+            f"() => document.querySelector(\"#auth-matrix tr[data-category='{category}'] td[data-counter='6']\")"
             ".textContent.trim().startsWith('0/')")
     served = [r["item"] for r in ctx.storage.query("SELECT item FROM counter_items WHERE counter = 6 ORDER BY item")]
     assert served == ["E01", "E02", "E03", "E04", "E05", "E06", "E07"]
 
     # An evaluator for it: the link is shown once.
     console.click("#counters-admin tr[data-counter='6'] button.add-evaluator")
-    console.wait_for_function("document.getElementById('device-token').textContent.includes('/evaluator?token=')")
+    console.wait_for_function("() => document.getElementById('device-token').textContent.includes('/evaluator?token=')")
     assert console.locator("#counters-admin tr[data-counter='6'] [data-device]").count() == 1
 
     # Retired: asked to confirm, then it leaves the hall's screens.
@@ -93,6 +93,6 @@ def test_retiring_an_item_held_by_bundles_names_them(server, console, ctx):  # n
     console.once("dialog", answer)
     with console.expect_response(lambda r: r.url.endswith("/api/v1/admin/items/D01") and r.ok):
         console.click("#item-form button[type=submit]")
-    console.wait_for_function("!document.querySelector(\"#bundles tr[data-bundle='P04']\").textContent.includes('D01')")
+    console.wait_for_function("() => !document.querySelector(\"#bundles tr[data-bundle='P04']\").textContent.includes('D01')")
     assert "P04 失业保险待遇申领" in messages[0] and "P05 就业失业登记" in messages[0]
     assert requests.post(f"{server}/api/v1/tickets", json={"bundle": "P04", "print": False}, timeout=10).status_code == 201

@@ -25,14 +25,14 @@ def test_db_upgrade_then_up_to_date(tmp_path: Path):
 
 def test_staff_add_and_login_check(tmp_path: Path):
     db = tmp_path / "h.db"
-    added = run("staff", "add", "wang", "--role", "clerk", "--password-stdin", "--db", str(db), stdin="s3cret-pass\n")
+    added = run("staff", "add", "wang", "--role", "clerk", "--password-stdin", "--db", str(db), stdin="Violet-harbour-27\n")
     assert added.returncode == 0, added.stderr
     storage = open_storage(db)
-    member = Accounts(storage, SystemClock()).authenticate("wang", "s3cret-pass")
+    member = Accounts(storage, SystemClock()).authenticate("wang", "Violet-harbour-27")
     assert member.roles == frozenset({"clerk"})
     storage.close()
     short = run("staff", "add", "li", "--role", "clerk", "--password-stdin", "--db", str(db), stdin="short\n")
-    assert short.returncode == 2 and "at least 8" in short.stderr
+    assert short.returncode == 2 and "fewer than 10 characters" in short.stderr
     bad_role = run("staff", "add", "li", "--role", "boss", "--password-stdin", "--db", str(db), stdin="x" * 10)
     assert bad_role.returncode == 2
 

@@ -126,7 +126,7 @@ def test_every_page_and_every_refusal_reads_in_chinese(live_server: LiveServer, 
     token = kiosk.url.rstrip("/").rsplit("/", 1)[-1]
     phone = contexts().new_page()
     phone.goto(f"{base}/t/{token}")
-    phone.wait_for_function("document.getElementById('ahead').textContent !== '…'")
+    phone.wait_for_function("() => document.getElementById('ahead').textContent !== '…'")
     walk.read(phone, "phone status")
     for path in ("/guide/A01", "/lobby", "/screen/counter/1", "/screen/citizen/1", "/login",
                  "/no-such-page", "/kiosk/hall/item/ZZZ", "/t/no-such-ticket", "/screen/counter/99"):
@@ -140,7 +140,7 @@ def test_every_page_and_every_refusal_reads_in_chinese(live_server: LiveServer, 
     login.fill("#username", "clerk1")
     login.fill("#password", "wrong-password")
     login.click("#login-button")
-    login.wait_for_function("document.querySelector('.error, [role=alert]') && "
+    login.wait_for_function("() => document.querySelector('.error, [role=alert]') && "
                             "document.querySelector('.error, [role=alert]').textContent.trim() !== ''")
     walk.read(login, "login refused")
 
@@ -167,7 +167,7 @@ def test_every_page_and_every_refusal_reads_in_chinese(live_server: LiveServer, 
     # Nobody waits now: the refusal of call-next is shown on the panel.
     clerk.wait_for_selector("#call-next:not([disabled])")
     clerk.click("#call-next")
-    clerk.wait_for_function("document.getElementById('action-error').textContent.trim() !== ''")
+    clerk.wait_for_function("() => document.getElementById('action-error').textContent.trim() !== ''")
     walk.read(clerk, "panel, nobody waiting")
     clerk.select_option("#pause-reason", index=1)
     clerk.click("#pause")

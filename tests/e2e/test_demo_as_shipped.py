@@ -63,13 +63,13 @@ def test_the_shipped_demo_speaks_and_its_qr_codes_reach_phones(shipped_demo: Liv
     wavs = []
     lobby.on("response", lambda r: wavs.append(r) if "/speech/" in r.url else None)
     lobby.goto(f"{server.url}/lobby")
-    lobby.wait_for_function("document.documentElement.dataset.snapshots >= 1")
+    lobby.wait_for_function("() => document.documentElement.dataset.snapshots >= 1")
 
     clerk = staff_session(server.url, "clerk3")
     ticket = requests.post(f"{server.url}/api/v1/tickets", json={"service": "A01", "kiosk": "kiosk-1"}, timeout=10)
     assert ticket.status_code == 201
     called = clerk.post(f"{server.url}/api/v1/counters/3/call-next", json={}, timeout=10).json()["ticket"]
-    lobby.wait_for_function(f"document.getElementById('now-calling').textContent.startsWith({called['number']!r})")
+    lobby.wait_for_function(f"() => document.getElementById('now-calling').textContent.startsWith({called['number']!r})")
     with lobby.expect_response(lambda r: "/speech/" in r.url, timeout=15000) as fetched:
         pass
     response = fetched.value if not wavs else wavs[0]

@@ -49,13 +49,13 @@ def test_kiosk_call_lobby_finish_rate_summary(live_server, browser):
         login_page(counter, base, "clerk1", "clerk1-demo", "/counter?counter=1")
         counter.wait_for_selector("#call-next:not([disabled])")
         counter.click("#call-next")
-        counter.wait_for_function(f"document.getElementById('current-number').textContent === '{number}'"
+        counter.wait_for_function(f"() => document.getElementById('current-number').textContent === '{number}'"
                                   " || document.getElementById('action-error').textContent !== ''")
         assert counter.text_content("#action-error") == ""
         assert counter.text_content("#current-number") == number
 
         # The lobby screen and a Socket.IO client both see the call.
-        lobby.wait_for_function(f"document.getElementById('now-calling').textContent.includes('{number}')",
+        lobby.wait_for_function(f"() => document.getElementById('now-calling').textContent.includes('{number}')",
                                 timeout=5000)
         event = calls.get(timeout=5)
         assert event["number"] == number and event["counter"] == 1 and isinstance(event["seq"], int)
@@ -91,7 +91,7 @@ def test_kill_9_loses_no_acknowledged_ticket_and_numbering_continues(live_server
     live_server.kill()
     live_server.start()
     for t in acknowledged:
-        got = requests.get(f"{base}/api/v1/tickets/{t['id']}", timeout=10).json()
+        got = requests.get(f"{base}/api/v1/status/{t['token']}", timeout=10).json()
         assert got["number"] == t["number"] and got["state"] == "waiting"
     after = requests.post(f"{base}/api/v1/tickets", json={"service": "B02"}, timeout=10).json()
     assert after["number"] == "B026"

@@ -75,7 +75,7 @@ def test_printer_and_speech_faults_lose_nothing_show_on_the_console_and_recover(
     assert [t["number"] for t in tickets] == ["A001", "A002", "A003", "A004", "A005"]
     for t in tickets:
         assert wait_print(ctx, t["id"])["state"] == "failed"
-        assert kiosk.get(f"/api/v1/tickets/{t['id']}").get_json()["print"]["state"] == "failed"
+        assert kiosk.get(f"/api/v1/status/{t['token']}").get_json()["print"]["state"] == "failed"
     first = clerk.post("/api/v1/counters/1/call-next", json={}).get_json()["ticket"]
     assert first["number"] == "A001"
     calls = [m["args"][0] for m in received(lobby, "/lobby", ctx, "ticket_called")]

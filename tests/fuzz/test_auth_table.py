@@ -12,7 +12,7 @@ from tests.conftest import login
 #: Endpoints anyone may use: citizens at the kiosk, phones, lobby screens, the login itself.
 PUBLIC_ENDPOINTS = {
     "console.index", "console.login", "console.favicon", "api.login", "api.logout", "api.openapi", "api.services",
-    "api.service_item", "api.bundle", "kiosk_api.issue_ticket", "kiosk_api.ticket", "kiosk_api.ticket_status", "api.me",
+    "api.service_item", "api.bundle", "kiosk_api.issue_ticket", "kiosk_api.ticket_status", "api.me",
     "kiosk_api.kiosk_search", "kiosk_api.kiosk_reprint", "kiosk_api.check_in",
     "kiosk.home", "kiosk.appointment", "kiosk.bundle_guide", "kiosk.category", "kiosk.item_guide", "kiosk.ticket_page",
     "kiosk.phone_guide", "kiosk.status_page", "kiosk.ticket_png",
@@ -24,6 +24,8 @@ PUBLIC_ENDPOINTS = {
 #: Endpoints a clerk (counter role only) may use; everything else that is not public needs more.
 CLERK_ENDPOINTS = {"caller_api.counter_action", "caller_api.counter_state", "caller_api.sign_in",
                    "caller_api.sign_out", "lobby_api.checklist", "lobby_api.tick_material", "caller.panel",
+                   # a ticket by its (sequential) id is for staff only; the public look it up by its token
+                   "kiosk_api.ticket",
                    # follow-ups of bad ratings are open to counter roles (FOLLOWUP_ROLES in evaluator/followups.py)
                    "followups.list_followups", "followups.get_followup", "followups.followup_step",
                    "followups.followups_page",
@@ -138,3 +140,31 @@ def test_every_protected_namespace_refuses_anonymous_and_wrong_roles(app, ctx, s
             assert not sio.is_connected(namespace), f"{namespace} accepted {auth} ({events})"
     console = socket_client("/console", flask_client=clerk, auth={})
     assert not console.is_connected("/console"), "a clerk joined the managers' console"
+
+
+def test_every_staff_route_refuses_an_ended_login(app):
+    """Issue 13, point 5, over the whole URL map: after logout neither the cookie nor the token opens anything."""
+    manager = app.test_client()
+    token = login(manager, "manager")["token"]
+    cookie = manager.get_cookie("session").value
+    assert manager.post("/api/v1/logout", json={}).status_code == 200
+    stale = app.test_client()
+    stale.set_cookie("session", cookie)
+    let_in = []
+    for endpoint, method, url in routes(app):
+        if endpoint in PUBLIC_ENDPOINTS:
+            continue
+        for client, headers in ((stale, {}), (app.test_client(), {"Authorization": f"Bearer {token}"})):
+            response = call(client, method, url, headers)
+            if not refused(response) or response.status_code == 403:
+                let_in.append(f"{method} {url} ({endpoint}): {response.status_code}")
+    assert not let_in, "an ended login got through: " + "; ".join(let_in)
+
+
+def test_every_protected_namespace_refuses_an_ended_login(app, socket_client):
+    manager = app.test_client()
+    token = login(manager, "manager")["token"]
+    manager.post("/api/v1/logout", json={})
+    for namespace in {handler.namespace for handler in socketio.namespace_handlers} - PUBLIC_NAMESPACES:
+        sio = socket_client(namespace, auth={"counter": 1, "token": token})
+        assert not sio.is_connected(namespace), namespace

@@ -10,7 +10,7 @@ from drivers.evaluator_keypad import CMD_KEY, EvalFrame, EvalFrameParser
 from drivers.evaluator_keypad import key_frame as eval_key_frame
 from drivers.keypad import Frame, FrameError, FrameParser, build_frame
 from hall.web.app import MAX_BODY_BYTES
-from tests.conftest import login, received
+from tests.conftest import received
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=30),

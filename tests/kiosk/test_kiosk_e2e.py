@@ -85,7 +85,7 @@ def test_kiosk_flow_in_chromium(kiosk_server: LiveServer, browser, tmp_path: Pat
     phone = context.new_page()
     phone.set_viewport_size({"width": 390, "height": 844})
     phone.goto(f"{kiosk_server.url}/t/{token}")
-    phone.wait_for_function("document.getElementById('ahead').textContent !== '…'")
+    phone.wait_for_function("() => document.getElementById('ahead').textContent !== '…'")
     assert phone.locator("#called").is_hidden()
     counter = call_ticket(kiosk_server, number)
     phone.wait_for_selector("#called:not([hidden])")

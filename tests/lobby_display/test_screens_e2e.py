@@ -36,7 +36,7 @@ def _post(server, path: str, token: str | None = None, body: dict | None = None)
 
 def _ready(page, count: int = 1) -> None:
     """Wait until the page has drawn its *count*-th snapshot."""
-    page.wait_for_function(f"Number(document.documentElement.dataset.snapshots || 0) >= {count}", timeout=10_000)
+    page.wait_for_function(f"() => Number(document.documentElement.dataset.snapshots || 0) >= {count}", timeout=10_000)
 
 
 def _shot(page, name: str) -> None:
@@ -52,12 +52,12 @@ def test_lobby_shows_a_call_within_a_second_and_flashes_again_on_recall(live_ser
         _post(live_server, "/api/v1/tickets", body={"service": service})
     called = _post(live_server, "/api/v1/counters/1/call-next", clerk)["ticket"]["number"]
     started = time.monotonic()
-    page.wait_for_function(f"document.getElementById('now-calling').textContent.startsWith({called!r})", timeout=1000)
+    page.wait_for_function(f"() => document.getElementById('now-calling').textContent.startsWith({called!r})", timeout=1000)
     assert time.monotonic() - started < 1.0
     assert "1号窗口" in page.text_content("#now-calling")
-    page.wait_for_function("document.getElementById('now-calling').dataset.flashes === '1'", timeout=1000)
+    page.wait_for_function("() => document.getElementById('now-calling').dataset.flashes === '1'", timeout=1000)
     _post(live_server, "/api/v1/counters/1/recall", clerk)
-    page.wait_for_function("document.getElementById('now-calling').dataset.flashes === '2'", timeout=1000)
+    page.wait_for_function("() => document.getElementById('now-calling').dataset.flashes === '2'", timeout=1000)
     assert "flash" in page.get_attribute("#now-calling", "class")
     _post(live_server, "/api/v1/counters/2/pause", _token(live_server, "clerk2"), {"reason": "午休"})
     page.wait_for_selector("#counters li.paused[data-counter='2']", timeout=2000)
@@ -65,7 +65,7 @@ def test_lobby_shows_a_call_within_a_second_and_flashes_again_on_recall(live_ser
     assert "过号请重新取号" in page.text_content("#notices")
     assert page.text_content("#service-hours").strip()
     # the screenshot shows the resting screen once the flash animation has ended
-    page.wait_for_function("document.getElementById('now-calling').getAnimations().length === 0", timeout=10_000)
+    page.wait_for_function("() => document.getElementById('now-calling').getAnimations().length === 0", timeout=10_000)
     _shot(page, "lobby-landscape.png")
 
 
@@ -84,10 +84,10 @@ def test_portrait_layout_renders(live_server, page):
     for service in ("A01", "B01", "B01"):
         _post(live_server, "/api/v1/tickets", body={"service": service})
     called = _post(live_server, "/api/v1/counters/3/call-next", clerk)["ticket"]["number"]
-    page.wait_for_function(f"document.getElementById('now-calling').textContent.startsWith({called!r})", timeout=1000)
+    page.wait_for_function(f"() => document.getElementById('now-calling').textContent.startsWith({called!r})", timeout=1000)
     now = page.locator("#now-calling")
     assert page.evaluate("el => el.scrollWidth <= el.clientWidth", now.element_handle())  # the call fits the screen
-    page.wait_for_function("document.getElementById('now-calling').getAnimations().length === 0", timeout=10_000)
+    page.wait_for_function("() => document.getElementById('now-calling').getAnimations().length === 0", timeout=10_000)
     _shot(page, "lobby-portrait.png")
 
 
@@ -102,16 +102,16 @@ def test_screens_are_right_again_after_a_server_restart(live_server, browser):
         clerk = _token(live_server, "clerk2")
         _post(live_server, "/api/v1/tickets", body={"service": "B01"})
         first = _post(live_server, "/api/v1/counters/2/call-next", clerk)["ticket"]["number"]
-        counter.wait_for_function(f"document.getElementById('serving').textContent.includes({first!r})", timeout=2000)
+        counter.wait_for_function(f"() => document.getElementById('serving').textContent.includes({first!r})", timeout=2000)
 
         live_server.kill()
-        lobby.wait_for_function("document.documentElement.classList.contains('offline')", timeout=10_000)
+        lobby.wait_for_function("() => document.documentElement.classList.contains('offline')", timeout=10_000)
         assert lobby.is_visible(".offline-badge")
         live_server.start()
         came_back = time.monotonic()
         for page in (lobby, counter):
             _ready(page, 2)
-            page.wait_for_function("!document.documentElement.classList.contains('offline')", timeout=2500)
+            page.wait_for_function("() => !document.documentElement.classList.contains('offline')", timeout=2500)
         assert time.monotonic() - came_back < 2.5
         assert lobby.text_content("#now-calling").startswith(first)
 
@@ -119,9 +119,9 @@ def test_screens_are_right_again_after_a_server_restart(live_server, browser):
         _post(live_server, "/api/v1/counters/2/no-show", clerk)
         _post(live_server, "/api/v1/tickets", body={"service": "B01"})
         second = _post(live_server, "/api/v1/counters/2/call-next", clerk)["ticket"]["number"]
-        lobby.wait_for_function(f"document.getElementById('now-calling').textContent.startsWith({second!r})",
+        lobby.wait_for_function(f"() => document.getElementById('now-calling').textContent.startsWith({second!r})",
                                 timeout=1000)
-        counter.wait_for_function(f"document.getElementById('serving').textContent.includes({second!r})",
+        counter.wait_for_function(f"() => document.getElementById('serving').textContent.includes({second!r})",
                                   timeout=1000)
     finally:
         context.close()
@@ -134,19 +134,19 @@ def test_counter_screen_follows_pause_and_resume(live_server, page):
     assert "2号窗口" in page.text_content(".counter-number")
     assert "综合柜员 2" not in page.text_content("#clerk")  # nobody has signed in there yet
     clerk = _token(live_server, "clerk2")  # clerk2 signs in at counter 2
-    page.wait_for_function("document.getElementById('clerk').textContent.includes('综合柜员 2')", timeout=2000)
+    page.wait_for_function("() => document.getElementById('clerk').textContent.includes('综合柜员 2')", timeout=2000)
     _post(live_server, "/api/v1/tickets", body={"service": "B01"})
     number = _post(live_server, "/api/v1/counters/2/call-next", clerk)["ticket"]["number"]
-    page.wait_for_function(f"document.getElementById('serving').textContent === '正在呼叫 {number}'", timeout=2000)
+    page.wait_for_function(f"() => document.getElementById('serving').textContent === '正在呼叫 {number}'", timeout=2000)
     _post(live_server, "/api/v1/counters/2/start", clerk)
-    page.wait_for_function(f"document.getElementById('serving').textContent === '正在办理 {number}'", timeout=2000)
+    page.wait_for_function(f"() => document.getElementById('serving').textContent === '正在办理 {number}'", timeout=2000)
     _shot(page, "counter-screen-serving.png")
     _post(live_server, "/api/v1/counters/2/finish", clerk)
     _post(live_server, "/api/v1/counters/2/pause", clerk, {"reason": "lunch"})
-    page.wait_for_function("document.getElementById('serving').textContent === '暂停服务'", timeout=2000)
+    page.wait_for_function("() => document.getElementById('serving').textContent === '暂停服务'", timeout=2000)
     _shot(page, "counter-screen-paused.png")
     _post(live_server, "/api/v1/counters/2/resume", clerk)
-    page.wait_for_function("document.getElementById('serving').textContent === '等候叫号'", timeout=2000)
+    page.wait_for_function("() => document.getElementById('serving').textContent === '等候叫号'", timeout=2000)
 
 
 def test_citizen_screen_follows_the_checklist_and_asks_for_a_rating(live_server, page):
@@ -157,10 +157,10 @@ def test_citizen_screen_follows_the_checklist_and_asks_for_a_rating(live_server,
     clerk = _token(live_server, "clerk2")
     _post(live_server, "/api/v1/tickets", body={"bundle": _first_bundle(live_server)})
     _post(live_server, "/api/v1/counters/2/call-next", clerk)
-    page.wait_for_function("document.body.dataset.stage === 'called'", timeout=2000)
+    page.wait_for_function("() => document.body.dataset.stage === 'called'", timeout=2000)
     assert "请到" in page.text_content("#stage-text") and "受理" not in page.text_content("#stage-text")
     _post(live_server, "/api/v1/counters/2/start", clerk)
-    page.wait_for_function("document.body.dataset.stage === 'serving'", timeout=2000)
+    page.wait_for_function("() => document.body.dataset.stage === 'serving'", timeout=2000)
     assert "正在办理" in page.text_content("#stage-text")
     assert page.locator("#items li").count() >= 2
     for index in (0, 1):
@@ -168,7 +168,7 @@ def test_citizen_screen_follows_the_checklist_and_asks_for_a_rating(live_server,
     page.wait_for_selector("#materials li.checked[data-index='1']", timeout=2000)
     assert page.locator("#materials li.checked").count() == 2
     _post(live_server, "/api/v1/counters/2/checklist", clerk, {"material": 1, "checked": False})
-    page.wait_for_function("document.querySelectorAll('#materials li.checked').length === 1", timeout=2000)
+    page.wait_for_function("() => document.querySelectorAll('#materials li.checked').length === 1", timeout=2000)
     _shot(page, "citizen-screen-handling.png")
     _post(live_server, "/api/v1/counters/2/finish", clerk)
     page.wait_for_selector("#rating.open", timeout=2000)

@@ -24,12 +24,12 @@ def test_english_switch(client):
 @pytest.mark.parametrize("body, status, text", [
     ({"service": "NOPE"}, 404, "unknown service item"),
     ({"bundle": "NOPE"}, 404, "unknown bundle"),
-    ({}, 400, "either a service item code or a bundle code"),
+    ({}, 400, "give either service or bundle"),
     ({"service": "A01", "bundle": "P01"}, 400, "either"),
-    ({"service": 12}, 400, "must be str"),
-    ({"service": "A01", "colour": "red"}, 400, "unknown field"),
-    ({"service": "A" * 500}, 400, "too long"),
-    ([1, 2], 400, "JSON object"),
+    ({"service": 12}, 400, "string"),
+    ({"service": "A01", "colour": "red"}, 400, "unknown field(s): colour"),
+    ({"service": "A" * 500}, 400, "longer than 200 characters"),
+    ([1, 2], 400, "object"),
 ])
 def test_bad_ticket_requests_are_refused_with_a_message(client, body, status, text):
     response = client.post("/api/v1/tickets", json=body)
@@ -46,11 +46,11 @@ def test_non_json_and_invalid_bodies(client):
     assert huge.status_code == 413
 
 
-def test_ticket_lookup_and_unknown_ticket(client):
+def test_ticket_lookup_and_unknown_ticket(client, clerk):
     t = client.post("/api/v1/tickets", json={"bundle": "P01"}).get_json()
-    got = client.get(f"/api/v1/tickets/{t['id']}").get_json()
+    got = clerk.get(f"/api/v1/tickets/{t['id']}").get_json()
     assert got["number"] == t["number"] and got["state"] == "waiting" and got["bundle"] == "P01"
-    assert client.get("/api/v1/tickets/99999").status_code == 404
+    assert clerk.get("/api/v1/tickets/99999").status_code == 404
     assert client.get(f"/api/v1/status/{t['token']}").get_json()["id"] == t["id"]
     assert "token" not in got  # only the issuing kiosk learns the token
 
@@ -72,11 +72,11 @@ def test_bearer_token_from_login_works_for_scripts(app, client):
 
 
 def test_wrong_password_and_rate_limit(client):
-    for _ in range(5):
+    for _ in range(3):
         r = client.post("/api/v1/login", json={"username": "clerk1", "password": "wrong-password"})
         assert r.status_code == 401
     r = client.post("/api/v1/login", json={"username": "clerk1", "password": "clerk1-demo"})
-    assert r.status_code == 429
+    assert r.status_code == 429 and int(r.headers["Retry-After"]) >= 1  # tests/security/test_throttle.py: the rest
 
 
 def test_counter_action_errors(clerk, client):
