@@ -28,7 +28,6 @@ from .domain.errors import (
     UnknownService,
     UnknownTicket,
 )
-from .domain.estimate import estimate_wait_minutes, mean_service_minutes
 from .domain.models import Counter, QueuedTicket, Ticket
 from .domain.numbering import format_number, parse_number, service_day
 from .domain.routing import (
@@ -41,6 +40,8 @@ from .domain.routing import (
 from .domain.states import IN_HAND, CounterState, TicketAction, TicketState, next_state
 from .storage import Storage, repo
 from .storage import ratings as rating_store
+from .advisor.predictors import WaitEstimate
+from .wait_estimates import WaitEstimator
 
 logger = logging.getLogger(__name__)
 
@@ -82,6 +83,7 @@ class HallService:
         self.bus = bus
         #: Called inside the finishing transaction: (db, ticket id, number, staff, counter, time).
         self.on_finish: Callable[[Any, int, str, str | None, int | None, float], object] | None = None
+        self.wait_estimator = WaitEstimator(policy, hall)
 
     # ---- helpers ----------------------------------------------------------
 
@@ -175,33 +177,31 @@ class HallService:
                     raise UnknownService(f"unknown service item {service!r}", code=service)
                 items: tuple[str, ...] = (item.code,)
                 category = item.category
-                fallback = item.avg_service_minutes
             else:
                 found = repo.bundle(db, bundle or "")
                 if found is None or not found.items:
                     raise UnknownService(f"unknown bundle {bundle!r}", code=bundle)
                 items = found.items
-                catalogue = {i.code: i for i in repo.service_items(db)}
-                category = catalogue[items[0]].category
-                fallback = sum(catalogue[i].avg_service_minutes for i in items if i in catalogue)
+                category = repo.item_categories(db)[items[0]]
             letter = next(c.letter for c in repo.categories(db) if c.code == category)
             day = self.today(now)
             number = format_number(letter, repo.next_sequence(db, day, letter))
             queued = QueuedTicket(id=NEWEST, category=category, items=frozenset(items), priority=priority, queue_at=now)
             views = self.counter_views(db, open_only=True) or self.counter_views(db, open_only=False)
-            ahead = people_ahead(self.policy, queued, repo.waiting_tickets(db), views, now)
-            able = sum(1 for v in views if self.policy.eligible(v, queued))
-            minutes = mean_service_minutes(repo.recent_cycle_seconds(db, day), fallback)
-            estimate = estimate_wait_minutes(ahead, able, minutes)
+            waiting = repo.waiting_tickets(db)
+            ahead = people_ahead(self.policy, queued, waiting, views, now)
+            estimate = self.wait_estimator.estimate(db, queued, now, day, waiting=waiting)
             ticket_id = repo.insert_ticket(db, {
                 "token": secrets.token_urlsafe(16), "number": number, "service_day": day, "category": category,
                 "item": service, "bundle": bundle, "priority": int(priority), "appointment": appointment,
                 "kiosk": kiosk, "state": TicketState.WAITING.value, "issued_at": now, "queue_at": now,
-                "estimated_wait_minutes": estimate, "people_ahead": ahead,
+                "estimated_wait_minutes": estimate.point, "estimated_wait_low": estimate.low,
+                "estimated_wait_high": estimate.high, "people_ahead": ahead,
             }, items)
             self._record(db, pending, ev.TicketIssued, at=now, ticket_id=ticket_id, log_type=TicketAction.ISSUE.value,
                          data={"number": number, "item": service, "bundle": bundle, "priority": priority,
-                               "kiosk": kiosk, "people_ahead": ahead, "estimated_wait_minutes": estimate})
+                               "kiosk": kiosk, "people_ahead": ahead, "estimated_wait_minutes": estimate.point,
+                               "estimated_wait_range": [estimate.low, estimate.high]})
             ticket = repo.ticket(db, ticket_id)
         self._publish(pending)
         assert ticket is not None
@@ -476,6 +476,18 @@ class HallService:
         if ticket is None:
             raise UnknownTicket("no such ticket")
         return ticket
+
+    def wait_estimate_now(self, ticket: Ticket) -> WaitEstimate | None:
+        """The live estimate of a waiting ticket (None once it has been called)."""
+        if ticket.state is not TicketState.WAITING:
+            return None
+        with self.storage.read() as db:
+            waiting = repo.waiting_tickets(db)
+            queued = next((q for q in waiting if q.id == ticket.id), None)
+            if queued is None:
+                return None
+            now = self.clock.now()
+            return self.wait_estimator.estimate(db, queued, now, self.today(now), waiting=waiting)
 
     def people_ahead_now(self, ticket: Ticket) -> int:
         """How many would be called before *ticket* if it is still waiting."""

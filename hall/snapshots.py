@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from .checklist import ChecklistStore, materials_of
-from .domain.estimate import estimate_wait_minutes, mean_service_minutes
 from .domain.models import QueuedTicket, ServiceItem, Ticket
-from .domain.routing import NEWEST, counter_view, people_ahead
+from .domain.routing import NEWEST, counter_view
 from .domain.states import IN_HAND, CounterState, TicketState
 from .service import HallService
 from .storage import repo, screens
@@ -26,22 +25,20 @@ def lobby_snapshot(hall: HallService, lang: str, recent: int = 8) -> dict[str, A
         cats = repo.categories(db)
         items = {i.code: i for i in repo.service_items(db, include_inactive=True)}
         waiting = repo.waiting_tickets(db)
-        views = hall.counter_views(db, open_only=True)
         counters = repo.counters(db)
+        probes = [QueuedTicket(id=NEWEST, category=cat.code, items=_typical_items(cat.code, items), priority=False,
+                               queue_at=now, target_category=cat.code) for cat in cats]
+        estimates = hall.wait_estimator.estimates(db, probes, now, day, waiting=waiting)
     queues = []
-    for cat in cats:
+    for cat, estimate in zip(cats, estimates):
         mine = [t for t in waiting if (t.target_category or t.category) == cat.code]
-        probe = QueuedTicket(id=NEWEST, category=cat.code, items=frozenset(), priority=False, queue_at=now,
-                             target_category=cat.code)
-        able = sum(1 for v in views if hall.policy.eligible(v, probe))
-        fallback = _mean([i.avg_service_minutes for i in items.values() if i.category == cat.code]) or 8.0
-        ahead = people_ahead(hall.policy, probe, waiting, views, now) if able else len(mine)
         queues.append({
             "category": cat.code, "letter": cat.letter, "name": cat.name.get(lang),
             "names": {"zh": cat.name.zh, "en": cat.name.en},
             "waiting": len(mine),
             "longest_wait_minutes": _round_minutes(now - min(t.queue_at for t in mine)) if mine else 0,
-            "estimated_wait_minutes": estimate_wait_minutes(ahead, able, mean_service_minutes((), fallback)),
+            "estimated_wait_minutes": estimate.point,
+            "estimated_wait_range": [estimate.low, estimate.high],
         })
     return {
         "hall": hall.hall.name if lang == "zh" else hall.hall.name_en,
@@ -55,8 +52,9 @@ def lobby_snapshot(hall: HallService, lang: str, recent: int = 8) -> dict[str, A
     }
 
 
-def _mean(values: list[float]) -> float | None:
-    return sum(values) / len(values) if values else None
+def _typical_items(category: str, items: dict[str, ServiceItem]) -> frozenset[str]:
+    """A probe's items for a category's lobby estimate: its first active item (what a walk-in would take)."""
+    return frozenset(next(([code] for code, i in items.items() if i.category == category), []))
 
 
 def counter_snapshot(hall: HallService, number: int, lang: str) -> dict[str, Any]:

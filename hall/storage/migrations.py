@@ -183,3 +183,20 @@ def m0701_backoffice_cases(db: sqlite_utils.Database) -> None:
         CREATE TRIGGER cases_no_delete BEFORE DELETE ON cases BEGIN SELECT RAISE(ABORT, 'a case is never deleted'); END;
         """
     )
+
+
+@migrations(name="1701_wait_estimate_ranges_and_errors")
+def m1701_wait_estimate_ranges_and_errors(db: sqlite_utils.Database) -> None:
+    db.executescript(
+        """
+        -- The range shown with each ticket's estimate ("约 10–15 分钟"), whole minutes; NULL on older tickets.
+        ALTER TABLE tickets ADD COLUMN estimated_wait_low INTEGER;
+        ALTER TABLE tickets ADD COLUMN estimated_wait_high INTEGER;
+        -- Each finished day's estimate error: recorded by the day-closing job, read by the reports.
+        CREATE TABLE estimate_errors (
+            service_day TEXT PRIMARY KEY, tickets INTEGER NOT NULL, ranged INTEGER NOT NULL,
+            mean_abs_minutes REAL, p90_abs_minutes REAL, bias_minutes REAL, coverage REAL,
+            recorded_at REAL NOT NULL
+        );
+        """
+    )

@@ -21,6 +21,9 @@ def ticket_payload(ticket: Any, *, just_issued: bool = False) -> dict[str, Any]:
     ctx = hall()
     payload = ticket.public()
     payload["people_ahead_now"] = ticket.people_ahead if just_issued else ctx.service.people_ahead_now(ticket)
+    live = None if just_issued else ctx.service.wait_estimate_now(ticket)
+    payload["wait_estimate"] = live.as_dict() if live is not None else {
+        "point": ticket.estimated_wait_minutes, "low": ticket.estimated_wait_low, "high": ticket.estimated_wait_high}
     payload["service_name"] = ctx.catalogue.service_name(item=ticket.item, bundle=ticket.bundle, lang=lang())
     payload["status_url"] = url_for("kiosk.status_page", token=ticket.token, _external=True)
     payload["print"] = ctx.devices.print_state(ticket.id)

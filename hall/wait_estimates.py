@@ -1,0 +1,132 @@
+"""The hall's wait estimates: a snapshot of the hall from its storage, the advisor's predictor, the range.
+
+Called on every ticket issue (inside its transaction), every status-page update and every lobby
+snapshot. The queries are bounded by the service day; the prior learned from the hall's own record
+(the last four weeks) is computed once per day and process.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from typing import Any
+
+from .advisor.predictors import WaitEstimate, estimate_wait
+from .advisor.snapshot import (
+    DUE_WINDOW,
+    PRIORITY_WINDOW,
+    CounterNow,
+    DayHistory,
+    MixPrior,
+    ServiceMix,
+    WaitSnapshot,
+    build_snapshot,
+    catalogue_prior,
+    in_hand_of,
+    recent_rate,
+)
+from .advisor.workload import fit_workload, prior_from_workload
+from .config import HallSettings
+from .domain.models import QueuedTicket
+from .domain.routing import CounterView, OneWindowPolicy, counter_view
+from .storage import advisor as store
+from .storage import repo
+
+logger = logging.getLogger(__name__)
+
+#: How many days of the record the prior is learned from, and how many finished cases it needs.
+RECORD_DAYS = 28
+MIN_RECORD_CASES = 200
+
+
+@dataclass(frozen=True)
+class _HallNow:
+    """What every estimate of one moment shares: the day so far, the counters, the queue."""
+
+    history: DayHistory
+    mix: ServiceMix
+    counters: list[CounterNow]
+    waiting: Sequence[QueuedTicket]
+    priority_rate: float
+    appointments_due: int
+    show_rate: float
+
+
+class WaitEstimator:
+    """Estimates waits from the hall's storage with the advisor's predictor (thread-safe)."""
+
+    def __init__(self, policy: OneWindowPolicy, hall: HallSettings) -> None:
+        self.policy = policy
+        self.hall = hall
+        self._prior: tuple[str, MixPrior] | None = None
+        self._lock = threading.Lock()
+
+    def prior(self, db: Any, day: str) -> MixPrior:
+        """The day's prior: learned from the last four weeks of the record, or the catalogue's figures."""
+        with self._lock:
+            if self._prior is not None and self._prior[0] == day:
+                return self._prior[1]
+        prior = self._learn_prior(db, day)
+        with self._lock:
+            self._prior = (day, prior)
+        return prior
+
+    def _learn_prior(self, db: Any, day: str) -> MixPrior:
+        minutes = store.catalogue_minutes(db)
+        last = date.fromisoformat(day) - timedelta(days=1)
+        record = store.visits(db, (last - timedelta(days=RECORD_DAYS - 1)).isoformat(), last.isoformat(), self.hall.tz)
+        if sum(1 for v in record if v.state == "finished") < MIN_RECORD_CASES:
+            return catalogue_prior(minutes)
+        learned = prior_from_workload(fit_workload(record, minutes))
+        # Items the record has not seen keep the catalogue's proportions, at the record's pace.
+        seen = [code for code in learned.item_seconds if code in minutes]
+        pace = (sum(learned.item_seconds[c] for c in seen) / sum(minutes[c] * 60.0 for c in seen)) if seen else 1.0
+        items = {code: m * 60.0 * pace for code, m in minutes.items()}
+        items.update(learned.item_seconds)
+        logger.info("wait estimates for %s learned from %d tickets of the record", day, len(record))
+        return replace(learned, item_seconds=items)
+
+    def _now(self, db: Any, now: float, day: str, views: Mapping[int, CounterView] | None,
+             waiting: Sequence[QueuedTicket] | None) -> _HallNow:
+        prior = self.prior(db, day)
+        history = store.day_history(db, day, prior)
+        if views is None:
+            categories = repo.item_categories(db)
+            views = {c.number: counter_view(c, categories) for c in repo.counters(db)}
+        walk = history.walk_total / history.walks if history.walks else prior.walk_seconds
+        counters = store.counters_now(db, views, walk)
+        if counters and not any(c.open for c in counters):  # before opening: as if every counter opens
+            counters = [replace(c, open=True) for c in counters]
+        first = store.first_ticket_at(db, day)
+        return _HallNow(
+            history=history, mix=ServiceMix.of_day(history, prior, in_hand_of(counters, now, history)),
+            counters=counters, waiting=repo.waiting_tickets(db) if waiting is None else waiting,
+            priority_rate=recent_rate(store.priority_walk_ins_since(db, day, now - PRIORITY_WINDOW),
+                                      now - (first if first is not None else now)),
+            appointments_due=store.appointments_due(db, day, now, DUE_WINDOW),
+            show_rate=prior.appointment_show_rate,
+        )
+
+    def snapshots(self, db: Any, tickets: Sequence[QueuedTicket], now: float, day: str, *,
+                  views: Mapping[int, CounterView] | None = None,
+                  waiting: Sequence[QueuedTicket] | None = None) -> list[WaitSnapshot]:
+        """The snapshot of each of *tickets* (waiting ones, or probes not yet issued) at *now*."""
+        hall = self._now(db, now, day, views, waiting)
+        return [build_snapshot(self.policy, t, hall.waiting, hall.counters, hall.history, hall.mix, now,
+                               priority_rate=hall.priority_rate, appointments_due=hall.appointments_due,
+                               appointment_show_rate=hall.show_rate) for t in tickets]
+
+    def estimates(self, db: Any, tickets: Sequence[QueuedTicket], now: float, day: str, *,
+                  views: Mapping[int, CounterView] | None = None,
+                  waiting: Sequence[QueuedTicket] | None = None) -> list[WaitEstimate]:
+        """The shown estimate of each of *tickets*."""
+        return [estimate_wait(s) for s in self.snapshots(db, tickets, now, day, views=views, waiting=waiting)]
+
+    def estimate(self, db: Any, ticket: QueuedTicket, now: float, day: str, *,
+                 views: Mapping[int, CounterView] | None = None,
+                 waiting: Sequence[QueuedTicket] | None = None) -> WaitEstimate:
+        """The shown estimate of one ticket: a new one (id NEWEST) at issue, or a waiting one."""
+        return self.estimates(db, [ticket], now, day, views=views, waiting=waiting)[0]
