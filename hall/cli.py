@@ -192,6 +192,10 @@ def build_parser() -> argparse.ArgumentParser:
     restore.add_argument("backup", help="the backup file to restore")
     restore.add_argument("--yes", action="store_true", help="really replace the database")
     restore.set_defaults(func=cmd_restore)
+
+    from .advisor_cli import add_parser as add_advise_command
+
+    add_advise_command(sub, common)
     return parser
 
 
