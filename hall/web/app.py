@@ -141,6 +141,9 @@ def _register_blueprints(app: Flask) -> None:
     from .cases_api import bp as cases_bp
 
     app.register_blueprint(cases_bp)
+    from .advisor_views import bp as advisor_bp
+
+    app.register_blueprint(advisor_bp)
 
 
 def _register_namespaces() -> None:

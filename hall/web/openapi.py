@@ -75,6 +75,7 @@ def openapi_document() -> dict[str, Any]:
                     "id": {"type": "integer"}, "number": {"type": "string"},
                     "state": {"enum": ["waiting", "called", "serving", "held", "finished", "no_show", "cancelled"]},
                     "people_ahead": {"type": "integer"}, "estimated_wait_minutes": {"type": "integer"},
+                    "estimated_wait_low": {"type": ["integer", "null"]}, "estimated_wait_high": {"type": ["integer", "null"]},
                     "status_url": {"type": "string"}, "counter": {"type": ["integer", "null"]}}},
             },
         },
@@ -145,8 +146,15 @@ def openapi_document() -> dict[str, Any]:
             **_followup_paths(),
             **_console_paths(),
             **_case_paths(),
+            **_advisor_paths(),
         },
     }
+
+
+def _advisor_paths() -> dict[str, Any]:
+    from .advisor_views import openapi_paths
+
+    return openapi_paths()
 
 
 def _query(name: str, kind: str = "string", **schema: Any) -> dict[str, Any]:
