@@ -13,6 +13,7 @@ from typing import Any
 from .advisor.advisor import Target, compare_policies, recommend
 from .advisor.timeline import WEEKDAYS, quarter_label
 from .advisor.workload import Workload, describe, fit_workload
+from .domain.errors import InvalidInput
 
 Common = Callable[[argparse.ArgumentParser], None]
 
@@ -56,13 +57,13 @@ def load_workload(args: argparse.Namespace) -> Workload:
 
         return seed_hall_workload(catalogue_document())
     if not args.day_from or not args.day_to:
-        raise SystemExit("error: give --from and --to (service days of the record), or --seed-hall")
+        raise InvalidInput("give --from and --to (service days of the record), or --seed-hall")
     try:
         first, last = date.fromisoformat(args.day_from), date.fromisoformat(args.day_to)
     except ValueError:
-        raise SystemExit("error: --from and --to must be dates written YYYY-MM-DD") from None
+        raise InvalidInput("--from and --to must be dates written YYYY-MM-DD") from None
     if first > last:
-        raise SystemExit("error: --from must not be after --to")
+        raise InvalidInput("--from must not be after --to")
     config = _config(args)
     storage = open_storage(config.db_path)
     try:

@@ -263,7 +263,8 @@ def build_snapshot(policy: OneWindowPolicy, ticket: QueuedTicket, waiting: Seque
         priority=ticket.priority, ahead=len(ahead), ahead_priority=sum(1 for t in ahead if t.priority),
         ahead_cycle_seconds=sum(mix.cycle(t.items) for t in ahead),
         counters_able=len(able), idle=len(able) - len(busy),
-        busy_remaining=tuple(sorted(mix.remaining(c.items_in_hand or frozenset(), now - (c.busy_since or now)) for c in busy)),
+        busy_remaining=tuple(sorted(mix.remaining(c.items_in_hand or frozenset(), now - c.busy_since) for c in busy
+                                    if c.busy_since is not None)),
         mean_cycle_seconds=sum(cycles) / len(cycles) if len(cycles) >= 5 else mix.cycle(ticket.items),
         cycle_cv=_cv(cycles), recent_cycle_seconds=sum(cycles) / len(cycles) if cycles else None,
         head_of_line_seconds=max(now - t.queue_at for t in ahead) if ahead else None,
