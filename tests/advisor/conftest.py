@@ -18,7 +18,7 @@ from hall.advisor.simulator import DayRun, DaySimulation, one_window_plan
 from hall.advisor.snapshot import catalogue_prior
 from hall.advisor.timeline import midnight
 from hall.advisor.workload import Workload
-from hall.demo import catalogue_document
+from hall.demo import DEMO_COUNTERS, catalogue_document
 from hall.domain.routing import make_policy
 from hall.storage import Storage
 
@@ -44,8 +44,9 @@ def catalogue_minutes() -> dict[str, float]:
 
 def record_days(storage: Storage, workload: Workload, days: Sequence[date], *, counters: int = 10,
                 seed: int = 0, volume: float = 1.0) -> list[DayRun]:
-    """Simulate each day through the hall's routing (counters 1…n, clerk n at counter n) and write it into
-    *storage*: every ticket with the estimate the hall would have shown, its items and its events."""
+    """Simulate each day through the hall's routing on *counters* counters and write it into *storage*: every
+    ticket with the estimate the hall would have shown, its items and its events. The demo hall's counters
+    (1–5, clerk n at counter n) are named on the tickets they served; the others stay anonymous."""
     policy = make_policy("one-window", 1800)
     letters = {c["code"]: c["letter"] for c in catalogue_document()["categories"]}
     plan = one_window_plan(workload, counters)
@@ -69,6 +70,7 @@ def record_days(storage: Storage, workload: Workload, days: Sequence[date], *, c
                 state = "waiting" if t.called is None else ("no_show" if a.no_show else "finished")
                 at = lambda seconds: None if seconds is None else base + seconds  # noqa: E731
                 estimate = shown[index]
+                counter = t.counter if t.counter is not None and t.counter <= DEMO_COUNTERS else None
                 db.execute(
                     "INSERT INTO tickets (id, token, number, service_day, category, item, bundle, priority, appointment, "
                     "state, issued_at, queue_at, counter, staff, first_called_at, called_at, started_at, finished_at, "
@@ -76,8 +78,8 @@ def record_days(storage: Storage, workload: Workload, days: Sequence[date], *, c
                     "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     [ticket_id, secrets.token_urlsafe(12), f"{letter}{sequence[letter]:03d}", day.isoformat(),
                      a.service.category, None if bundle else a.service.code, bundle, int(a.priority),
-                     f"BK{ticket_id}" if a.appointment else None, state, at(a.at), at(a.at), t.counter,
-                     f"clerk{t.counter}" if t.counter and t.counter <= 5 else None, at(t.called), at(t.called),
+                     f"BK{ticket_id}" if a.appointment else None, state, at(a.at), at(a.at), counter,
+                     f"clerk{counter}" if counter else None, at(t.called), at(t.called),
                      at(t.started), at(t.finished), estimate.point, estimate.low, estimate.high, 0])
                 db.conn.executemany("INSERT INTO ticket_items (ticket, item) VALUES (?, ?)",
                                [(ticket_id, item) for item in sorted(a.service.items)])
@@ -90,5 +92,5 @@ def record_days(storage: Storage, workload: Workload, days: Sequence[date], *, c
                     else:
                         events += [(at(t.started), "serving_started"), (at(t.finished), "finished")]
                 db.conn.executemany("INSERT INTO events (at, type, ticket, counter, staff, data) VALUES (?, ?, ?, ?, ?, ?)",
-                               [(when, kind, ticket_id, t.counter, None, json.dumps({})) for when, kind in events])
+                               [(when, kind, ticket_id, counter, None, json.dumps({})) for when, kind in events])
     return runs

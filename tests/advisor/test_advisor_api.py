@@ -114,3 +114,12 @@ def test_the_advise_command_prints_the_plan(tmp_path, seed_workload, capsys):
     assert "Plan for mon" in out and "09:30" in out and "counter-hours" in out
     assert "reading the record" in err and "β =" in err  # progress on standard error
     assert main(["advise", "--db", str(db), "--from", "2026-13-01", "--to", "2026-11-30"]) == 2
+
+
+@pytest.mark.parametrize("lang, words", [("zh", "窗口配置建议"), ("en", "Staffing advisor")])
+def test_the_pages_render_in_both_languages(manager, clerk, lang, words):
+    page = manager.get(f"/console/advisor?lang={lang}")
+    assert page.status_code == 200 and words in page.get_data(as_text=True)
+    assert "<script>" not in page.get_data(as_text=True)  # scripts come from static files (CSP)
+    own = clerk.get(f"/console/assessment?lang={lang}")
+    assert own.status_code == 200 and 'id="own-assessment"' in own.get_data(as_text=True)
