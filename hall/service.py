@@ -41,6 +41,7 @@ from .domain.states import IN_HAND, CounterState, TicketAction, TicketState, nex
 from .storage import Storage, repo
 from .storage import ratings as rating_store
 from .advisor.predictors import WaitEstimate
+from .advisor.snapshot import tickets_ahead
 from .wait_estimates import WaitEstimator
 
 logger = logging.getLogger(__name__)
@@ -189,8 +190,9 @@ class HallService:
             queued = QueuedTicket(id=NEWEST, category=category, items=frozenset(items), priority=priority, queue_at=now)
             views = self.counter_views(db, open_only=True) or self.counter_views(db, open_only=False)
             waiting = repo.waiting_tickets(db)
-            ahead = people_ahead(self.policy, queued, waiting, views, now)
-            estimate = self.wait_estimator.estimate(db, queued, now, day, waiting=waiting)
+            in_front = tickets_ahead(self.policy, queued, waiting, views, now)
+            ahead = len(in_front)
+            estimate = self.wait_estimator.estimate(db, queued, now, day, waiting=waiting, ahead=in_front)
             ticket_id = repo.insert_ticket(db, {
                 "token": secrets.token_urlsafe(16), "number": number, "service_day": day, "category": category,
                 "item": service, "bundle": bundle, "priority": int(priority), "appointment": appointment,

@@ -111,11 +111,14 @@ class WaitEstimator:
         )
 
     def snapshots(self, db: Any, tickets: Sequence[QueuedTicket], now: float, day: str, *,
-                  views: Mapping[int, CounterView] | None = None,
-                  waiting: Sequence[QueuedTicket] | None = None) -> list[WaitSnapshot]:
-        """The snapshot of each of *tickets* (waiting ones, or probes not yet issued) at *now*."""
+                  views: Mapping[int, CounterView] | None = None, waiting: Sequence[QueuedTicket] | None = None,
+                  ahead: Sequence[QueuedTicket] | None = None) -> list[WaitSnapshot]:
+        """The snapshot of each of *tickets* (waiting ones, or probes not yet issued) at *now*.
+
+        *ahead*, for a single ticket: the tickets routing calls before it, when the caller has them already.
+        """
         hall = self._now(db, now, day, views, waiting)
-        return [build_snapshot(self.policy, t, hall.waiting, hall.counters, hall.history, hall.mix, now,
+        return [build_snapshot(self.policy, t, hall.waiting, hall.counters, hall.history, hall.mix, now, ahead=ahead,
                                priority_rate=hall.priority_rate, appointments_due=hall.appointments_due,
                                appointment_show_rate=hall.show_rate) for t in tickets]
 
@@ -126,7 +129,7 @@ class WaitEstimator:
         return [estimate_wait(s) for s in self.snapshots(db, tickets, now, day, views=views, waiting=waiting)]
 
     def estimate(self, db: Any, ticket: QueuedTicket, now: float, day: str, *,
-                 views: Mapping[int, CounterView] | None = None,
-                 waiting: Sequence[QueuedTicket] | None = None) -> WaitEstimate:
+                 views: Mapping[int, CounterView] | None = None, waiting: Sequence[QueuedTicket] | None = None,
+                 ahead: Sequence[QueuedTicket] | None = None) -> WaitEstimate:
         """The shown estimate of one ticket: a new one (id NEWEST) at issue, or a waiting one."""
-        return self.estimates(db, [ticket], now, day, views=views, waiting=waiting)[0]
+        return estimate_wait(self.snapshots(db, [ticket], now, day, views=views, waiting=waiting, ahead=ahead)[0])

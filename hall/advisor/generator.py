@@ -170,7 +170,7 @@ def scaled(workload: Workload, *, volume: float = 1.0, handling: float = 1.0) ->
 #: The three days of the estimate figures: an ordinary one, a morning-peak overload, a quiet one.
 SCENARIOS: dict[str, dict[str, object]] = {
     "realistic": {"volume": 1.0, "peak": 1.0},
-    "overload": {"volume": 1.2, "peak": 1.6},
+    "overload": {"volume": 1.1, "peak": 1.4},
     "quiet": {"volume": 0.55, "peak": 1.0},
 }
 

@@ -261,7 +261,7 @@ def build_snapshot(policy: OneWindowPolicy, ticket: QueuedTicket, waiting: Seque
     cycles = list(history.recent_cycles)
     return WaitSnapshot(
         priority=ticket.priority, ahead=len(ahead), ahead_priority=sum(1 for t in ahead if t.priority),
-        ahead_cycle_seconds=sum(mix.cycle(t.items) for t in ahead),
+        ahead_cycle_seconds=_total_cycle(mix, ahead),
         counters_able=len(able), idle=len(able) - len(busy),
         busy_remaining=tuple(sorted(mix.remaining(c.items_in_hand or frozenset(), now - c.busy_since) for c in busy
                                     if c.busy_since is not None)),
@@ -273,6 +273,18 @@ def build_snapshot(policy: OneWindowPolicy, ticket: QueuedTicket, waiting: Seque
         appointments_due=0 if ticket.priority else appointments_due, appointment_show_rate=appointment_show_rate,
         fairness_seconds=policy.fairness_target_seconds,
     )
+
+
+def _total_cycle(mix: ServiceMix, tickets: Sequence[QueuedTicket]) -> float:
+    """Σ expected cycles of *tickets*, each distinct set of items worked out once (a long queue repeats them)."""
+    per_items: dict[frozenset[str], float] = {}
+    total = 0.0
+    for t in tickets:
+        cycle = per_items.get(t.items)
+        if cycle is None:
+            cycle = per_items[t.items] = mix.cycle(t.items)
+        total += cycle
+    return total
 
 
 def _cv(values: Sequence[float]) -> float:

@@ -75,26 +75,27 @@ def _since(base: float, at: float | None) -> float | None:
 # ---- the day so far, for a wait snapshot ---------------------------------------------------------
 
 def day_history(db: Db, day: str, prior: MixPrior, recent: int = 30) -> DayHistory:
-    """The day's cases so far as a DayHistory, from three aggregate queries over the day's tickets."""
+    """The day's cases so far as a DayHistory, from three queries over the day's tickets."""
     history = DayHistory()
     for r in reversed(db.execute(
             "SELECT finished_at - first_called_at AS cycle FROM tickets WHERE service_day = ? AND state = 'finished' "
             "AND first_called_at IS NOT NULL ORDER BY finished_at DESC LIMIT ?", [day, recent]).fetchall()):
         history.recent_cycles.append(r["cycle"])
-    totals = db.execute(
-        "SELECT count(first_called_at) AS calls, sum(state = 'no_show') AS no_shows, "
-        "sum(CASE WHEN state = 'finished' AND started_at IS NOT NULL THEN started_at - first_called_at END) AS walk, "
-        "sum(state = 'finished' AND started_at IS NOT NULL) AS walks FROM tickets WHERE service_day = ?", [day]).fetchone()
-    history.calls, history.no_shows = totals["calls"] or 0, totals["no_shows"] or 0
-    history.walk_total, history.walks = max(0.0, totals["walk"] or 0.0), totals["walks"] or 0
     for r in db.execute(
-            "SELECT item, count(*) AS n, sum(finished_at - started_at) AS seconds FROM tickets "
-            "WHERE service_day = ? AND state = 'finished' AND started_at IS NOT NULL AND item IS NOT NULL "
+            "SELECT item, count(first_called_at) AS calls, sum(state = 'no_show') AS no_shows, "
+            "sum(CASE WHEN state = 'finished' AND started_at IS NOT NULL THEN started_at - first_called_at END) AS walk, "
+            "sum(CASE WHEN state = 'finished' AND started_at IS NOT NULL THEN finished_at - started_at END) AS seconds, "
+            "sum(state = 'finished' AND started_at IS NOT NULL) AS cases FROM tickets WHERE service_day = ? "
             "GROUP BY item", [day]).fetchall():
-        history.item_cases[r["item"]] = r["n"]
-        history.item_seconds[r["item"]] = r["seconds"]
-        history.observed_seconds += r["seconds"]
-        history.prior_seconds += r["n"] * prior.item_seconds.get(r["item"], 480.0)
+        history.calls += r["calls"] or 0
+        history.no_shows += r["no_shows"] or 0
+        history.walk_total += max(0.0, r["walk"] or 0.0)
+        history.walks += r["cases"] or 0
+        if r["item"] is not None and r["cases"]:  # single-item tickets: bundle tickets have no item
+            history.item_cases[r["item"]] = r["cases"]
+            history.item_seconds[r["item"]] = r["seconds"]
+            history.observed_seconds += r["seconds"]
+            history.prior_seconds += r["cases"] * prior.item_seconds.get(r["item"], 480.0)
     last = db.execute(
         "SELECT first_called_at, first_called_at - issued_at AS wait FROM tickets WHERE service_day = ? "
         "AND first_called_at IS NOT NULL ORDER BY first_called_at DESC LIMIT 1", [day]).fetchone()

@@ -86,6 +86,9 @@ def _advisor_texts() -> dict[str, Any]:
                                share="{share}"),
         "volume_to_match": _("They would on a day with %(share)s of the tickets.", share="{share}"),
         "no_volume": _("No lighter day (fewer tickets, the same handling) makes them win."),
+        "reform_volume_to_match": _(
+            "With handling at %(handling)s of today's (as the reference reform reports), they would on a day with "
+            "%(share)s of the tickets.", handling="{handling}", share="{share}"),
         "counters_to_match": _("%(n)s one-window counters beat the dedicated windows.", n="{n}"),
     }
 

@@ -88,6 +88,9 @@
     var text = [c.one_window_beats_dedicated ? T.wins : T.loses];
     if (!c.one_window_beats_dedicated) {
       if (c.handling_to_match) text.push(fill(T.handling_to_match, {share: pct(c.handling_to_match)}));
+      if (c.reform_volume_to_match) {
+        text.push(fill(T.reform_volume_to_match, {handling: pct(c.reform_handling), share: pct(c.reform_volume_to_match)}));
+      }
       text.push(c.volume_to_match ? fill(T.volume_to_match, {share: pct(c.volume_to_match)}) : T.no_volume);
     }
     if (c.counters_to_match) text.push(fill(T.counters_to_match, {n: c.counters_to_match}));
