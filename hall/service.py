@@ -170,6 +170,7 @@ class HallService:
         if (service is None) == (bundle is None):
             raise InvalidInput("give either a service item code or a bundle code")
         pending: list[_Pending] = []
+        self.wait_estimator.warm(self.storage, self.today())
         with self.storage.write() as db:
             now = self.clock.now()
             if service is not None:

@@ -32,6 +32,7 @@ from .advisor.workload import fit_workload, prior_from_workload
 from .config import HallSettings
 from .domain.models import QueuedTicket
 from .domain.routing import CounterView, OneWindowPolicy, counter_view
+from .storage import Storage
 from .storage import advisor as store
 from .storage import repo
 
@@ -73,6 +74,15 @@ class WaitEstimator:
         with self._lock:
             self._prior = (day, prior)
         return prior
+
+    def warm(self, storage: Storage, day: str) -> None:
+        """Learn *day*'s prior now, in a read transaction of its own, if it is not known yet: so that the
+        first ticket of the day does not learn it inside its write transaction (a few hundred ms)."""
+        with self._lock:
+            if self._prior is not None and self._prior[0] == day:
+                return
+        with storage.read() as db:
+            self.prior(db, day)
 
     def _learn_prior(self, db: Any, day: str) -> MixPrior:
         minutes = store.catalogue_minutes(db)

@@ -133,3 +133,15 @@ def test_the_estimate_of_a_day_before_opening_assumes_the_counters_open(hall_ser
         hall_service.pause(number, None, "not yet open")
     tickets = [hall_service.issue_ticket(service="E01") for _ in range(12)]
     assert 0 < tickets[-1].estimated_wait_minutes < 60
+
+
+def test_the_first_ticket_of_the_day_learns_the_prior_before_its_write_transaction(storage, hall_service):
+    statements: list[str] = []
+    storage.conn.set_trace_callback(statements.append)
+    try:
+        hall_service.issue_ticket(service="B06")
+    finally:
+        storage.conn.set_trace_callback(None)
+    learning = next(i for i, s in enumerate(statements) if "FROM tickets t WHERE t.service_day BETWEEN" in s)
+    writing = next(i for i, s in enumerate(statements) if s.startswith("BEGIN IMMEDIATE"))
+    assert learning < writing
