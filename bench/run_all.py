@@ -2,6 +2,8 @@
 
     python -m bench.run_all                 # the full run (1,000,000 tickets for the reports: long)
     python -m bench.run_all --quick         # smaller N everywhere, for a first look
+    python -m bench.run_all --only prefecture   # one group; its part of docs/benchmarks.md is replaced
+    python -m bench.run_all --only advisor      # the wait estimates and the staffing advisor (issue 17)
 
 Each benchmark runs as its own process; its output goes to the terminal as it comes
 (progress included) and into the report verbatim.
@@ -59,26 +61,34 @@ LIMITS = {
         "The estimate printed on a ticket is the advisor's (`hall/advisor/predictors.py`, `item_mix_priority`): "
         "each counter frees when its case in hand is expected to end, then takes the tickets ahead in turn, "
         "each for its items' handling at today's pace, plus the priority tickets and appointments that will go "
-        "ahead while the fairness guard lets them. It took this overloaded day's mean error from 9.0 minutes "
-        "(people ahead × the recent call-to-finish cycle ÷ counters) to the figure above; the realistic days of "
-        "`bench_estimates` are where the figures of issue 17 are measured. What is left: with waits near two "
-        "hours the spread of so many departures is several minutes whatever the predictor. The wall time is "
-        "SQLite commits of the simulated events, and the estimate's own queries of the day (about 2 ms a ticket "
-        "with 300 waiting)."
-    ),
-    "estimates": (
-        "The shown estimate is pure arithmetic on a snapshot (about 10 µs); building the snapshot from storage "
-        "takes a few day-bounded index queries (about 1 ms), and the prior learned from four weeks of the record "
-        "once a day (a few hundred ms on the first ticket). The error left is the randomness of the departures "
-        "and of the day's pace, which no predictor removes: the forward simulation, run from the hall's state "
-        "with durations drawn from today's mix, does somewhat better on its sample, at about 14 ms a ticket "
-        "for 20 runs: too slow for every status-page update, affordable once at issue if wanted."
+        "ahead while the fairness guard lets them; it took this overloaded day's mean error from 9.0 minutes "
+        "(people ahead × the recent call-to-finish cycle ÷ counters) to 4.9 (p90 19.9 → 10.1) when measured on "
+        "the advisor's branch. The realistic days of `bench_estimates` are where issue 17's figures are "
+        "measured. What is left: with waits near two hours the spread of so many departures is several minutes "
+        "whatever the predictor. The wall time is SQLite commits of the simulated events and the estimate's "
+        "day-bounded queries."
     ),
     "advisor": (
-        "Each simulated day is about 10 ms of Python for 660 tickets: the routing policy's `choose` scans the "
-        "waiting tickets on every call, so an overloaded day (five counters) costs tens of ms. The plan's search "
-        "simulates a few hundred days; the one-window/dedicated comparison bisects on lighter days, mostly "
-        "overloaded ones."
+        "Estimates: the shown estimate is arithmetic on a snapshot (about 10 µs); building the snapshot from "
+        "storage is a few day-bounded index queries (about 1 ms), and the prior is learned from four weeks of the "
+        "record once a day (a few hundred ms, before the first ticket's transaction). The error left is the "
+        "randomness of the departures and of the day's pace: the forward simulation (20 runs from the hall's "
+        "state with durations drawn from today's mix) does somewhat better on its sample at about 15 ms a "
+        "ticket — too slow for every status-page update. Advisor: a simulated 660-ticket day is about 10 ms of "
+        "Python (the routing policy's `choose` scans the waiting tickets on every call, so an overloaded day "
+        "costs tens of ms); the plan's search simulates a few hundred days."
+    ),
+    "prefecture": (
+        "Ingest: each batch is one PostgreSQL transaction with fsync on — the hall's row locked, the events "
+        "inserted in one statement from the batch's JSON (json_to_recordset), the ticket projection and three "
+        "rollups upserted the same way, every rating's chain link recomputed (sha256). The work per event is "
+        "Python (JSON decoding, validation, the fold) and PostgreSQL in about equal parts, on the two cores that "
+        "also run the ten posting halls and the other sessions' work: the figure moves with the machine's load. "
+        "Reports read only the rollups (at most halls × days × items rows; whole months from the month rollup); "
+        "the slowest is a year grouped by day with a category filter, which must read day rows: 73,000 of them "
+        "(100 halls × 365 days × the category's 2 items), each summed with its 2 × 86 histogram bins. Faults: nothing "
+        "is acknowledged before it is committed, the hall keeps its log, so a killed server or an outage costs "
+        "time, never events."
     ),
 }
 
@@ -132,41 +142,14 @@ def benches_last_title(benches: list[tuple], key: str) -> str:
     return [title for k, title, *_ in benches if k == key][-1]
 
 
-def replace_sections(report: str, sections: list[str], note: str, machine_lines: list[str]) -> list[str]:
-    """*report*'s lines with each "## title" section of *sections* put in place of the old one (or appended),
-    and *note* with the machine of this run under the report's own machine description."""
-    def split(lines: list[str]) -> list[list[str]]:
-        blocks: list[list[str]] = [[]]
-        for line in lines:
-            if line.startswith("## "):
-                blocks.append([])
-            blocks[-1].append(line)
-        return blocks
-
-    blocks = split(report.splitlines())
-    for new in split(sections)[1:]:
-        where = next((i for i, b in enumerate(blocks) if b and b[0] == new[0]), None)
-        if where is None:
-            blocks.append(new)
-        else:
-            blocks[where] = new
-    machine_block = next((b for b in blocks if b and b[0] == "## Machine"), None)
-    if machine_block is not None:
-        while machine_block and machine_block[-1] == "":
-            machine_block.pop()
-        machine_block += ["", note, "", *machine_lines, ""]
-    return [line for block in blocks for line in block]
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small N everywhere (a first look, not the figures)")
     parser.add_argument("--report-tickets", type=int, help="tickets for the reports benchmark (default 1,000,000)")
     parser.add_argument("--lobby-clients", nargs="+", help="N for the lobby benchmark (default 50 500 1000)")
     parser.add_argument("--output", default=str(REPORT))
-    parser.add_argument("--only", nargs="+", metavar="KEY",
-                        help="run only these (issue, lobby, reports, voice, day, estimates, advisor) and replace their "
-                             "sections of the existing report")
+    parser.add_argument("--only", nargs="+", help="run only these groups (e.g. prefecture) and replace their part "
+                                                  "of the report")
     args = parser.parse_args(argv)
     quick = args.quick
     report_tickets = args.report_tickets or (20_000 if quick else 1_000_000)
@@ -183,15 +166,18 @@ def main(argv: list[str] | None = None) -> int:
         ("voice", "Voice: call → WAV ready, cold and cached", "bench.bench_voice", ["--calls", "5" if quick else "20"],
          600),
         ("day", "A simulated day: 1,500 tickets, 8 hours, morning peak, 5 counters", "bench.bench_day", [], 1800),
-        ("estimates", "Wait estimates against the waits: predictors on replayed days of the seed hall",
+        ("advisor", "Wait estimates against the waits: predictors on replayed days of the seed hall",
          "bench.bench_estimates", ["--days", "5", "--history-days", "20"] if quick else [], 3600),
         ("advisor", "Staffing advisor: the plan replayed on fresh days, one-window vs dedicated, a month simulated",
          "bench.bench_advisor", ["--days", "20", "--replay-days", "40"] if quick else [], 3600),
+        ("prefecture", "Prefecture ingest: 10 halls posting at once over HTTP into PostgreSQL",
+         "bench.bench_region_ingest", ["--batches", "5" if quick else "30"], 1800),
+        ("prefecture", "Prefecture reports over 100 halls × one year (≈ 20 million tickets)", "bench.bench_region_reports",
+         ["--halls", "10", "--days", "60"] if quick else [], 3600),
+        ("prefecture", "Prefecture faults: an hour's outage, kill -9 mid-batch, a hall restored from a backup",
+         "bench.bench_region_faults", ["--events", "1000" if quick else "5000"], 1800),
     ]
     if args.only:
-        unknown = sorted(set(args.only) - {key for key, *_ in benches})
-        if unknown:
-            parser.error(f"unknown benchmark(s): {', '.join(unknown)}")
         benches = [b for b in benches if b[0] in args.only]
     started = datetime.now(timezone.utc)
     sections = []
@@ -204,10 +190,14 @@ def main(argv: list[str] | None = None) -> int:
         if title == benches_last_title(benches, key):
             sections += [f"**What limits it now.** {LIMITS[key]}", ""]
 
-    if args.only and Path(args.output).exists():
-        text = replace_sections(Path(args.output).read_text(encoding="utf-8"), sections,
-                                f"Sections {', '.join(args.only)} refreshed by `python -m bench.run_all --only "
-                                f"{' '.join(args.only)}`, started {started:%Y-%m-%d %H:%M} UTC, on:", machine())
+    if args.only:
+        marker = f"<!-- run_all --only {' '.join(args.only)} -->"
+        kept = Path(args.output).read_text(encoding="utf-8").split(marker)[0].rstrip() if Path(args.output).exists() \
+            else "# Benchmarks"
+        text = [kept, "", marker, "",
+                f"The following part is one run of `python -m bench.run_all --only {' '.join(args.only)}"
+                f"{' --quick' if quick else ''}`, started {started:%Y-%m-%d %H:%M} UTC, on:", "", *machine(), "",
+                *sections]
     else:
         text = ["# Benchmarks", "",
                 f"One run of `python -m bench.run_all{' --quick' if quick else ''}`, started "

@@ -144,8 +144,9 @@ class EvalFrameParser:
         self._buffer.clear()
 
 
-RatingCallback = Callable[[int, int], tuple[int, int]]
-"""Called as ``on_key(counter, score)`` on the reader thread; returns (command, data byte) to answer with."""
+RatingCallback = Callable[[int, int], "tuple[int, int] | None"]
+"""Called as ``on_key(counter, score)`` on the reader thread; returns (command, data byte) to answer with,
+or None when the host answers later through ``EvaluatorKeypadBus.answer``."""
 
 
 class EvaluatorKeypadBus:
@@ -221,11 +222,17 @@ class EvaluatorKeypadBus:
             self._serial.write(encode(frame.address, CMD_REFUSE, bytes([REFUSE_BAD_KEY])))
             return
         try:
-            command, value = self._on_key(counter, frame.data[0])
+            answer = self._on_key(counter, frame.data[0])
         except Exception:  # device boundary: a domain bug must not kill the reader
             logger.exception("%s rating from counter %d failed", self.url, counter)
-            command, value = CMD_REFUSE, REFUSE_ERROR
-        self._serial.write(encode(frame.address, command, bytes([value])))
+            answer = (CMD_REFUSE, REFUSE_ERROR)
+        if answer is not None:  # None: the host answers later, through answer()
+            self._serial.write(encode(frame.address, answer[0], bytes([answer[1]])))
+
+    def answer(self, counter: int, command: int, value: int) -> bool:
+        """Answer a key of *counter*'s evaluator (accept or refuse) after the host has decided; False if dropped."""
+        address = self._addresses.get(counter)
+        return address is not None and self._serial.write(encode(address, command, bytes([value])))
 
 
 class SimulatedEvaluator(PtyDevice[EvalFrame]):

@@ -47,6 +47,15 @@ logger = logging.getLogger(__name__)
 
 BACKENDS = ("none", "wav")
 StatusCallback = Callable[[str, str], None]
+#: Starts ``target`` on a thread of its own and returns something with ``join(timeout)``; the hall passes
+#: one that uses a real OS thread under gevent (espeak-ng is a blocking C library).
+ThreadFactory = Callable[[Callable[[], None], str], Any]
+
+
+def _os_thread(target: Callable[[], None], name: str) -> threading.Thread:
+    thread = threading.Thread(target=target, name=name, daemon=True)
+    thread.start()
+    return thread
 
 # libespeak-ng is one global synthesiser per process; every render in the process goes through this lock.
 _ESPEAK_LOCK = threading.Lock()
@@ -305,14 +314,16 @@ class SpeechWorker:
         on_status: StatusCallback | None = None,
         *,
         engine_factory: EngineFactory | None = None,
+        thread_factory: ThreadFactory | None = None,
     ) -> None:
         self.settings = settings
         self._on_status = on_status
         self._engine_factory: EngineFactory = engine_factory or Pyttsx3Engine
+        self._thread_factory: ThreadFactory = thread_factory or _os_thread
         self._jobs: queue.Queue[tuple[str, str] | None] = queue.Queue()
         self._lock = threading.Lock()
         self._pending: dict[str, threading.Event] = {}
-        self._thread: threading.Thread | None = None
+        self._thread: Any = None
         self._closed = False
         self._last_state: str | None = None
         self.render_count = 0
@@ -327,8 +338,7 @@ class SpeechWorker:
         if not self.enabled or self._thread is not None:
             return
         self.settings.dir.mkdir(parents=True, exist_ok=True)
-        self._thread = threading.Thread(target=self._run, name="speech-worker", daemon=True)
-        self._thread.start()
+        self._thread = self._thread_factory(self._run, "speech-worker")
         logger.info("speech worker started, WAVs in %s, voice %s", self.settings.dir, self.settings.voice)
 
     def key_for(self, text: str) -> str:
@@ -375,8 +385,6 @@ class SpeechWorker:
             return
         self._jobs.put(None)
         self._thread.join(timeout)
-        if self._thread.is_alive():
-            logger.error("speech worker did not stop within %.0f s", timeout)
         self._thread = None
 
     def _run(self) -> None:

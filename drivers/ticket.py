@@ -7,6 +7,7 @@ with Pillow (for the kiosk preview and for printers without a Chinese font).
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import logging
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from escpos.escpos import Escpos
 from PIL import Image, ImageDraw, ImageFont
 
 from drivers.fonts import load_cjk_font
+from drivers.safe_text import device_text
 
 logger = logging.getLogger(__name__)
 
@@ -133,7 +135,8 @@ def _send_line(printer: Escpos, line: TicketLine, max_scale: int) -> None:
     # string as GB18030 when it contains a char in U+4E00-U+9FA5, otherwise it picks a
     # Western code page and prints "?" for full-width digits and punctuation ("１２３：（）").
     # With FS & selected, GB18030 is right for every line, and ASCII stays single-byte.
-    printer._raw(line.text.encode(TEXT_ENCODING, errors="replace") + b"\n")
+    # device_text: a control byte in a notice or a name would be an ESC/POS command (drawer, cut).
+    printer._raw(device_text(line.text).encode(TEXT_ENCODING, errors="replace") + b"\n")
 
 
 def _qr_module_size(width_px: int) -> int:
@@ -233,6 +236,7 @@ def render_image(layout: TicketLayout, width_px: int = DEFAULT_WIDTH_PX) -> Imag
     usable = width_px - 2 * margin
     blocks: list[tuple[TicketLine, ImageFont.FreeTypeFont, list[str], int]] = []
     for line in ticket_lines(layout):
+        line = dataclasses.replace(line, text=device_text(line.text))
         font = _font_px(line.scale, width_px, line.bold)
         ascent, descent = font.getmetrics()
         line_height = round((ascent + descent) * (1.0 if line.scale >= 4 else 1.15))

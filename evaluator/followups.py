@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -10,8 +11,7 @@ from flask import Blueprint, Flask, current_app, jsonify, render_template, reque
 
 from hall.accounts import COUNTER_ROLES, MANAGER_ROLES
 from hall.domain import events as ev
-from hall.domain.errors import InvalidInput, NotAuthorised
-from hall.periodic import PeriodicTask
+from hall.domain.errors import InvalidInput, NotAuthenticated, NotAuthorised
 from hall.privacy import mask_text
 from hall.ratings import (
     GROUPS,
@@ -21,9 +21,9 @@ from hall.ratings import (
     satisfaction_report,
 )
 from hall.storage import ratings as rating_store
-from hall.web.auth import current_staff, page_requires_staff, require_staff
+from hall.web.auth import current_device, current_staff, page_requires_staff, require_staff
 from hall.web.context import HallContext, hall
-from hall.web.jsonio import body, date_param
+from hall.web.jsonio import body, date_param, refuse_unknown
 from hall.web.live import CONSOLE
 
 from .views import REASON_LABELS
@@ -34,34 +34,35 @@ bp = Blueprint("followups", __name__, template_folder="templates")
 
 EXTENSION = "onewindow.followups"
 FOLLOWUP_ROLES = COUNTER_ROLES | MANAGER_ROLES
-OVERDUE_SWEEP_SECONDS = 30.0
 
 
 # ---- wiring ------------------------------------------------------------------------------
 
-def install_followups(app: Flask, ctx: HallContext, *, start_workers: bool) -> Followups:
-    """Create the follow-up book; with workers, push its changes to /console and watch for overdue ones."""
+def install_followups(app: Flask, ctx: HallContext) -> Followups:
+    """The follow-up book; every process tells its managers' consoles of follow-up steps, from the event log."""
     book = Followups(ctx.storage, ctx.service.clock)
     app.extensions[EXTENSION] = book
-    if start_workers and ctx.live is not None:
+
+    def listen(ctx: HallContext) -> Callable[[], None]:
         live = ctx.live
-        book.subscribe(lambda kind, followup: live.push(f"followup_{kind}", {"followup": followup}, CONSOLE, "hall"))
+        assert live is not None
 
         def on_event(event: ev.HallEvent) -> None:
-            if isinstance(event, ev.RatingRecorded) and event.ticket and event.data.get("score") in (1, 2):
-                with ctx.storage.read() as db:
-                    row = rating_store.followup_of_ticket(db, event.ticket["id"])
-                if row is not None:
-                    live.push("followup_opened", {"followup": book.decorate(row)}, CONSOLE, "hall")
+            if not isinstance(event, ev.TicketNoted) or not event.kind.startswith("followup_"):
+                return
+            followup_id = event.data.get("followup")
+            if not isinstance(followup_id, int):
+                return
+            with ctx.storage.read() as db:
+                row = rating_store.followup(db, followup_id)
+            if row is not None:
+                kind = {"followup_opened": "opened", "followup_overdue": "overdue"}.get(event.kind, "changed")
+                live.push(f"followup_{kind}", {"followup": book.decorate(row)}, CONSOLE, "hall")
 
-        ctx.closers.append(ctx.bus.subscribe(on_event))
-        _start_overdue_watch(ctx, book, OVERDUE_SWEEP_SECONDS)
+        return ctx.bus.subscribe(on_event)
+
+    app.extensions.setdefault("onewindow_listeners", []).append(listen)
     return book
-
-
-def _start_overdue_watch(ctx: HallContext, book: Followups, interval: float) -> None:
-    task = PeriodicTask("followup-overdue", interval, book.sweep_overdue, run_at_start=True).start()
-    ctx.closers.append(task.close)
 
 
 def followup_book() -> Followups:
@@ -99,10 +100,11 @@ PERSONAL_FIELDS = ("callback_contact", "callback_said", "rectification", "appeal
 
 
 def for_viewer(followup: dict[str, Any]) -> dict[str, Any]:
-    """Managers call the citizen back and see the contact; a clerk sees it masked."""
+    """Managers call the citizen back and see the contact and the phone number left; a clerk sees them masked."""
     if _is_manager():
         return followup
-    return {**followup, **{name: mask_text(followup.get(name)) for name in PERSONAL_FIELDS if name in followup}}
+    return {**followup, **{name: mask_text(followup.get(name)) for name in PERSONAL_FIELDS if name in followup},
+            "contact_phone": followup.get("contact_phone_masked")}
 
 
 @bp.get("/api/v1/followups")
@@ -149,6 +151,21 @@ def followup_step(followup_id: int, step: str) -> Any:
     return jsonify(followup_book().act(followup_id, action, member.username, data, is_manager=_is_manager()))
 
 
+@bp.post("/api/v1/ratings/<int:ticket>/phone")
+def leave_phone(ticket: int) -> Any:
+    """{"phone": …}: the citizen's number for the call-back of a bad rating, from the evaluator that took it."""
+    device = current_device()
+    if device is None:
+        if current_staff() is not None:
+            raise NotAuthorised("the phone number comes from the counter's evaluator, never from a staff session")
+        raise NotAuthenticated("an evaluator device token is required (Authorization: Bearer …)")
+    if device.kind != "evaluator":
+        raise NotAuthorised("only evaluator devices may add a phone number to a rating")
+    data = body()
+    refuse_unknown(data, {"phone"})
+    return jsonify(followup_book().leave_phone(ticket, data.get("phone"), device_counter=device.counter)), 201
+
+
 # ---- figures -----------------------------------------------------------------------------------
 
 @bp.get("/api/v1/reports/satisfaction")
@@ -170,19 +187,3 @@ def satisfaction_ranking() -> Any:
     ctx = hall()
     month = request.args.get("month") or ctx.service.today()[:7]
     return jsonify(monthly_counter_ranking(ctx.storage, month))
-
-
-# ---- the clerk's "request rating" ------------------------------------------------------------------
-
-@bp.post("/api/v1/counters/<int:number>/request-rating")
-@require_staff(COUNTER_ROLES)
-def request_rating(number: int) -> Any:
-    """Ask the counter's evaluator again for the last finished case, if its rating window is still open."""
-    body()
-    return jsonify(pending=ask_for_rating(hall(), number)), 202
-
-
-def ask_for_rating(ctx: Any, number: int) -> dict[str, Any]:
-    """Send the rating prompt again to the counter's evaluators (screen and keypad); RatingClosed if none waits."""
-    member = current_staff()
-    return ctx.service.request_rating(number, member.username if member else None)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import session
+from flask import request, session
 from flask_socketio import Namespace
 
 from hall.web.context import hall
@@ -28,4 +28,10 @@ class EvaluatorNamespace(Namespace):
         counter = session.get("evaluator_counter")
         if counter is not None and ctx.live is not None:
             ctx.live.send_snapshot(self.namespace, counter_room(counter),
-                                   lambda: {"counter": counter, "pending": ctx.service.pending_rating(counter)})
+                                   lambda: {"counter": counter, "pending": ctx.service.pending_rating(counter)},
+                                   limited=False)
+
+    def on_disconnect(self, reason: Any = None) -> None:
+        live = hall().live
+        if live is not None:
+            live.forget(self.namespace, request.sid)  # type: ignore[attr-defined]

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import re
-from dataclasses import replace
 from typing import Any
 
 from . import audit
 from .accounts import Accounts
-from .domain.errors import InvalidInput, UnknownCounter, UnknownService
+from .domain.errors import HallError, InvalidInput, UnknownCounter, UnknownService
 from .domain.models import ROLES
 from .service import HallService
+from .settings_watch import LIVE_FIELDS, SAVED_KEY
 from .storage import Storage, repo
 from .storage import catalogue_admin as store
 
@@ -25,9 +25,7 @@ SETTING_TYPES: dict[str, type] = {
 SETTING_DEFAULTS = {"max_waiting_per_counter": 8, "pause_alert_minutes": 20,
                     "announcement_template": {"zh": "请 {number} 号到 {counter} 号窗口办理",
                                               "en": "Number {number}, please go to counter {counter}"}}
-_SETTINGS_KEY = "hall_settings"
-#: Fields of HallSettings the running service picks up at once.
-_LIVE_FIELDS = ("name", "name_en", "day_start", "wait_target_minutes", "rating_window_seconds", "followup_working_days")
+_SETTINGS_KEY = SAVED_KEY
 
 
 def saved_announcement_template(db: Any, lang: str) -> str | None:
@@ -58,6 +56,17 @@ def _number(value: Any, name: str, low: float, high: float) -> float:
     return value
 
 
+MAX_ALIASES = 20
+
+
+def _aliases(value: Any) -> list[str]:
+    """Aliases (别名) as a list of distinct names of 1 to 20 characters, at most MAX_ALIASES."""
+    if not isinstance(value, list) or len(value) > MAX_ALIASES or not all(
+            isinstance(a, str) and 0 < len(a.strip()) <= 20 for a in value):
+        raise InvalidInput(f"'aliases' must be a list of at most {MAX_ALIASES} names of 1 to 20 characters")
+    return list(dict.fromkeys(a.strip() for a in value))
+
+
 def _guide(value: Any) -> dict[str, Any]:
     """A guide as {key: {"zh": …, "en": …}} with lists of lines for all but the summary."""
     if not isinstance(value, dict) or set(value) - set(GUIDE_KEYS):
@@ -73,6 +82,13 @@ def _guide(value: Any) -> dict[str, Any]:
                 raise InvalidInput(f"guide {key}.{lang} must be {'text' if key == 'summary' else 'a list of lines'}")
         guide[key] = texts
     return guide
+
+
+class ItemInBundles(HallError):
+    """A service item cannot be retired while active bundles hold it."""
+
+    status = 409
+    code = "item_in_bundles"
 
 
 class HallAdmin:
@@ -130,24 +146,54 @@ class HallAdmin:
         return out
 
     def save_item(self, actor: str, code: str, data: dict[str, Any], *, create: bool) -> dict[str, Any]:
+        """Create or change a service item. Retiring one that active bundles hold is refused with their names,
+        unless ``remove_from_bundles`` is true: then it leaves those bundles in the same transaction (a bundle
+        left empty is retired too), each bundle change audited."""
         code = _code(code)
+        data = dict(data)
+        remove_from_bundles = data.pop("remove_from_bundles", False)
+        if not isinstance(remove_from_bundles, bool):
+            raise InvalidInput("'remove_from_bundles' must be true or false")
         with self.storage.write() as db:
             before = store.item_row(db, code)
             if create == (before is not None):
                 raise InvalidInput(f"service item {code!r} {'already exists' if create else 'does not exist'}")
-            values: dict[str, Any] = {**(before or {"code": code, "active": 1, "position": 0, "guide": {},
+            values: dict[str, Any] = {**(before or {"code": code, "active": 1, "position": 0, "guide": {}, "aliases": [],
                                                     "time_limit_days": 0, "avg_service_minutes": 8, "kind": "instant"})}
             values.update(self._item_fields(data, before is None))
             if store.category_row(db, values["category"]) is None:
                 raise InvalidInput(f"there is no category {values['category']!r}")
+            if before is not None and before["active"] and not values["active"]:
+                self._take_out_of_bundles(db, actor, code, remove=remove_from_bundles)
             store.save_item(db, values)
             audit.record(db, self.clock, actor, "item.create" if create else "item.update", code, before, values)
         return values
 
+    def _take_out_of_bundles(self, db: Any, actor: str, item: str, *, remove: bool) -> None:
+        """Before *item* is retired: refuse while active bundles hold it, or take it out of them."""
+        holders = store.bundles_holding(db, item)
+        if not holders:
+            return
+        if not remove:
+            names = "、".join(f"{b['code']} {b['name_zh']}" for b in holders)
+            raise ItemInBundles(f"service item {item} is part of the bundle(s) {names}; take it out of them first, "
+                                "or retire it with remove_from_bundles", item=item,
+                                bundles=[b["code"] for b in holders])
+        for bundle in holders:
+            before = store.bundle_row(db, bundle["code"])
+            assert before is not None
+            items = [i for i in before["items"] if i != item]
+            store.set_bundle_items(db, bundle["code"], items)
+            after = {**before, "items": items}
+            if not items:
+                after["active"] = 0
+                store.save_bundle(db, {k: v for k, v in after.items() if k != "items"})
+            audit.record(db, self.clock, actor, "bundle.update", bundle["code"], before, after)
+
     @staticmethod
     def _item_fields(data: dict[str, Any], required: bool) -> dict[str, Any]:
         known = {"category", "name_zh", "name_en", "kind", "time_limit_days", "avg_service_minutes", "guide",
-                 "active", "position"}
+                 "active", "position", "aliases"}
         unknown = sorted(set(data) - known)
         if unknown:
             raise InvalidInput(f"unknown field(s): {', '.join(unknown)}")
@@ -169,6 +215,8 @@ class HallAdmin:
             out["active"] = 1 if data["active"] else 0
         if "guide" in data:
             out["guide"] = _guide(data["guide"])
+        if "aliases" in data:
+            out["aliases"] = _aliases(data["aliases"])
         return out
 
     def save_bundle(self, actor: str, code: str, data: dict[str, Any], *, create: bool) -> dict[str, Any]:
@@ -177,7 +225,8 @@ class HallAdmin:
             before = store.bundle_row(db, code)
             if create == (before is not None):
                 raise InvalidInput(f"bundle {code!r} {'already exists' if create else 'does not exist'}")
-            values = {k: v for k, v in (before or {"code": code, "active": 1, "summary": {}}).items() if k != "items"}
+            values = {k: v for k, v in (before or {"code": code, "active": 1, "summary": {}, "aliases": []}).items()
+                      if k != "items"}
             for name in ("name_zh", "name_en"):
                 if name in data or before is None:
                     values[name] = _text(data.get(name), name, limit=80)
@@ -188,9 +237,10 @@ class HallAdmin:
                                      if k in ("zh", "en")}
             if "active" in data:
                 values["active"] = 1 if data["active"] else 0
-            items = before["items"] if before else []
-            if "items" in data:
-                items = self._existing_items(db, data["items"])
+            if "aliases" in data:
+                values["aliases"] = _aliases(data["aliases"])
+            items = self._existing_items(db, data["items"] if "items" in data else (before["items"] if before else []),
+                                         active_only=bool(values["active"]))
             store.save_bundle(db, values)
             store.set_bundle_items(db, code, items)
             after = {**values, "items": items}
@@ -198,13 +248,18 @@ class HallAdmin:
         return after
 
     @staticmethod
-    def _existing_items(db: Any, items: Any) -> list[str]:
+    def _existing_items(db: Any, items: Any, *, active_only: bool = False) -> list[str]:
         if not isinstance(items, list) or not all(isinstance(i, str) for i in items) or len(items) > 100:
             raise InvalidInput("'items' must be a list of service item codes")
-        known = {r["code"] for r in store.item_rows(db)}
+        rows = store.item_rows(db)
+        known = {r["code"] for r in rows}
         missing = [i for i in items if i not in known]
         if missing:
             raise UnknownService(f"unknown service item(s): {', '.join(missing)}", code=missing[0])
+        retired = [r["code"] for r in rows if r["code"] in items and not r["active"]]
+        if active_only and retired:
+            raise InvalidInput(f"service item(s) {', '.join(retired)} are not active; a bundle holds active items only",
+                               items=retired)
         return list(dict.fromkeys(items))
 
     def add_bundle_item(self, actor: str, code: str, item: str) -> dict[str, Any]:
@@ -303,7 +358,7 @@ class HallAdmin:
         with self.storage.read() as db:
             saved = repo.get_setting(db, _SETTINGS_KEY, {}) or {}
             notices = repo.get_setting(db, "notices", {}) or {}
-        base = {name: getattr(hall, name) for name in _LIVE_FIELDS}
+        base = {name: getattr(hall, name) for name in LIVE_FIELDS}
         return {**base, **SETTING_DEFAULTS, **saved, "notices": notices}
 
     def update_settings(self, actor: str, data: dict[str, Any]) -> dict[str, Any]:
@@ -353,6 +408,5 @@ class HallAdmin:
                 raise InvalidInput("notices must be lists of lines")
 
     def apply_settings(self) -> None:
-        """Let the running hall service use the saved settings (names, day start, target, rating window)."""
-        current = self.settings()
-        self.service.hall = replace(self.service.hall, **{name: current[name] for name in _LIVE_FIELDS})
+        """Let this process use the saved settings at once (every other process within a second)."""
+        self.service.settings.invalidate()

@@ -24,7 +24,7 @@ PAGES_PER_STEP = 1024
 
 def backup_directory(config: Config) -> Path:
     """Where backups go: [backup] directory, or <instance>/backups."""
-    return Path(config.backup.directory) if config.backup.directory else config.instance_path / "backups"
+    return config.resolve(config.backup.directory or "backups")
 
 
 def check_database(path: Path) -> int:

@@ -13,10 +13,10 @@ from typing import Any
 
 from .accounts import StaffMember
 from .domain.errors import IllegalTransition, InvalidInput, NotAuthorised, UnknownTicket
-from .ratings import add_working_days, parse_holidays
 from .service import HallService
 from .storage import cases as store
 from .storage import repo
+from .workdays import calendar_of
 
 
 class CaseState(str, Enum):
@@ -76,9 +76,10 @@ class BackOffice:
         """Inside the finishing transaction: one case per reviewed item, due after its time limit."""
         hall = self.service.hall
         accepted_day = datetime.fromtimestamp(at, hall.tz).date()
+        calendar = calendar_of(hall)
         opened = []
         for item in store.reviewed_items_of_ticket(db, ticket_id):
-            due = add_working_days(accepted_day, int(item["time_limit_days"]), parse_holidays(hall.holidays))
+            due = calendar.add_working_days(accepted_day, int(item["time_limit_days"]))
             case_id = store.insert_case(db, {
                 "ticket": ticket_id, "item": item["code"], "number": number, "state": CaseState.ACCEPTED.value,
                 "accepted_by": staff, "accepted_at": at, "counter": counter, "due_day": due.isoformat()})

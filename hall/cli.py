@@ -14,11 +14,12 @@ logger = logging.getLogger(__name__)
 
 
 def _config(args: argparse.Namespace) -> Config:
+    """The configuration file, then the command line (whose paths are relative to the working directory)."""
     config = load_config(Path(args.config) if getattr(args, "config", None) else None)
     if getattr(args, "db", None):
-        config = replace(config, db_path=Path(args.db))
+        config = replace(config, db_path=Path(args.db).resolve())
     if getattr(args, "instance", None):
-        config = replace(config, instance_path=Path(args.instance))
+        config = replace(config, instance_path=Path(args.instance).resolve())
     elif getattr(args, "db", None) and not getattr(args, "config", None):
         config = replace(config, instance_path=Path(args.db).resolve().parent)
     if getattr(args, "message_queue", None):
@@ -31,38 +32,40 @@ def _services(config: Config):
     from .domain.clock import SystemClock
     from .storage import open_storage
 
-    storage = open_storage(config.db_path)
+    storage = open_storage(config.database)
     return storage, Accounts(storage, SystemClock())
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from .demo import demo_hall, install_demo
-    from .domain.clock import SystemClock
-    from .web import create_app
-    from .web.extensions import socketio
+    from .netaddr import public_base_for
+    from .server import ServeOptions, serve
 
     config = _config(args)
-    app = create_app(config)
-    ctx = app.extensions["onewindow"]
+    if not config.hall.public_url:
+        # Phones must reach the addresses in QR codes: not 127.0.0.1, and never a request's Host header.
+        public = public_base_for(args.host, args.port)
+        config = replace(config, hall=replace(config.hall, public_url=public))
+        print(f"public address {public} (phones open it from QR codes; set [hall] public_url to change it)",
+              flush=True)
     if args.demo:
-        install_demo(ctx.storage, ctx.accounts, SystemClock(), config.instance_path)
-        demo = demo_hall(config.instance_path)
-        base = f"http://{'127.0.0.1' if args.host in ('0.0.0.0', '::') else args.host}:{args.port}"
-        lines = [f"OneWindow demo hall: {config.hall.name}", f"  database   {config.db_path}",
-                 f"  kiosk      {base}/kiosk", f"  counter    {base}/counter?counter=1   (log in as clerk1)",
-                 f"  lobby      {base}/lobby", f"  console    {base}/console   (log in as manager)"]
-        if demo:
-            for number, token in sorted(demo.evaluator_tokens.items()):
-                lines.append(f"  evaluator  {base}/evaluator?token={token}   (counter {number})")
-            lines.append("  logins (username / password / roles):")
-            lines += [f"    {u} / {p} / {r}" for u, p, r in demo.staff]
-        print("\n".join(lines), flush=True)
+        _install_demo(config)
+    return serve(config, ServeOptions(host=args.host, port=args.port, workers=args.workers, role=args.role,
+                                      access_log=args.verbose))
+
+
+def _install_demo(config: Config) -> None:
+    """Fill an empty database with the demo hall (in the master process, before any worker starts) and say how in."""
+    from .demo import banner_lines, demo_hall, install_demo
+    from .domain.clock import SystemClock
+
+    storage, accounts = _services(config)
     try:
-        socketio.run(app, host=args.host, port=args.port, allow_unsafe_werkzeug=True, use_reloader=False,
-                     log_output=args.verbose)
+        install_demo(storage, accounts, SystemClock(), config.instance_path)
     finally:
-        ctx.close()
-    return 0
+        storage.close()
+    lines = banner_lines(config.hall.public_url.rstrip("/"), config.hall.name, config.database,
+                         demo_hall(config.instance_path))
+    print("\n".join(lines), flush=True)
 
 
 def cmd_staff_add(args: argparse.Namespace) -> int:
@@ -96,7 +99,7 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
     from .storage import Storage
 
     config = _config(args)
-    storage = Storage(config.db_path)
+    storage = Storage(config.database)
     try:
         applied = storage.upgrade()
     finally:
@@ -110,10 +113,10 @@ def cmd_backup(args: argparse.Namespace) -> int:
     from .storage import Storage
 
     config = _config(args)
-    if not Path(config.db_path).exists():
-        print(f"error: no database at {config.db_path}", file=sys.stderr)
+    if not config.database.exists():
+        print(f"error: no database at {config.database}", file=sys.stderr)
         return 2
-    storage = Storage(config.db_path)
+    storage = Storage(config.database)
     try:
         target = backup_database(storage, Path(args.to) if args.to else backup_directory(config),
                                  keep=args.keep if args.keep else None)
@@ -130,11 +133,11 @@ def cmd_restore(args: argparse.Namespace) -> int:
     source = Path(args.backup)
     tickets = check_database(source)
     if not args.yes:
-        print(f"error: this replaces {config.db_path} by {source} ({tickets} tickets); stop the server, "
+        print(f"error: this replaces {config.database} by {source} ({tickets} tickets); stop the server, "
               "then run again with --yes", file=sys.stderr)
         return 2
-    kept = restore_database(source, Path(config.db_path))
-    print(f"restored {config.db_path} from {source} ({tickets} tickets)"
+    kept = restore_database(source, config.database)
+    print(f"restored {config.database} from {source} ({tickets} tickets)"
           + (f"; the previous database is kept as {kept}" if kept else ""))
     return 0
 
@@ -154,6 +157,10 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=5000)
     serve.add_argument("--demo", action="store_true", help="fill an empty database with the demo hall")
     serve.add_argument("--message-queue", help="redis://… to share live events between server processes")
+    serve.add_argument("--workers", type=int, default=1,
+                       help="server processes (more than one needs --message-queue for instant updates)")
+    serve.add_argument("--role", choices=["auto", "owner", "web"], default="auto",
+                       help="whether this server may own the devices, sweepers and backups (default: elected)")
     serve.add_argument("--verbose", action="store_true", help="log every request")
     serve.set_defaults(func=cmd_serve)
 
@@ -193,6 +200,9 @@ def build_parser() -> argparse.ArgumentParser:
     restore.add_argument("--yes", action="store_true", help="really replace the database")
     restore.set_defaults(func=cmd_restore)
 
+    from region.cli import add_commands as add_region_commands
+
+    add_region_commands(sub)
     from .advisor_cli import add_parser as add_advise_command
 
     add_advise_command(sub, common)

@@ -31,8 +31,12 @@ class HallSettings:
     wait_target_minutes: int = 15
     rating_window_seconds: int = 60
     followup_working_days: int = 5
-    #: Public holidays (YYYY-MM-DD) that are not working days for follow-up deadlines.
+    #: Working days for follow-up and case deadlines: the State Council's schedule (chinese-calendar, with its
+    #: adjusted working weekends) unless national_calendar = false (then Monday to Friday); the hall's own days
+    #: off (holidays) and extra working days (working_days), YYYY-MM-DD, win over it.
     holidays: tuple[str, ...] = ()
+    working_days: tuple[str, ...] = ()
+    national_calendar: bool = True
     public_url: str = ""
     language: str = "zh"
 
@@ -112,10 +116,35 @@ class CallerSettings:
 
 
 @dataclass(frozen=True)
+class PrefectureSettings:
+    """[prefecture]: where the hall ships its event log (empty url: it ships nothing)."""
+
+    url: str = ""
+    token: str = ""
+    hall_code: str = ""
+    region_code: str = ""
+    department_code: str = ""
+    interval_seconds: int = 10
+    batch_size: int = 1000
+    timeout_seconds: int = 15
+    max_backoff_seconds: int = 300
+    ca_file: str = ""
+
+    def validate(self) -> None:
+        from .outbox import check_prefecture_settings
+
+        check_prefecture_settings(self)
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole configuration of one hall server."""
 
-    db_path: Path = Path("instance/onewindow.db")
+    #: The database; a relative path is inside the instance folder.
+    db_path: Path = Path("onewindow.db")
+    #: The instance folder (secret key, database, speech, printed tickets, backups): every relative path of the
+    #: configuration resolves against it. Itself relative to the configuration file's folder (when there is one;
+    #: by default it is that folder), else to the working directory.
     instance_path: Path = Path("instance")
     hall: HallSettings = field(default_factory=HallSettings)
     routing: RoutingSettings = field(default_factory=RoutingSettings)
@@ -129,11 +158,21 @@ class Config:
     kiosks: tuple[KioskSection, ...] = ()
     message_queue: str | None = None
     backup: BackupSettings = field(default_factory=BackupSettings)
+    prefecture: PrefectureSettings = field(default_factory=PrefectureSettings)
     testing: bool = False
-    start_workers: bool = True
 
     def with_overrides(self, **changes: Any) -> "Config":
         return replace(self, **changes)
+
+    def resolve(self, value: str | Path) -> Path:
+        """A path of the configuration as an absolute path: relative ones are inside the instance folder."""
+        path = Path(value).expanduser()
+        return path if path.is_absolute() else self.instance_path.resolve() / path
+
+    @property
+    def database(self) -> Path:
+        """The database file, absolute."""
+        return self.resolve(self.db_path)
 
 
 def _section(cls: type, raw: dict[str, Any], where: str) -> Any:
@@ -171,13 +210,15 @@ def _validate_hall(hall: HallSettings) -> None:
         raise ConfigError("[hall] rating_window_seconds must be positive")
     if hall.followup_working_days <= 0:
         raise ConfigError("[hall] followup_working_days must be positive")
-    if isinstance(hall.holidays, str) or not isinstance(hall.holidays, (list, tuple)):
-        raise ConfigError("[hall] holidays must be a list of dates like [\"2026-10-01\"]")
-    for holiday in hall.holidays:
-        try:
-            date.fromisoformat(str(holiday))
-        except ValueError:
-            raise ConfigError(f"[hall] holidays: {holiday!r} is not a date (YYYY-MM-DD)") from None
+    for name in ("holidays", "working_days"):
+        days = getattr(hall, name)
+        if isinstance(days, str) or not isinstance(days, (list, tuple)):
+            raise ConfigError(f"[hall] {name} must be a list of dates like [\"2026-10-01\"]")
+        for day in days:
+            try:
+                date.fromisoformat(str(day))
+            except ValueError:
+                raise ConfigError(f"[hall] {name}: {day!r} is not a date (YYYY-MM-DD)") from None
     if hall.language not in ("zh", "en"):
         raise ConfigError("[hall] language must be \"zh\" or \"en\"")
 
@@ -264,7 +305,7 @@ def parse_config(raw: dict[str, Any], base: Config | None = None) -> Config:
     """Build a Config from a parsed TOML document; ConfigError on any problem."""
     config = base or Config()
     known = {"hall", "routing", "printer", "speech", "keypads", "kiosks", "server", "lobby", "caller",
-             "evaluator_keypads", "backup"}
+             "evaluator_keypads", "backup", "prefecture"}
     unknown = sorted(set(raw) - known)
     if unknown:
         raise ConfigError(f"unknown section(s): {', '.join(unknown)}; known: {', '.join(sorted(known))}")
@@ -310,6 +351,9 @@ def parse_config(raw: dict[str, Any], base: Config | None = None) -> Config:
         if not 0 <= backup.interval_minutes <= 7 * 24 * 60 or not 1 <= backup.keep <= 1000:
             raise ConfigError("[backup] interval_minutes must be 0..10080 and keep 1..1000")
         changes["backup"] = backup
+    if "prefecture" in raw:
+        changes["prefecture"] = _section(PrefectureSettings, raw["prefecture"], "prefecture")
+        changes["prefecture"].validate()
     if "server" in raw:
         server = dict(raw["server"])
         if "db" in server:
@@ -326,19 +370,25 @@ def parse_config(raw: dict[str, Any], base: Config | None = None) -> Config:
 
 
 def load_config(path: Path | None = None, *, environ: dict[str, str] | None = None) -> Config:
-    """Defaults, then the TOML file at *path*, then ONEWINDOW_DB / ONEWINDOW_INSTANCE from the environment."""
+    """Defaults, then the TOML file at *path*, then ONEWINDOW_DB / ONEWINDOW_INSTANCE from the environment.
+
+    The instance folder comes out absolute: ``[server] instance`` relative to the file's folder (by default
+    the file's folder itself), ONEWINDOW_INSTANCE relative to the working directory.
+    """
     env = os.environ if environ is None else environ
     config = Config()
     if path is not None:
+        path = Path(path).resolve()
         try:
-            raw = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+            raw = tomllib.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             raise ConfigError(f"configuration file not found: {path}") from None
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-        config = parse_config(raw, config)
+        config = parse_config(raw, replace(config, instance_path=Path(".")))
+        config = replace(config, instance_path=(path.parent / config.instance_path).resolve())
     if env.get("ONEWINDOW_DB"):
-        config = replace(config, db_path=Path(env["ONEWINDOW_DB"]))
+        config = replace(config, db_path=Path(env["ONEWINDOW_DB"]).resolve())
     if env.get("ONEWINDOW_INSTANCE"):
-        config = replace(config, instance_path=Path(env["ONEWINDOW_INSTANCE"]))
-    return config
+        config = replace(config, instance_path=Path(env["ONEWINDOW_INSTANCE"]).resolve())
+    return replace(config, instance_path=config.instance_path.resolve())

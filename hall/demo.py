@@ -11,7 +11,7 @@ from pathlib import Path
 from .accounts import Accounts
 from .domain.clock import Clock
 from .domain.models import Bundle, Category, Localised, ServiceItem
-from .storage import Storage, repo
+from .storage import Storage, catalogue_admin, repo
 
 logger = logging.getLogger(__name__)
 
@@ -23,7 +23,9 @@ DEMO_STAFF = (
     ("clerk3", "综合柜员 3", ["clerk"], 3, "clerk3-demo"),
     ("clerk4", "综合柜员 4", ["clerk"], 4, "clerk4-demo"),
     ("clerk5", "综合柜员 5", ["clerk"], 5, "clerk5-demo"),
+    # 受办分离: whoever reviews a case may not approve it, so the back office needs two people.
     ("review", "后台复审", ["backoffice"], None, "review-demo"),
+    ("approve", "后台审批", ["backoffice"], None, "approve-demo"),
     ("manager", "大厅主任", ["manager"], None, "manager-demo"),
     ("admin", "系统管理员", ["admin"], None, "admin-demo"),
 )
@@ -53,6 +55,10 @@ def load_catalogue(storage: Storage, document: dict, at: float, counters: int = 
                 guide=i.get("guide", {})), position)
         for b in document["bundles"]:
             repo.insert_bundle(db, Bundle(b["code"], Localised(**b["name"]), tuple(b["items"]), b.get("summary", {})))
+        for kind, entries in (("item", document["items"]), ("bundle", document["bundles"])):
+            for entry in entries:
+                if entry.get("aliases"):
+                    catalogue_admin.set_aliases(db, kind, entry["code"], entry["aliases"])
         items = [i["code"] for i in document["items"]]
         for number in range(1, counters + 1):
             repo.insert_counter(db, number, f"{number}号窗口", items, at)
@@ -74,6 +80,24 @@ def install_demo(storage: Storage, accounts: Accounts, clock: Clock, instance: P
     path.write_text(json.dumps({"evaluators": tokens}, indent=2), encoding="utf-8")
     path.chmod(0o600)
     return demo_hall(instance)
+
+
+def banner_lines(base: str, hall_name: str, db_path: Path, demo: DemoHall | None) -> list[str]:
+    """What `serve --demo` prints: every screen's address, the demo logins and one evaluator link per counter."""
+    lines = [f"OneWindow demo hall: {hall_name}", f"  database      {db_path}",
+             f"  kiosk         {base}/kiosk", f"  counter       {base}/counter?counter=1   (log in as clerk1)",
+             f"  lobby         {base}/lobby",
+             f"  counter screen {base}/screen/counter/1   (one per counter: /screen/counter/<n>)",
+             f"  citizen screen {base}/screen/citizen/1   (one per counter: /screen/citizen/<n>)",
+             f"  console       {base}/console   (log in as manager)",
+             f"  appointments  {base}/console/appointments   (log in as manager)",
+             f"  back office   {base}/console/cases   (review, then approve as another back-office user)"]
+    if demo:
+        for number, token in sorted(demo.evaluator_tokens.items()):
+            lines.append(f"  evaluator     {base}/evaluator?token={token}   (counter {number})")
+        lines.append("  logins (username / password / roles):")
+        lines += [f"    {u} / {p} / {r}" for u, p, r in demo.staff]
+    return lines
 
 
 def demo_hall(instance: Path) -> DemoHall | None:

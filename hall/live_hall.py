@@ -1,61 +1,77 @@
-"""The managers' live hall: counters, queues per category, waiting tickets, devices, follow-ups."""
+"""The managers' live hall: counters, queues per category, the oldest waiting tickets, devices, follow-ups.
+
+A fixed number of queries, each bounded by the service day and an index: the queues come from the
+queue index, the counters' figures from one aggregate, and the ticket list is the oldest
+``TICKETS_SHOWN`` waiting or held tickets (the count of all of them is in ``waiting_total``).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
+from .lobby_board import LobbyBoard
 from .privacy import mask_text
 from .service import HallService
 from .snapshots import lobby_snapshot
-from .storage import catalogue_admin, repo
+from .storage import catalogue_admin, queue_rows
+
+#: How many waiting or held tickets the live hall lists (the oldest first).
+TICKETS_SHOWN = 200
 
 
-def live_hall(service: HallService, devices: list[dict[str, Any]], limits: dict[str, Any], lang: str) -> dict[str, Any]:
+def live_hall(service: HallService, board: LobbyBoard, devices: list[dict[str, Any]], limits: dict[str, Any],
+              lang: str) -> dict[str, Any]:
     """Everything the live hall shows, as of the service clock; alerts are computed from it by hall.alerts."""
     now = service.clock.now()
     day = service.today(now)
-    lobby = lobby_snapshot(service, lang)
+    lobby = lobby_snapshot(service, board, lang)
     with service.storage.read() as db:
-        counters = repo.counters(db)
-        waiting = repo.tickets_of_day(db, day, states=["waiting", "held"])
-        in_hand = {c.current_ticket_id: repo.ticket(db, c.current_ticket_id) for c in counters if c.current_ticket_id}
-        finished = repo.tickets_of_day(db, day, states=["finished"])
+        counters = db.execute("SELECT number, name, state, pause_reason, state_since, staff, current_ticket "
+                              "FROM counters WHERE active = 1 ORDER BY number").fetchall()
+        waiting = db.execute(
+            "SELECT id, number, state, category, target_category, priority, queue_at, appointment FROM tickets "
+            "WHERE service_day = ? AND state IN ('waiting', 'held') ORDER BY queue_at, id LIMIT ?",
+            [day, TICKETS_SHOWN]).fetchall()
+        in_hand = queue_rows.tickets_by_id(db, [c["current_ticket"] for c in counters if c["current_ticket"]])
+        figures = {r["counter"]: r for r in db.execute(
+            "SELECT counter, count(*) AS served, avg(finished_at - started_at) AS mean FROM tickets "
+            "WHERE service_day = ? AND state = 'finished' AND started_at IS NOT NULL GROUP BY counter", [day])}
         staff = {r["username"]: r["display_name"] for r in catalogue_admin.staff_rows(db)}
         followups = catalogue_admin.followups_open(db)
+        authorised: dict[int, list[str]] = {}
+        for row in db.execute("SELECT counter, item FROM counter_items ORDER BY item"):
+            authorised.setdefault(row["counter"], []).append(row["item"])
     oldest: dict[str, Any] = {}
     for ticket in waiting:
-        if ticket.state.value != "waiting":
+        if ticket["state"] != "waiting":
             continue
-        category = ticket.target_category or ticket.category
-        if category not in oldest or ticket.queue_at < oldest[category].queue_at:
-            oldest[category] = ticket
-    categories = []
-    for queue in lobby["queues"]:
-        first = oldest.get(queue["category"])
-        categories.append({**queue, "oldest_queue_at": first.queue_at if first else None,
-                           "oldest_number": first.number if first else None})
+        category = ticket["target_category"] or ticket["category"]
+        oldest.setdefault(category, ticket)  # rows come oldest first
+    categories = [{**queue, "oldest_number": oldest[queue["category"]]["number"] if queue["category"] in oldest
+                   else None} for queue in lobby["queues"]]
     counter_rows = []
     for counter in counters:
-        ticket = in_hand.get(counter.current_ticket_id)
-        done = [t for t in finished if t.counter == counter.number and t.started_at and t.finished_at]
+        ticket = in_hand.get(counter["current_ticket"])
         current = None
         if ticket is not None and ticket.state.value in ("called", "serving"):
             since = ticket.started_at if ticket.state.value == "serving" else ticket.called_at
             current = {"id": ticket.id, "number": ticket.number, "state": ticket.state.value, "since": since,
                        "seconds": round(now - since) if since else None}
+        figure = figures.get(counter["number"])
         counter_rows.append({
-            "number": counter.number, "name": counter.name, "state": counter.state.value,
-            "pause_reason": counter.pause_reason, "state_since": counter.state_since,
-            "staff": counter.staff, "staff_name": staff.get(counter.staff or "", counter.staff),
-            "ticket": current, "items": sorted(counter.items), "served_today": len(done),
-            "mean_service_minutes": round(sum(t.finished_at - t.started_at for t in done) / len(done) / 60, 1)
-            if done else None,
+            "number": counter["number"], "name": counter["name"], "state": counter["state"],
+            "pause_reason": counter["pause_reason"], "state_since": counter["state_since"],
+            "staff": counter["staff"], "staff_name": staff.get(counter["staff"] or "", counter["staff"]),
+            "ticket": current, "items": authorised.get(counter["number"], []),
+            "served_today": figure["served"] if figure else 0,
+            "mean_service_minutes": round(figure["mean"] / 60, 1) if figure and figure["mean"] is not None else None,
         })
     return {
         "server_time": now, "service_day": day, "limits": limits,
         "counters": counter_rows, "categories": categories, "waiting_total": lobby["waiting_total"],
-        "tickets": [{"id": t.id, "number": t.number, "state": t.state.value, "category": t.category,
-                     "priority": t.priority, "queue_at": t.queue_at, "waited_seconds": round(now - t.queue_at),
-                     "appointment": mask_text(t.appointment)} for t in waiting],
+        "tickets": [{"id": t["id"], "number": t["number"], "state": t["state"], "category": t["category"],
+                     "priority": bool(t["priority"]), "queue_at": t["queue_at"],
+                     "waited_seconds": round(now - t["queue_at"]), "appointment": mask_text(t["appointment"])}
+                    for t in waiting],
         "devices": devices, "followups": followups,
     }

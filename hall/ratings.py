@@ -7,6 +7,7 @@ Pure Python: the rules live here; the SQL lives in ``hall.storage.ratings`` and
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -20,6 +21,8 @@ from .domain.clock import Clock
 from .domain.errors import HallError, IllegalTransition, InvalidInput, NotAuthorised
 from .storage import Storage
 from .storage import ratings as store
+from .workdays import CHINA, WorkCalendar
+from .workdays import calendar_of as calendar_of  # the hall service reads the calendar from here
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +34,10 @@ REASONS = ("attitude", "waiting_too_long", "process_unclear", "extra_materials",
 """The fixed reasons a citizen may pick for a rating of 1 or 2."""
 GROUPS = ("day", "counter", "clerk", "item", "category")
 MAX_NOTE = 1000
+#: How long after a bad rating the evaluator may still add the citizen's phone number.
+PHONE_WINDOW_SECONDS = 300
+_MOBILE = re.compile(r"^1[3-9]\d{9}$")
+_LANDLINE = re.compile(r"^0\d{9,11}$")  # area code and number, e.g. 0871 6512 3456
 
 
 class UnknownFollowup(HallError):
@@ -51,43 +58,35 @@ def check_reasons(score: int, reasons: Sequence[str]) -> list[str]:
     return picked
 
 
+def normalise_phone(value: object) -> str:
+    """A Chinese mobile (13812345678) or landline with area code (087165123456), digits only; InvalidInput else."""
+    text = re.sub(r"[\s\-()]", "", value) if isinstance(value, str) else ""
+    if text.startswith("+86"):
+        text = text[3:]
+    if not (_MOBILE.match(text) or _LANDLINE.match(text)):
+        raise InvalidInput("'phone' must be a mobile number (11 digits) or a landline with its area code")
+    return text
+
+
+def mask_phone_number(phone: str) -> str:
+    """138****5678: the first three and the last four digits."""
+    return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
+
+
 # ---- working days ---------------------------------------------------------------------
 
-def is_working_day(day: date, holidays: frozenset[date] = frozenset()) -> bool:
-    """Monday to Friday, except the configured public holidays."""
-    return day.weekday() < 5 and day not in holidays
-
-
-def add_working_days(start: date, days: int, holidays: frozenset[date] = frozenset()) -> date:
-    """The *days*-th working day after *start* (start itself does not count)."""
-    if days < 0:
-        raise ValueError("days must not be negative")
-    current, left = start, days
-    while left:
-        current += timedelta(days=1)
-        if is_working_day(current, holidays):
-            left -= 1
-    return current
+def add_working_days(start: date, days: int, calendar: WorkCalendar = CHINA) -> date:
+    """The *days*-th working day after *start* in *calendar* (start itself does not count)."""
+    return calendar.add_working_days(start, days)
 
 
 def followup_due(opened_at: float, working_days: int, tz: ZoneInfo,
-                 holidays: frozenset[date] = frozenset()) -> tuple[date, float]:
+                 calendar: WorkCalendar = CHINA) -> tuple[date, float]:
     """The due day of a follow-up opened at *opened_at*, and the deadline: the end of that local day."""
     opened_day = datetime.fromtimestamp(opened_at, tz).date()
-    due_day = add_working_days(opened_day, working_days, holidays)
+    due_day = calendar.add_working_days(opened_day, working_days)
     deadline = datetime.combine(due_day + timedelta(days=1), time(0), tz).timestamp()
     return due_day, deadline
-
-
-def parse_holidays(values: Iterable[str]) -> frozenset[date]:
-    """ISO dates from the configuration; ValueError names the bad one."""
-    days = set()
-    for value in values:
-        try:
-            days.add(date.fromisoformat(str(value)))
-        except ValueError:
-            raise ValueError(f"holiday {value!r} is not a date (YYYY-MM-DD)") from None
-    return frozenset(days)
 
 
 # ---- the follow-up life cycle -----------------------------------------------------------
@@ -237,6 +236,8 @@ class Followups:
                 if action is FollowupAction.UPHOLD:
                     values.update(closed_at=now, closed_by=actor, closed_in_time=int(now <= row["due_at"]))
             store.update_followup(db, followup_id, values)
+            if not target.active:
+                store.erase_contact_phone(db, followup_id)  # kept only while the call-back needs it
             store.log_followup(db, at=now, ticket=row["ticket"], counter=row["counter"], staff=actor,
                                kind=f"followup_{action.value}",
                                data={"followup": followup_id, "to": target.value})
@@ -245,6 +246,27 @@ class Followups:
         result = self.decorate(updated)
         self._notify("changed", result)
         return result
+
+    def leave_phone(self, ticket_id: int, phone: object, *, device_counter: int | None) -> dict[str, Any]:
+        """The citizen leaves a phone number for the call-back, on the evaluator that took the bad rating,
+        within PHONE_WINDOW_SECONDS of it. The number is never logged; the event log records only that one came."""
+        number = normalise_phone(phone)
+        now = self.clock.now()
+        with self.storage.write() as db:
+            row = store.followup_of_ticket(db, ticket_id)
+            if row is None or device_counter is None or row["counter"] != device_counter:
+                raise NotAuthorised("only the evaluator that took a bad rating may add a phone number to it")
+            if not FollowupState(row["state"]).active or now > row["opened_at"] + PHONE_WINDOW_SECONDS:
+                raise IllegalTransition("the time to leave a phone number for this rating has passed")
+            store.update_followup(db, row["id"], {"contact_phone": number, "contact_phone_masked":
+                                                  mask_phone_number(number), "contact_phone_at": now})
+            store.log_followup(db, at=now, ticket=ticket_id, counter=row["counter"], staff=None,
+                               kind="followup_contact_left", data={"followup": row["id"]})
+            updated = store.followup(db, row["id"])
+        assert updated is not None
+        result = self.decorate(updated)
+        self._notify("changed", result)
+        return {"followup": result["id"], "phone": result["contact_phone_masked"]}
 
     def sweep_overdue(self) -> list[dict[str, Any]]:
         """Mark follow-ups that have just become overdue; each is announced once."""

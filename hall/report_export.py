@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from openpyxl import Workbook
@@ -16,38 +16,39 @@ from .reports import FIGURES
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _header(group_by: str, translate: Callable[[str], str]) -> list[str]:
-    return [translate(group_by), translate("label"), *(translate(f) for f in FIGURES)]
+def _header(group_by: str, translate: Callable[[str], str], figures: Sequence[str]) -> list[str]:
+    return [translate(group_by), translate("label"), *(translate(f) for f in figures)]
 
 
-def _lines(data: dict[str, Any]) -> list[list[Any]]:
-    rows = [[row["key"], row["label"], *(row[f] for f in FIGURES)] for row in data["rows"]]
+def _lines(data: dict[str, Any], figures: Sequence[str]) -> list[list[Any]]:
+    rows = [[row["key"], row["label"], *(row[f] for f in figures)] for row in data["rows"]]
     total = data["total"]
-    rows.append(["total", total["label"], *(total[f] for f in FIGURES)])
+    rows.append(["total", total["label"], *(total[f] for f in figures)])
     return rows
 
 
-def report_csv(data: dict[str, Any], translate: Callable[[str], str] = str) -> str:
+def report_csv(data: dict[str, Any], translate: Callable[[str], str] = str, figures: Sequence[str] = FIGURES) -> str:
     """The report as CSV text: one header line, one line per group, a total line (UTF-8 with BOM for Excel)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(_header(data["group_by"], translate))
-    for line in _lines(data):
+    writer.writerow(_header(data["group_by"], translate, figures))
+    for line in _lines(data, figures):
         writer.writerow(["" if value is None else value for value in line])
     return "\ufeff" + out.getvalue()
 
 
-def report_xlsx(data: dict[str, Any], translate: Callable[[str], str] = str, title: str = "Waiting time") -> bytes:
+def report_xlsx(data: dict[str, Any], translate: Callable[[str], str] = str, title: str = "Waiting time",
+                figures: Sequence[str] = FIGURES) -> bytes:
     """The report as an XLSX workbook: a sheet of figures with a chart, and a sheet of definitions."""
     book = Workbook()
     sheet = book.active
     sheet.title = "report"
     sheet.append([title, f"{data['from']} – {data['to']}", translate(data["group_by"])])
     sheet["A1"].font = Font(bold=True)
-    sheet.append(_header(data["group_by"], translate))
+    sheet.append(_header(data["group_by"], translate, figures))
     for cell in sheet[2]:
         cell.font = Font(bold=True)
-    lines = _lines(data)
+    lines = _lines(data, figures)
     for line in lines:
         sheet.append(line)
     sheet.freeze_panes = "C3"
@@ -55,7 +56,7 @@ def report_xlsx(data: dict[str, Any], translate: Callable[[str], str] = str, tit
         chart = BarChart()
         chart.title = translate("waiting_minutes_mean")
         chart.y_axis.title = translate("minutes")
-        mean_column = 3 + FIGURES.index("waiting_minutes_mean")
+        mean_column = 3 + list(figures).index("waiting_minutes_mean")
         last = 2 + len(data["rows"])
         chart.add_data(Reference(sheet, min_col=mean_column, min_row=2, max_row=last), titles_from_data=True)
         chart.set_categories(Reference(sheet, min_col=2, min_row=3, max_row=last))

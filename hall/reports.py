@@ -9,7 +9,9 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from .domain import figures as shared
 from .domain.errors import InvalidInput
+from .domain.states import TicketAction
 from .storage import Storage, report_queries
 
 GROUPINGS = ("day", "hour", "item", "category", "counter", "clerk")
@@ -19,14 +21,11 @@ FIGURES = ("issued", "called", "served", "no_shows", "cancelled",
            "waiting_minutes_mean", "waiting_minutes_p50", "waiting_minutes_p90", "waiting_minutes_max",
            "service_minutes_mean", "service_minutes_p90", "service_level", "rated", "unrated",
            "satisfaction_rate", "rating_rate")
+#: The shared definitions (hall.domain.figures), plus the groupings only the hall has.
 DEFINITIONS = {
-    "waiting": "waiting time = first call − ticket issued (minutes), over the tickets that were called",
-    "service": "service time = finished − serving started (minutes), over the finished cases",
-    "service_level": "service level = tickets called within the hall's waiting target ÷ tickets called",
-    "satisfaction_rate": "satisfaction rate = ratings of 3 to 5 (basically satisfied or better) ÷ ratings given",
-    "rating_rate": "rating rate = ratings given ÷ cases finished (served)",
+    **{name: shared.DEFINITIONS[name] for name in ("waiting", "service", "service_level", "satisfaction_rate",
+                                                   "rating_rate", "item")},
     "hour": "hour of day = the hour the ticket was issued, in the hall's time zone",
-    "item": "a bundle ticket counts once, under its bundle",
 }
 
 _SUMMARY_SQL = """
@@ -59,8 +58,7 @@ def _mean(values: Sequence[float]) -> float | None:
     return sum(values) / len(values) if values else None
 
 
-def _minutes(value: float | None) -> float | None:
-    return None if value is None else round(value / 60.0, 2)
+_minutes = shared.minutes
 
 
 _SEGMENT_SQL = """
@@ -207,26 +205,22 @@ class _Bucket:
         }
 
 
-def _ranked(ordered: Sequence[float], fraction: float) -> float | None:
-    """percentile() of values already sorted."""
-    return ordered[max(1, math.ceil(fraction * len(ordered))) - 1] if ordered else None
+_ranked = shared.nearest_rank
+_ratio = shared.ratio
 
 
-def _ratio(part: int, whole: int) -> float | None:
-    return round(part / whole, 4) if whole else None
-
-
-def parse_range(day_from: str | None, day_to: str | None, today: str) -> tuple[date, date]:
-    """The report's first and last day from YYYY-MM-DD texts (default: the last 7 days up to today)."""
+def parse_range(day_from: str | None, day_to: str | None, today: str, *, default_days: int = 7,
+                max_days: int = MAX_RANGE_DAYS) -> tuple[date, date]:
+    """The report's first and last day from YYYY-MM-DD texts (default: the last *default_days* up to today)."""
     try:
         end = date.fromisoformat(day_to) if day_to else date.fromisoformat(today)
-        start = date.fromisoformat(day_from) if day_from else end - timedelta(days=6)
+        start = date.fromisoformat(day_from) if day_from else end - timedelta(days=default_days - 1)
     except ValueError:
         raise InvalidInput("'from' and 'to' must be dates written YYYY-MM-DD") from None
     if start > end:
         raise InvalidInput("'from' must not be after 'to'")
-    if (end - start).days >= MAX_RANGE_DAYS:
-        raise InvalidInput(f"a report covers at most {MAX_RANGE_DAYS} days")
+    if (end - start).days >= max_days:
+        raise InvalidInput(f"a report covers at most {max_days} days")
     return start, end
 
 
@@ -351,15 +345,21 @@ def report(storage: Storage, day_from: date, day_to: date, group_by: str, *, tz:
     }
 
 
+#: The event types that move a ticket: its state is the `to` of the last one.
+TICKET_EVENT_TYPES = tuple(action.value for action in TicketAction)
 _TIMES = ("issued_at", "first_called_at", "started_at", "finished_at", "state")
 
 
 def verify_projection(storage: Storage, ticket_ids: Iterable[int] | None = None) -> list[dict[str, Any]]:
-    """Tickets whose stored times or state differ from the ones rebuilt from the event log (empty = equal)."""
+    """Tickets whose stored times or state differ from the ones rebuilt from the event log (empty = equal).
+
+    Only the ticket's own events (one per TicketAction) rebuild it; ratings, follow-ups, back-office steps
+    and notes share the log but never change a ticket's state.
+    """
     ids = list(ticket_ids) if ticket_ids is not None else None
     with storage.read() as db:
         stored = report_queries.projection_rows(db, ids)
-        rebuilt = report_queries.rebuilt_rows(db, ids)
+        rebuilt = report_queries.rebuilt_rows(db, TICKET_EVENT_TYPES, ids)
     mismatches = []
     for ticket_id in sorted(set(stored) | set(rebuilt)):
         mine, theirs = stored.get(ticket_id), rebuilt.get(ticket_id)

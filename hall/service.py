@@ -1,7 +1,9 @@
-"""The hall service: every ticket and counter operation, one transaction each, then events.
+"""The hall service: every ticket and counter operation, one transaction each.
 
-Pure Python over the storage layer; the web layer and the device workers call
-into it and listen to its event bus.
+Pure Python over the storage layer. Each operation writes the ticket's row and its event in one
+``BEGIN IMMEDIATE`` transaction, with the queue index synced from the log at its start, then tells
+the log feed, which publishes the events on the bus. The command layer (``hall.commands``) decides
+who may do what; this module decides what the hall's rules allow.
 """
 
 from __future__ import annotations
@@ -10,10 +12,10 @@ import json
 import logging
 import secrets
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import replace
 from typing import Any
 
-from . import ratings
+from . import rating_chain, ratings
 from .config import HallSettings
 from .domain import events as ev
 from .domain.clock import Clock
@@ -30,91 +32,105 @@ from .domain.errors import (
 )
 from .domain.models import Counter, QueuedTicket, Ticket
 from .domain.numbering import format_number, parse_number, service_day
-from .domain.routing import (
-    NEWEST,
-    CounterView,
-    OneWindowPolicy,
-    counter_view,
-    people_ahead,
-)
+from .domain.queue import QueueIndex
+from .domain.routing import NEWEST, CounterView, OneWindowPolicy, counter_view
 from .domain.states import IN_HAND, CounterState, TicketAction, TicketState, next_state
+from .feed import LogFeed
+from .queue_book import QueueBook
+from .settings_watch import SettingsWatch
 from .storage import Storage, repo
 from .storage import ratings as rating_store
-from .advisor.predictors import WaitEstimate
-from .advisor.snapshot import tickets_ahead
-from .wait_estimates import WaitEstimator
+from .wait_estimates import WaitEstimate, WaitEstimator
 
 logger = logging.getLogger(__name__)
 
-_EVENT_OF_ACTION: dict[TicketAction, type[ev.HallEvent]] = {
-    TicketAction.ISSUE: ev.TicketIssued,
-    TicketAction.CALL: ev.TicketCalled,
-    TicketAction.RECALL: ev.TicketRecalled,
-    TicketAction.START: ev.ServingStarted,
-    TicketAction.FINISH: ev.CaseFinished,
-    TicketAction.NO_SHOW: ev.TicketMissed,
-    TicketAction.TRANSFER: ev.TicketTransferred,
-    TicketAction.HOLD: ev.TicketHeld,
-    TicketAction.CANCEL: ev.TicketCancelled,
-}
-
-
-@dataclass(frozen=True)
-class _Pending:
-    """An event written to the log inside a transaction, published after commit."""
-
-    cls: type[ev.HallEvent]
-    event_id: int
-    at: float
-    counter: int | None
-    staff: str | None
-    ticket_id: int | None
-    data: dict[str, Any]
+#: Actions that take the ticket out of the counter's hands.
+_RELEASES = frozenset({TicketAction.FINISH, TicketAction.NO_SHOW, TicketAction.TRANSFER, TicketAction.HOLD,
+                       TicketAction.EXPIRE})
+FinishHook = Callable[[Any, int, str, "str | None", "int | None", float], object]
 
 
 class HallService:
     """Issues tickets, routes calls, moves tickets through their states, records ratings."""
 
     def __init__(self, storage: Storage, hall: HallSettings, policy: OneWindowPolicy, clock: Clock,
-                 bus: ev.EventBus) -> None:
+                 bus: ev.EventBus, *, feed: LogFeed | None = None) -> None:
         self.storage = storage
-        self.hall = hall
+        self.settings = SettingsWatch(storage, hall)
         self.policy = policy
         self.clock = clock
         self.bus = bus
+        self.feed = feed or LogFeed(storage, bus)
+        self.queue = QueueBook(policy)
         #: Called inside the finishing transaction: (db, ticket id, number, staff, counter, time).
-        self.on_finish: Callable[[Any, int, str, str | None, int | None, float], object] | None = None
-        self.wait_estimator = WaitEstimator(policy, hall)
+        self.on_finish: FinishHook | None = None
+        self._routing_cache: tuple[int, dict[str, str], dict[int, frozenset[str]]] | None = None
+        self._views: dict[tuple[int, str | None], CounterView] = {}
+        self.wait_estimator = WaitEstimator(policy, hall.tz)
 
-    # ---- helpers ----------------------------------------------------------
+    @property
+    def hall(self) -> HallSettings:
+        """The hall settings in force (configuration overlaid with what managers saved)."""
+        return self.settings.current()
+
+    # ---- helpers ----------------------------------------------------------------------
 
     def today(self, at: float | None = None) -> str:
         """The hall's current service day as YYYY-MM-DD."""
-        return service_day(self.clock.now() if at is None else at, self.hall.tz, self.hall.day_start_time).isoformat()
+        hall = self.hall
+        return service_day(self.clock.now() if at is None else at, hall.tz, hall.day_start_time).isoformat()
 
-    def _record(self, db: Any, pending: list[_Pending], cls: type[ev.HallEvent], *, at: float,
-                ticket_id: int | None = None, counter: int | None = None, staff: str | None = None,
-                data: dict[str, Any] | None = None, log_type: str | None = None) -> None:
-        data = data or {}
-        event_id = repo.append_event(db, at=at, type=log_type or cls.name, ticket=ticket_id, counter=counter,
-                                     staff=staff, data=data)
-        pending.append(_Pending(cls, event_id, at, counter, staff, ticket_id, data))
+    def _record(self, db: Any, *, at: float, type: str, ticket_id: int | None = None, counter: int | None = None,
+                staff: str | None = None, data: dict[str, Any] | None = None) -> int:
+        return repo.append_event(db, at=at, type=type, ticket=ticket_id, counter=counter, staff=staff, data=data)
 
-    def _publish(self, pending: Sequence[_Pending]) -> None:
-        for p in pending:
-            ticket = None
-            if p.ticket_id is not None:
-                with self.storage.read() as db:
-                    t = repo.ticket(db, p.ticket_id)
-                ticket = t.public() if t else None
-            self.bus.publish(p.cls(event_id=p.event_id, at=p.at, counter=p.counter, staff=p.staff, ticket=ticket,
-                                   data=p.data))
+    def _committed(self) -> None:
+        """Tell the feed, after the outermost transaction commits (a command may nest several operations)."""
+        self.storage.after_commit(self.feed.committed)
+
+    def _routing_data(self, db: Any) -> tuple[dict[str, str], dict[int, frozenset[str]]]:
+        """Every item's category and every counter's authorised items, re-read only when the catalogue changed."""
+        version = db.execute("SELECT version FROM hall_versions WHERE name = 'catalogue'").fetchone()[0]
+        cached = self._routing_cache
+        if cached is None or cached[0] != version:
+            auth: dict[int, set[str]] = {}
+            for row in db.execute("SELECT counter, item FROM counter_items"):
+                auth.setdefault(row["counter"], set()).add(row["item"])
+            cached = (version, repo.item_categories(db), {k: frozenset(v) for k, v in auth.items()})
+            self._routing_cache = cached
+            self._views.clear()
+        return cached[1], cached[2]
 
     def counter_views(self, db: Any, *, open_only: bool) -> list[CounterView]:
-        """What routing knows of every counter (only the open ones if *open_only*)."""
-        cat_of = repo.item_categories(db)
-        return [counter_view(c, cat_of) for c in repo.counters(db)
-                if not open_only or c.state == CounterState.OPEN]
+        """What routing knows of every counter (only the open ones if *open_only*), without loading the catalogue."""
+        categories, auth = self._routing_data(db)
+        views = []
+        for row in db.execute("SELECT number, state, dedicated_category FROM counters WHERE active = 1 "
+                              "ORDER BY number"):
+            if open_only and row["state"] != CounterState.OPEN.value:
+                continue
+            key = (row["number"], row["dedicated_category"])
+            view = self._views.get(key)
+            if view is None:
+                items = auth.get(row["number"], frozenset())
+                view = counter_view(Counter(number=row["number"], name="", items=items, state=CounterState.OPEN,
+                                            state_since=0.0, pause_reason=None, current_ticket_id=None, staff=None,
+                                            dedicated_category=row["dedicated_category"]), categories)
+                self._views[key] = view
+            views.append(view)
+        return views
+
+    def views_by_number(self, db: Any) -> dict[int, CounterView]:
+        """Every serving counter's routing view by number, open or not (for the wait estimate)."""
+        return {v.number: v for v in self.counter_views(db, open_only=False)}
+
+    def able_views(self, db: Any) -> list[CounterView]:
+        """The counters that count for estimates: the open ones, else (nobody signed in yet) all of them."""
+        return self.counter_views(db, open_only=True) or self.counter_views(db, open_only=False)
+
+    def queue_view(self, db: Any, now: float | None = None) -> Any:
+        """The queue index of the current service day, synced from *db* and held while the block runs."""
+        return self.queue.view(db, self.today(now))
 
     def _require_counter(self, db: Any, number: int) -> Counter:
         counter = repo.counter(db, number)
@@ -128,21 +144,18 @@ class HallService:
             raise IllegalTransition(f"counter {counter.number} has no ticket in hand")
         return ticket
 
-    # ---- the one place where a ticket changes state -----------------------------
+    # ---- the one place where a ticket changes state ------------------------------------------
 
-    def _apply(self, db: Any, pending: list[_Pending], ticket: Ticket, action: TicketAction, *,
-               counter: int | None, staff: str | None, data: dict[str, Any] | None = None,
-               changes: dict[str, Any] | None = None) -> None:
-        """Move *ticket* by *action*: check the transition, update ticket and counter, log the event."""
+    def apply(self, db: Any, ticket: Ticket, action: TicketAction, *, counter: int | None, staff: str | None,
+              data: dict[str, Any] | None = None, changes: dict[str, Any] | None = None) -> Ticket:
+        """Move *ticket* by *action* inside the caller's write transaction: check, update, log; the new ticket."""
         now = self.clock.now()
         target = next_state(ticket.state, action)
         values: dict[str, Any] = {"state": target.value, **(changes or {})}
-        releases_counter = action in (TicketAction.FINISH, TicketAction.NO_SHOW, TicketAction.TRANSFER,
-                                      TicketAction.HOLD) or (action is TicketAction.CANCEL and ticket.state in IN_HAND)
         if action is TicketAction.CALL:
             values.update(counter=counter, staff=staff, called_at=now, recall_count=0,
                           first_called_at=ticket.first_called_at or now, target_counter=None, target_category=None)
-            repo.update_counter(db, counter, current_ticket=ticket.id, staff=staff)
+            repo.update_counter(db, counter, current_ticket=ticket.id)
         elif action is TicketAction.RECALL:
             values.update(recall_count=ticket.recall_count + 1, called_at=now)
         elif action is TicketAction.START:
@@ -151,87 +164,107 @@ class HallService:
             values.update(finished_at=now)
         elif action in (TicketAction.TRANSFER, TicketAction.HOLD):
             values.update(counter=None)
-        if releases_counter and ticket.counter is not None:
-            repo.update_counter(db, ticket.counter, current_ticket=None)
+        releases = action in _RELEASES or (action is TicketAction.CANCEL and ticket.state in IN_HAND)
+        if releases and ticket.counter is not None:
+            db.execute("UPDATE counters SET current_ticket = NULL WHERE number = ? AND current_ticket = ?",
+                       [ticket.counter, ticket.id])
         repo.update_ticket(db, ticket.id, **values)
         event_data = {"number": ticket.number, "from": ticket.state.value, "to": target.value, **(data or {})}
-        self._record(db, pending, _EVENT_OF_ACTION[action], at=now, ticket_id=ticket.id,
-                     counter=counter if counter is not None else ticket.counter, staff=staff, data=event_data,
-                     log_type=action.value)
+        self._record(db, at=now, type=action.value, ticket_id=ticket.id,
+                     counter=counter if counter is not None else ticket.counter, staff=staff, data=event_data)
         if action is TicketAction.FINISH and self.on_finish is not None:
             # Reviewed items become back-office cases in the same transaction as the finish.
             self.on_finish(db, ticket.id, ticket.number, staff, counter, now)
+        return replace(ticket, state=TicketState(target), **{k: v for k, v in values.items() if k != "state"})
 
-    # ---- issuing -------------------------------------------------------------------
+    # ---- issuing --------------------------------------------------------------------------------
+
+    def _service_of(self, db: Any, service: str | None, bundle: str | None) -> tuple[tuple[str, ...], str, float]:
+        """(items, category, expected minutes) of an item or a bundle; UnknownService if any part is inactive."""
+        if service is not None:
+            row = db.execute("SELECT code, category, avg_service_minutes FROM service_items "
+                             "WHERE code = ? AND active = 1", [service]).fetchone()
+            if row is None:
+                raise UnknownService(f"unknown service item {service!r}", code=service)
+            return (row["code"],), row["category"], float(row["avg_service_minutes"])
+        rows = db.execute(
+            "SELECT bi.item, i.category, i.avg_service_minutes, i.active FROM bundles b "
+            "JOIN bundle_items bi ON bi.bundle = b.code JOIN service_items i ON i.code = bi.item "
+            "WHERE b.code = ? AND b.active = 1 ORDER BY bi.position", [bundle or ""]).fetchall()
+        if not rows:
+            raise UnknownService(f"unknown bundle {bundle!r}", code=bundle)
+        inactive = [r["item"] for r in rows if not r["active"]]
+        if inactive:
+            raise UnknownService(f"bundle {bundle!r} includes items that are not offered now: {', '.join(inactive)}",
+                                 code=bundle, items=inactive)
+        return (tuple(r["item"] for r in rows), rows[0]["category"],
+                sum(float(r["avg_service_minutes"]) for r in rows))
 
     def issue_ticket(self, *, service: str | None = None, bundle: str | None = None, priority: bool = False,
                      kiosk: str | None = None, appointment: str | None = None) -> Ticket:
         """Take a ticket for one service item or one bundle; committed before this returns."""
         if (service is None) == (bundle is None):
             raise InvalidInput("give either a service item code or a bundle code")
-        pending: list[_Pending] = []
         self.wait_estimator.warm(self.storage, self.today())
         with self.storage.write() as db:
             now = self.clock.now()
-            if service is not None:
-                item = repo.service_item(db, service)
-                if item is None:
-                    raise UnknownService(f"unknown service item {service!r}", code=service)
-                items: tuple[str, ...] = (item.code,)
-                category = item.category
-            else:
-                found = repo.bundle(db, bundle or "")
-                if found is None or not found.items:
-                    raise UnknownService(f"unknown bundle {bundle!r}", code=bundle)
-                items = found.items
-                category = repo.item_categories(db)[items[0]]
-            letter = next(c.letter for c in repo.categories(db) if c.code == category)
+            items, category, _ = self._service_of(db, service, bundle)
+            letter = db.execute("SELECT letter FROM categories WHERE code = ?", [category]).fetchone()[0]
             day = self.today(now)
             number = format_number(letter, repo.next_sequence(db, day, letter))
-            queued = QueuedTicket(id=NEWEST, category=category, items=frozenset(items), priority=priority, queue_at=now)
-            views = self.counter_views(db, open_only=True) or self.counter_views(db, open_only=False)
-            waiting = repo.waiting_tickets(db)
-            in_front = tickets_ahead(self.policy, queued, waiting, views, now)
-            ahead = len(in_front)
-            estimate = self.wait_estimator.estimate(db, queued, now, day, waiting=waiting, ahead=in_front)
-            ticket_id = repo.insert_ticket(db, {
+            probe = QueuedTicket(id=NEWEST, category=category, items=frozenset(items), priority=priority,
+                                 queue_at=now)
+            views = self.able_views(db)
+            with self.queue.view(db, day) as index:
+                ahead = index.people_ahead(probe, views, now)
+                in_front = index.ahead_groups(probe, views, now)
+            estimate = self.wait_estimator.estimate(db, probe, now, day, views=self.views_by_number(db),
+                                                    ahead_groups=in_front)
+            values = {
                 "token": secrets.token_urlsafe(16), "number": number, "service_day": day, "category": category,
                 "item": service, "bundle": bundle, "priority": int(priority), "appointment": appointment,
                 "kiosk": kiosk, "state": TicketState.WAITING.value, "issued_at": now, "queue_at": now,
                 "estimated_wait_minutes": estimate.point, "estimated_wait_low": estimate.low,
                 "estimated_wait_high": estimate.high, "people_ahead": ahead,
-            }, items)
-            self._record(db, pending, ev.TicketIssued, at=now, ticket_id=ticket_id, log_type=TicketAction.ISSUE.value,
+            }
+            ticket_id = repo.insert_ticket(db, values, items)
+            self._record(db, at=now, type=TicketAction.ISSUE.value, ticket_id=ticket_id,
                          data={"number": number, "item": service, "bundle": bundle, "priority": priority,
                                "kiosk": kiosk, "people_ahead": ahead, "estimated_wait_minutes": estimate.point,
                                "estimated_wait_range": [estimate.low, estimate.high]})
-            ticket = repo.ticket(db, ticket_id)
-        self._publish(pending)
-        assert ticket is not None
-        return ticket
+        self._committed()
+        return Ticket(
+            id=ticket_id, token=values["token"], number=number, service_day=day, category=category, item=service,
+            bundle=bundle, items=tuple(sorted(items)), priority=priority, appointment=appointment,
+            state=TicketState.WAITING, issued_at=now, queue_at=now, target_counter=None, target_category=None,
+            counter=None, staff=None, recall_count=0, first_called_at=None, called_at=None, started_at=None,
+            finished_at=None, estimated_wait_minutes=estimate.point, people_ahead=ahead, kiosk=kiosk,
+            estimated_wait_low=estimate.low, estimated_wait_high=estimate.high)
 
-    # ---- counter actions -------------------------------------------------------------
+    # ---- counter actions ---------------------------------------------------------------------------
 
     def call_next(self, counter_number: int, staff: str | None) -> Ticket | None:
         """Pick and claim the next ticket for the counter in one immediate transaction."""
-        pending: list[_Pending] = []
         with self.storage.write() as db:
             counter = self._require_counter(db, counter_number)
             self._check_can_call(db, counter)
-            cat_of = repo.item_categories(db)
-            chosen = self.policy.choose(counter_view(counter, cat_of), repo.waiting_tickets(db), self.clock.now())
+            view = next(v for v in self.counter_views(db, open_only=False) if v.number == counter_number)
+            now = self.clock.now()
+            with self.queue.view(db, self.today(now)) as index:
+                chosen = index.next_for(view, now)
             if chosen is None:
                 return None
             ticket = repo.ticket(db, chosen.id)
             assert ticket is not None
-            self._apply(db, pending, ticket, TicketAction.CALL, counter=counter_number, staff=staff)
-            result = repo.ticket(db, chosen.id)
-        self._publish(pending)
+            result = self.apply(db, ticket, TicketAction.CALL, counter=counter_number, staff=staff)
+        self._committed()
         return result
 
     def _check_can_call(self, db: Any, counter: Counter) -> None:
         if counter.state is not CounterState.OPEN:
-            raise IllegalTransition(f"counter {counter.number} is {counter.state.value}; resume it first")
+            raise IllegalTransition(f"counter {counter.number} is {counter.state.value}; "
+                                    + ("resume it first" if counter.state is CounterState.PAUSED else
+                                       "a clerk must sign in there first"), state=counter.state.value)
         if counter.current_ticket_id:
             current = repo.ticket(db, counter.current_ticket_id)
             if current is not None and current.state in IN_HAND:
@@ -244,7 +277,6 @@ class HallService:
             parse_number(number)
         except ValueError as exc:
             raise InvalidInput(str(exc)) from None
-        pending: list[_Pending] = []
         with self.storage.write() as db:
             counter = self._require_counter(db, counter_number)
             self._check_can_call(db, counter)
@@ -253,11 +285,9 @@ class HallService:
                 raise UnknownTicket(f"no ticket {number} today")
             if ticket.target_counter != counter_number and not set(ticket.items) <= counter.items:
                 raise NotAuthorised(f"counter {counter_number} is not authorised for every item of {ticket.number}")
-            self._apply(db, pending, ticket, TicketAction.CALL, counter=counter_number, staff=staff,
-                        data={"specific": True})
-            result = repo.ticket(db, ticket.id)
-        self._publish(pending)
-        assert result is not None
+            result = self.apply(db, ticket, TicketAction.CALL, counter=counter_number, staff=staff,
+                                data={"specific": True})
+        self._committed()
         return result
 
     def held_tickets(self, counter_number: int) -> list[Ticket]:
@@ -278,14 +308,11 @@ class HallService:
 
     def _act_on_current(self, counter_number: int, staff: str | None, action: TicketAction,
                         data: dict[str, Any] | None = None, changes: dict[str, Any] | None = None) -> Ticket:
-        pending: list[_Pending] = []
         with self.storage.write() as db:
             counter = self._require_counter(db, counter_number)
             ticket = self._ticket_in_hand(db, counter)
-            self._apply(db, pending, ticket, action, counter=counter_number, staff=staff, data=data, changes=changes)
-            result = repo.ticket(db, ticket.id)
-        self._publish(pending)
-        assert result is not None
+            result = self.apply(db, ticket, action, counter=counter_number, staff=staff, data=data, changes=changes)
+        self._committed()
         return result
 
     def recall(self, counter_number: int, staff: str | None) -> Ticket:
@@ -318,63 +345,96 @@ class HallService:
                 if to_counter == counter_number:
                     raise InvalidInput("cannot transfer a ticket to the counter that holds it")
                 self._require_counter(db, to_counter)
-            elif to_category not in {c.code for c in repo.categories(db)}:
+            elif db.execute("SELECT 1 FROM categories WHERE code = ?", [to_category]).fetchone() is None:
                 raise InvalidInput(f"unknown category {to_category!r}")
         return self._act_on_current(
             counter_number, staff, TicketAction.TRANSFER,
-            data={"to_counter": to_counter, "to_category": to_category, "note": note[:200]},
+            data={"to_counter": to_counter, "to_category": to_category, "note": note[:200],
+                  "from_counter": counter_number},
             changes={"target_counter": to_counter, "target_category": to_category},
         )
 
     def cancel(self, ticket_id: int, staff: str | None, reason: str = "") -> Ticket:
         """Cancel a ticket (a manager's action, or the citizen's own from the status page)."""
-        pending: list[_Pending] = []
         with self.storage.write() as db:
             ticket = repo.ticket(db, ticket_id)
             if ticket is None:
                 raise UnknownTicket(f"no ticket with id {ticket_id}")
-            self._apply(db, pending, ticket, TicketAction.CANCEL, counter=ticket.counter, staff=staff,
-                        data={"reason": reason[:200]})
-            result = repo.ticket(db, ticket_id)
-        self._publish(pending)
-        assert result is not None
+            result = self.apply(db, ticket, TicketAction.CANCEL, counter=ticket.counter, staff=staff,
+                                data={"reason": reason[:200]})
+        self._committed()
+        return result
+
+    # ---- counters: signing in and out, pausing -----------------------------------------------------
+
+    def _set_counter_state(self, db: Any, counter: Counter, state: CounterState, event: str, *, actor: str | None,
+                           data: dict[str, Any], **values: Any) -> Counter:
+        now = self.clock.now()
+        repo.update_counter(db, counter.number, state=state.value, state_since=now, **values)
+        self._record(db, at=now, type=event, counter=counter.number, staff=actor, data=data)
+        return replace(counter, state=state, state_since=now, **values)
+
+    def open_counter(self, counter_number: int, staff: str) -> Counter:
+        """A clerk signs in at the counter and it takes calls; the clerk holds no other counter."""
+        with self.storage.write() as db:
+            counter = self._require_counter(db, counter_number)
+            holder = counter.staff if counter.state is not CounterState.CLOSED else None
+            if holder is not None and holder != staff:
+                raise CounterBusy(f"counter {counter_number} is signed in by {holder}", holder=holder)
+            other = db.execute("SELECT number FROM counters WHERE staff = ? AND state != 'closed' AND number != ?",
+                               [staff, counter_number]).fetchone()
+            if other is not None:
+                raise CounterBusy(f"{staff} is signed in at counter {other[0]}; sign out there first",
+                                  counter=other[0], reason="holds_other_counter")
+            if holder == staff:
+                return counter
+            result = self._set_counter_state(db, counter, CounterState.OPEN, "counter_opened", actor=staff,
+                                             data={"staff": staff}, staff=staff, pause_reason=None)
+        self._committed()
+        return result
+
+    def close_counter(self, counter_number: int, staff: str | None, reason: str = "signed_out") -> Counter:
+        """The clerk signs out: the counter stops taking calls; refused while a ticket is in hand."""
+        with self.storage.write() as db:
+            counter = self._require_counter(db, counter_number)
+            if counter.state is CounterState.CLOSED:
+                return counter
+            if counter.current_ticket_id:
+                current = repo.ticket(db, counter.current_ticket_id)
+                if current is not None and current.state in IN_HAND:
+                    raise CounterBusy(f"counter {counter_number} still has {current.number}; finish, hold or "
+                                      "transfer it before signing out", number=current.number)
+            result = self._set_counter_state(db, counter, CounterState.CLOSED, "counter_closed", actor=staff,
+                                             data={"reason": reason, "staff": counter.staff}, staff=None,
+                                             pause_reason=None)
+        self._committed()
         return result
 
     def pause(self, counter_number: int, staff: str | None, reason: str = "") -> Counter:
         """Stop taking calls (暂停服务) with a reason; only with no ticket in hand."""
-        pending: list[_Pending] = []
         with self.storage.write() as db:
             counter = self._require_counter(db, counter_number)
             if counter.state is CounterState.PAUSED:
                 raise IllegalTransition(f"counter {counter_number} is already paused")
             self._check_can_call(db, counter)
-            now = self.clock.now()
-            repo.update_counter(db, counter_number, state=CounterState.PAUSED.value, state_since=now,
-                                pause_reason=reason[:100] or None)
-            self._record(db, pending, ev.CounterPaused, at=now, counter=counter_number, staff=staff,
-                         data={"reason": reason[:100]})
-            result = repo.counter(db, counter_number)
-        self._publish(pending)
-        assert result is not None
+            result = self._set_counter_state(db, counter, CounterState.PAUSED, "counter_paused", actor=staff,
+                                             data={"reason": reason[:100]}, pause_reason=reason[:100] or None)
+        self._committed()
         return result
 
     def resume(self, counter_number: int, staff: str | None) -> Counter:
         """Take calls again after a pause."""
-        pending: list[_Pending] = []
         with self.storage.write() as db:
             counter = self._require_counter(db, counter_number)
             if counter.state is not CounterState.PAUSED:
                 raise IllegalTransition(f"counter {counter_number} is not paused")
-            now = self.clock.now()
-            repo.update_counter(db, counter_number, state=CounterState.OPEN.value, state_since=now, pause_reason=None)
-            self._record(db, pending, ev.CounterResumed, at=now, counter=counter_number, staff=staff,
-                         data={"paused_seconds": round(now - counter.state_since, 1)})
-            result = repo.counter(db, counter_number)
-        self._publish(pending)
-        assert result is not None
+            paused = round(self.clock.now() - counter.state_since, 1)
+            result = self._set_counter_state(db, counter, CounterState.OPEN, "counter_resumed", actor=staff,
+                                             data={"paused_seconds": paused}, pause_reason=None)
+        self._committed()
         return result
 
-    # ---- ratings ---------------------------------------------------------------------
+    # ---- ratings -------------------------------------------------------------------------------------
 
     def rate(self, ticket_id: int, score: int, *, device_id: int, device_counter: int | None,
              reasons: Sequence[str] = ()) -> dict[str, Any]:
@@ -382,7 +442,6 @@ class HallService:
         if not isinstance(score, int) or isinstance(score, bool) or not 1 <= score <= 5:
             raise InvalidInput("score must be a whole number from 1 (very dissatisfied) to 5 (very satisfied)")
         reasons = ratings.check_reasons(score, reasons)
-        pending: list[_Pending] = []
         with self.storage.write() as db:
             ticket = repo.ticket(db, ticket_id)
             if ticket is None:
@@ -401,18 +460,18 @@ class HallService:
             values = {"ticket": ticket_id, "score": score, "reasons": _json_list(reasons), "counter": ticket.counter,
                       "staff": ticket.staff, "device": device_id, "at": now, "unrated": 0}
             repo.insert_rating(db, values)
+            rating_chain.link(db, values)
             if score in ratings.BAD_LEVELS:
                 self._open_followup(db, ticket, score, reasons, now)
-            self._record(db, pending, ev.RatingRecorded, at=now, ticket_id=ticket_id, counter=ticket.counter,
-                         staff=ticket.staff, data={"score": score, "reasons": list(reasons), "device": device_id},
-                         log_type="rated")
-        self._publish(pending)
+            self._record(db, at=now, type="rated", ticket_id=ticket_id, counter=ticket.counter, staff=ticket.staff,
+                         data={"score": score, "reasons": list(reasons), "device": device_id})
+        self._committed()
         return values
 
     def _open_followup(self, db: Any, ticket: Ticket, score: int, reasons: Sequence[str], now: float) -> None:
         """A rating of 1 or 2 opens its follow-up, due in N working days, in the rating's transaction."""
         due_day, due_at = ratings.followup_due(now, self.hall.followup_working_days, self.hall.tz,
-                                               ratings.parse_holidays(self.hall.holidays))
+                                               ratings.calendar_of(self.hall))
         followup_id = rating_store.insert_followup(db, {
             "ticket": ticket.id, "number": ticket.number, "score": score, "reasons": list(reasons),
             "counter": ticket.counter, "staff": ticket.staff, "opened_at": now, "due_day": due_day.isoformat(),
@@ -438,33 +497,52 @@ class HallService:
         pending = self.pending_rating(counter)
         if pending is None:
             raise RatingClosed(f"counter {counter} has no finished case waiting for a rating")
-        events: list[_Pending] = []
         with self.storage.write() as db:
-            self._record(db, events, ev.RatingRequested, at=self.clock.now(), ticket_id=pending["ticket"],
+            self._record(db, at=self.clock.now(), type="rating_requested", ticket_id=pending["ticket"],
                          counter=counter, staff=staff, data=dict(pending))
-        self._publish(events)
+        self._committed()
         return pending
 
     def expire_ratings(self) -> int:
-        """Record as unrated every finished case whose rating window has passed; returns how many."""
-        pending: list[_Pending] = []
+        """Record as unrated every finished case whose rating window has passed; returns how many.
+
+        Bounded by the day: only the tickets finished today or yesterday (a case finished just before
+        the day boundary) are looked at, through the (service_day, state, finished_at) index.
+        """
+        now = self.clock.now()
+        days = (self.today(now - 86_400), self.today(now))
         with self.storage.write() as db:
-            now = self.clock.now()
-            expired = repo.finished_unrated_before(db, now - self.hall.rating_window_seconds)
+            expired = repo.finished_unrated_before(db, now - self.hall.rating_window_seconds, days)
             for t in expired:
-                repo.insert_rating(db, {"ticket": t.id, "score": None, "reasons": "[]", "counter": t.counter,
-                                        "staff": t.staff, "device": None, "at": now, "unrated": 1})
-                self._record(db, pending, ev.RatingExpired, at=now, ticket_id=t.id, counter=t.counter,
-                             staff=t.staff, log_type="rating_expired")
-        self._publish(pending)
+                unrated = {"ticket": t.id, "score": None, "reasons": "[]", "counter": t.counter, "staff": t.staff,
+                           "device": None, "at": now, "unrated": 1}
+                repo.insert_rating(db, unrated)
+                rating_chain.link(db, unrated)
+                self._record(db, at=now, type="rating_expired", ticket_id=t.id, counter=t.counter, staff=t.staff)
+        if expired:
+            self._committed()
         return len(expired)
+
+    def record_event(self, kind: str, *, counter: int | None = None, staff: str | None = None,
+                     data: dict[str, Any] | None = None) -> None:
+        """Log a hall event that belongs to no ticket (a counter configured …), in its own transaction."""
+        with self.storage.write() as db:
+            self._record(db, at=self.clock.now(), type=kind, counter=counter, staff=staff, data=data or {})
+            self._committed()
 
     def note(self, ticket_id: int, kind: str, data: dict[str, Any] | None = None) -> None:
         """Log something that happened to a ticket without changing its state (printed, print_failed …)."""
         with self.storage.write() as db:
-            repo.append_event(db, at=self.clock.now(), type=kind, ticket=ticket_id, data=data or {})
+            self.note_in(db, ticket_id, kind, data)
 
-    # ---- views ----------------------------------------------------------------------------
+    def note_in(self, db: Any, ticket_id: int, kind: str, data: dict[str, Any] | None = None, *,
+                counter: int | None = None, staff: str | None = None) -> None:
+        """Like ``note``, inside the caller's write transaction."""
+        self._record(db, at=self.clock.now(), type=kind, ticket_id=ticket_id, counter=counter, staff=staff,
+                     data=data or {})
+        self._committed()
+
+    # ---- views --------------------------------------------------------------------------------------
 
     def ticket(self, ticket_id: int) -> Ticket:
         with self.storage.read() as db:
@@ -484,27 +562,42 @@ class HallService:
         """The live estimate of a waiting ticket (None once it has been called)."""
         if ticket.state is not TicketState.WAITING:
             return None
+        now = self.clock.now()
+        day = self.today(now)
+        self.wait_estimator.warm(self.storage, day)
         with self.storage.read() as db:
-            waiting = repo.waiting_tickets(db)
-            queued = next((q for q in waiting if q.id == ticket.id), None)
-            if queued is None:
-                return None
-            now = self.clock.now()
-            return self.wait_estimator.estimate(db, queued, now, self.today(now), waiting=waiting)
+            views = self.able_views(db)
+            with self.queue.view(db, day) as index:
+                queued = index.get(ticket.id)
+                if queued is None:
+                    return None
+                in_front = index.ahead_groups(queued, views, now)
+            return self.wait_estimator.estimate(db, queued, now, day, views=self.views_by_number(db),
+                                                ahead_groups=in_front)
 
     def people_ahead_now(self, ticket: Ticket) -> int:
         """How many would be called before *ticket* if it is still waiting."""
         if ticket.state is not TicketState.WAITING:
             return 0
-        with self.storage.read() as db:
-            queued = next((q for q in repo.waiting_tickets(db) if q.id == ticket.id), None)
-            if queued is None:
-                return 0
-            views = self.counter_views(db, open_only=True) or self.counter_views(db, open_only=False)
-            return people_ahead(self.policy, queued, repo.waiting_tickets(db), views, self.clock.now())
+        return self.people_ahead_of([ticket.id]).get(ticket.id, 0)
 
+    def people_ahead_of(self, ticket_ids: Sequence[int]) -> dict[int, int]:
+        """People ahead of each waiting ticket among *ticket_ids* (others are left out): one sync for all."""
+        now = self.clock.now()
+        with self.storage.read() as db:
+            views = self.able_views(db)
+            with self.queue.view(db, self.today(now)) as index:
+                return _ahead_of(index, ticket_ids, views, now)
+
+
+def _ahead_of(index: QueueIndex, ticket_ids: Sequence[int], views: list[CounterView], now: float) -> dict[int, int]:
+    found: dict[int, int] = {}
+    for ticket_id in ticket_ids:
+        queued = index.get(ticket_id)
+        if queued is not None:
+            found[ticket_id] = index.people_ahead(queued, views, now)
+    return found
 
 
 def _json_list(values: Sequence[str]) -> str:
     return json.dumps([str(v)[:40] for v in values][:10], ensure_ascii=False)
-

@@ -13,8 +13,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from .advisor.predictors import WaitEstimate, estimate_wait
+from .advisor.predictors import WaitEstimate, estimate_wait  # noqa: F401 (WaitEstimate: for callers)
 from .advisor.snapshot import (
     DUE_WINDOW,
     PRIORITY_WINDOW,
@@ -29,12 +30,10 @@ from .advisor.snapshot import (
     recent_rate,
 )
 from .advisor.workload import fit_workload, prior_from_workload
-from .config import HallSettings
 from .domain.models import QueuedTicket
-from .domain.routing import CounterView, OneWindowPolicy, counter_view
+from .domain.routing import CounterView, OneWindowPolicy
 from .storage import Storage
 from .storage import advisor as store
-from .storage import repo
 
 logger = logging.getLogger(__name__)
 
@@ -43,14 +42,17 @@ RECORD_DAYS = 28
 MIN_RECORD_CASES = 200
 
 
+#: Tickets ahead by group: (the oldest of the group, how many), as ``QueueIndex.ahead_groups`` gives them.
+AheadGroups = Sequence[tuple[QueuedTicket, int]]
+
+
 @dataclass(frozen=True)
 class _HallNow:
-    """What every estimate of one moment shares: the day so far, the counters, the queue."""
+    """What every estimate of one moment shares: the day so far and the counters."""
 
     history: DayHistory
     mix: ServiceMix
     counters: list[CounterNow]
-    waiting: Sequence[QueuedTicket]
     priority_rate: float
     appointments_due: int
     show_rate: float
@@ -59,9 +61,9 @@ class _HallNow:
 class WaitEstimator:
     """Estimates waits from the hall's storage with the advisor's predictor (thread-safe)."""
 
-    def __init__(self, policy: OneWindowPolicy, hall: HallSettings) -> None:
+    def __init__(self, policy: OneWindowPolicy, tz: ZoneInfo) -> None:
         self.policy = policy
-        self.hall = hall
+        self.tz = tz
         self._prior: tuple[str, MixPrior] | None = None
         self._lock = threading.Lock()
 
@@ -87,7 +89,7 @@ class WaitEstimator:
     def _learn_prior(self, db: Any, day: str) -> MixPrior:
         minutes = store.catalogue_minutes(db)
         last = date.fromisoformat(day) - timedelta(days=1)
-        record = store.visits(db, (last - timedelta(days=RECORD_DAYS - 1)).isoformat(), last.isoformat(), self.hall.tz)
+        record = store.visits(db, (last - timedelta(days=RECORD_DAYS - 1)).isoformat(), last.isoformat(), self.tz)
         if sum(1 for v in record if v.state == "finished") < MIN_RECORD_CASES:
             return catalogue_prior(minutes)
         learned = prior_from_workload(fit_workload(record, minutes))
@@ -99,13 +101,9 @@ class WaitEstimator:
         logger.info("wait estimates for %s learned from %d tickets of the record", day, len(record))
         return replace(learned, item_seconds=items)
 
-    def _now(self, db: Any, now: float, day: str, views: Mapping[int, CounterView] | None,
-             waiting: Sequence[QueuedTicket] | None) -> _HallNow:
+    def _now(self, db: Any, now: float, day: str, views: Mapping[int, CounterView]) -> _HallNow:
         prior = self.prior(db, day)
         history = store.day_history(db, day, prior)
-        if views is None:
-            categories = repo.item_categories(db)
-            views = {c.number: counter_view(c, categories) for c in repo.counters(db)}
         walk = history.walk_total / history.walks if history.walks else prior.walk_seconds
         counters = store.counters_now(db, views, walk)
         if counters and not any(c.open for c in counters):  # before opening: as if every counter opens
@@ -113,33 +111,32 @@ class WaitEstimator:
         first = store.first_ticket_at(db, day)
         return _HallNow(
             history=history, mix=ServiceMix.of_day(history, prior, in_hand_of(counters, now, history)),
-            counters=counters, waiting=repo.waiting_tickets(db) if waiting is None else waiting,
+            counters=counters,
             priority_rate=recent_rate(store.priority_walk_ins_since(db, day, now - PRIORITY_WINDOW),
                                       now - (first if first is not None else now)),
             appointments_due=store.appointments_due(db, day, now, DUE_WINDOW),
             show_rate=prior.appointment_show_rate,
         )
 
-    def snapshots(self, db: Any, tickets: Sequence[QueuedTicket], now: float, day: str, *,
-                  views: Mapping[int, CounterView] | None = None, waiting: Sequence[QueuedTicket] | None = None,
-                  ahead: Sequence[QueuedTicket] | None = None) -> list[WaitSnapshot]:
-        """The snapshot of each of *tickets* (waiting ones, or probes not yet issued) at *now*.
+    def snapshots(self, db: Any, tickets: Sequence[tuple[QueuedTicket, AheadGroups | None]], now: float, day: str,
+                  *, views: Mapping[int, CounterView], waiting: Sequence[QueuedTicket] = ()) -> list[WaitSnapshot]:
+        """The snapshot of each ticket (waiting, or a probe not yet issued) at *now*, with the groups of
+        tickets ahead of it (from the queue index), or None to find them among *waiting*.
 
-        *ahead*, for a single ticket: the tickets routing calls before it, when the caller has them already.
+        *views*: every counter that serves, by number, as routing sees it (open or not).
         """
-        hall = self._now(db, now, day, views, waiting)
-        return [build_snapshot(self.policy, t, hall.waiting, hall.counters, hall.history, hall.mix, now, ahead=ahead,
-                               priority_rate=hall.priority_rate, appointments_due=hall.appointments_due,
-                               appointment_show_rate=hall.show_rate) for t in tickets]
+        hall = self._now(db, now, day, views)
+        return [build_snapshot(self.policy, ticket, hall.counters, hall.history, hall.mix, now,
+                               ahead_groups=groups, waiting=waiting, priority_rate=hall.priority_rate,
+                               appointments_due=hall.appointments_due, appointment_show_rate=hall.show_rate)
+                for ticket, groups in tickets]
 
-    def estimates(self, db: Any, tickets: Sequence[QueuedTicket], now: float, day: str, *,
-                  views: Mapping[int, CounterView] | None = None,
-                  waiting: Sequence[QueuedTicket] | None = None) -> list[WaitEstimate]:
-        """The shown estimate of each of *tickets*."""
+    def estimates(self, db: Any, tickets: Sequence[tuple[QueuedTicket, AheadGroups | None]], now: float, day: str,
+                  *, views: Mapping[int, CounterView], waiting: Sequence[QueuedTicket] = ()) -> list[WaitEstimate]:
+        """The shown estimate of each ticket."""
         return [estimate_wait(s) for s in self.snapshots(db, tickets, now, day, views=views, waiting=waiting)]
 
-    def estimate(self, db: Any, ticket: QueuedTicket, now: float, day: str, *,
-                 views: Mapping[int, CounterView] | None = None, waiting: Sequence[QueuedTicket] | None = None,
-                 ahead: Sequence[QueuedTicket] | None = None) -> WaitEstimate:
+    def estimate(self, db: Any, ticket: QueuedTicket, now: float, day: str, *, views: Mapping[int, CounterView],
+                 ahead_groups: AheadGroups | None = None, waiting: Sequence[QueuedTicket] = ()) -> WaitEstimate:
         """The shown estimate of one ticket: a new one (id NEWEST) at issue, or a waiting one."""
-        return estimate_wait(self.snapshots(db, [ticket], now, day, views=views, waiting=waiting, ahead=ahead)[0])
+        return self.estimates(db, [(ticket, ahead_groups)], now, day, views=views, waiting=waiting)[0]

@@ -1,4 +1,4 @@
-"""Kiosk JSON API under /api/v1: search, appointments (book, list, check in) and the kiosk's reprint."""
+"""Kiosk JSON API under /api/v1: tickets, a ticket's status, search, appointments and the kiosk's reprint."""
 
 from __future__ import annotations
 
@@ -11,16 +11,17 @@ from hall.accounts import MANAGER_ROLES
 from hall.appointments import AppointmentBook
 from hall.domain.errors import HallError, InvalidInput
 from hall.domain.states import TicketState
-from hall.kiosk_support import searchables
+from hall.kiosk_support import search_targets
 from hall.search import search
 from hall.storage import repo
-from hall.web.api import ticket_payload
+from hall.commands import TicketRequest
 from hall.web.auth import current_staff, require_staff
 from hall.web.context import hall
 from hall.web.i18n import lang
 from hall.web.jsonio import body, date_param, field, refuse_unknown
+from hall.web.payloads import ticket_payload
 
-from .views import KIOSK_ID, MAX_KIOSK_REPRINTS, REPRINT_MINUTES, status_url
+from .views import KIOSK_ID, MAX_KIOSK_REPRINTS, REPRINT_MINUTES
 
 bp = Blueprint("kiosk_api", __name__, url_prefix="/api/v1")
 
@@ -46,13 +47,38 @@ def _lang_field(data: dict[str, Any]) -> str:
     return wanted
 
 
+@bp.post("/tickets")
+def issue_ticket() -> Any:
+    """Take a ticket for an item or a bundle; its print job is queued in the same transaction."""
+    data = body()
+    refuse_unknown(data, {"service", "bundle", "priority", "kiosk", "print", "lang"})
+    ctx = hall()
+    ticket = ctx.commands.issue_ticket(TicketRequest(
+        service=field(data, "service", str), bundle=field(data, "bundle", str),
+        priority=bool(field(data, "priority", bool)), kiosk=_kiosk_field(data), lang=_lang_field(data),
+        print=field(data, "print", bool) is not False))
+    payload = ticket_payload(ticket, just_issued=True)
+    payload["token"] = ticket.token
+    return jsonify(payload), 201
+
+
+@bp.get("/tickets/<int:ticket_id>")
+def ticket(ticket_id: int) -> Any:
+    return jsonify(ticket_payload(hall().service.ticket(ticket_id)))
+
+
+@bp.get("/status/<token>")
+def ticket_status(token: str) -> Any:
+    return jsonify(ticket_payload(hall().service.ticket_by_token(token)))
+
+
 @bp.get("/kiosk/search")
 def kiosk_search() -> Any:
     """Items and bundles matching Chinese text, English words or pinyin (initials such as "ylbx")."""
     query = request.args.get("q", "")
     catalogue = hall().catalogue
     overview = catalogue.overview(lang())
-    targets = searchables(catalogue.overview("zh"), catalogue.overview("en"))
+    targets = search_targets(catalogue)
     names = {("item", i["code"]): i["name"] for i in overview["items"]}
     names.update({("bundle", b["code"]): b["name"] for b in overview["bundles"]})
     results = [{"kind": t.kind, "code": t.code, "name": names.get((t.kind, t.code), t.name_zh)}
@@ -77,7 +103,7 @@ def kiosk_reprint() -> Any:
     if reprints >= MAX_KIOSK_REPRINTS:
         raise ReprintRefused("this ticket has been reprinted already; ask the front desk", reason="limit")
     ctx.service.note(ticket.id, "reprint_requested", {"kiosk": ticket.kiosk})
-    ctx.devices.print_ticket(ticket, status_url(ticket), _lang_field(data))
+    ctx.commands.reprint(ticket, _lang_field(data), by=None)
     return jsonify(ticket_payload(ticket)), 202
 
 
@@ -89,9 +115,11 @@ def check_in() -> Any:
     data = body()
     refuse_unknown(data, {"code", "kiosk", "lang", "print"})
     ctx = hall()
-    result = AppointmentBook(ctx.service).check_in(field(data, "code", str, required=True), _kiosk_field(data))
-    if field(data, "print", bool) is not False and not result.again:
-        ctx.devices.print_ticket(result.ticket, status_url(result.ticket), _lang_field(data))
+    code, kiosk, wanted = field(data, "code", str, required=True), _kiosk_field(data), _lang_field(data)
+    with ctx.storage.write():  # the booking's ticket and its print job commit together
+        result = AppointmentBook(ctx.service).check_in(code, kiosk)
+        if field(data, "print", bool) is not False and not result.again:
+            ctx.commands.print_first(result.ticket, wanted)
     payload = ticket_payload(result.ticket)
     payload["token"] = result.ticket.token
     payload["again"] = result.again

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_socketio import Namespace, join_room
+from flask import request, session
+from flask_socketio import Namespace
 
 from hall.domain.errors import UnknownTicket
+from hall.snapshots import waiting_status
 from hall.web.context import hall
 from hall.web.live import ticket_room
 
@@ -23,11 +25,25 @@ class StatusNamespace(Namespace):
             ticket = ctx.service.ticket_by_token(token)
         except UnknownTicket:
             return False
-        join_room("hall")
-        if ctx.live is not None:
-            ctx.live.send_snapshot(self.namespace, ticket_room(ticket.id), lambda: {"ticket_id": ticket.id})
+        session["ticket"] = ticket.id
+        self._snapshot(limited=False)
         return True
 
     def on_snapshot_request(self, data: Any = None) -> None:
-        # The page re-reads its ticket over HTTP; nothing else to resend.
-        return None
+        self._snapshot(limited=True)
+
+    def on_disconnect(self, reason: Any = None) -> None:
+        live = hall().live
+        if live is not None:
+            live.forget(self.namespace, request.sid)  # type: ignore[attr-defined]
+
+    def _snapshot(self, *, limited: bool) -> None:
+        """The phone's position now; it reads the rest of its ticket over HTTP once per snapshot."""
+        ctx = hall()
+        ticket_id = session.get("ticket")
+        if ctx.live is None or ticket_id is None:
+            return
+        ctx.live.send_snapshot(self.namespace, ticket_room(ticket_id),
+                               lambda: {"ticket_id": ticket_id,
+                                        "position": waiting_status(ctx.service, [ticket_id]).get(ticket_id)},
+                               limited=limited)

@@ -19,10 +19,12 @@ from hall.config import KioskSection
 from hall.domain.errors import UnknownService
 from hall.domain.models import Ticket
 from hall.kiosk_support import most_used
+from hall.devices import ticket_layout
 from hall.web.auth import page_requires_staff
 from hall.web.context import hall
 from hall.web.i18n import lang
 from hall.web.jsonio import date_param
+from hall.web.urls import public_url, status_url_of
 
 bp = Blueprint("kiosk", __name__, template_folder="templates", static_folder="static",
                static_url_path="/kiosk/static")
@@ -43,15 +45,7 @@ def kiosk_settings(kiosk_id: str) -> KioskSection:
 
 def status_url(ticket: Ticket) -> str:
     """The ticket's public status page, as printed in its QR code."""
-    return public_url("kiosk.status_page", token=ticket.token)
-
-
-def public_url(endpoint: str, **values: Any) -> str:
-    """An absolute URL for phones: from [hall] public_url when set, else from this request."""
-    base = hall().config.hall.public_url.rstrip("/")
-    if base:
-        return base + url_for(endpoint, **values)
-    return url_for(endpoint, _external=True, **values)
+    return status_url_of(ticket.token)
 
 
 def qr_svg(url: str) -> Markup:
@@ -169,7 +163,8 @@ def ticket_png(token: str) -> Any:
     ctx = hall()
     ticket = ctx.service.ticket_by_token(token)
     wanted = request.args.get("lang")
-    layout = ctx.devices.ticket_layout(ticket, status_url(ticket), wanted if wanted in ("zh", "en") else lang())
+    layout = ticket_layout(ctx.service, ctx.catalogue, ticket, status_url(ticket),
+                           wanted if wanted in ("zh", "en") else lang())
     response = Response(_png(layout), mimetype="image/png")
     response.headers["Cache-Control"] = "private, max-age=300"
     return response

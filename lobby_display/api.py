@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, jsonify
 
 from hall.accounts import COUNTER_ROLES
-from hall.checklist import checklists_of, materials_of
+from hall.checklist import materials_of, ticked
 from hall.domain.errors import IllegalTransition, InvalidInput, UnknownCounter
 from hall.domain.states import IN_HAND
 from hall.storage import repo
-from hall.web.auth import require_staff
+from hall.snapshots import item_rows as _item_rows
+from hall.web.auth import current_actor, require_staff
 from hall.web.context import hall
 from hall.web.jsonio import body
 
@@ -27,7 +28,7 @@ def _ticket_and_materials(number: int) -> tuple[Any, list[dict[str, Any]]]:
         ticket = repo.ticket(db, counter.current_ticket_id) if counter.current_ticket_id else None
         if ticket is None or ticket.state not in IN_HAND:
             raise IllegalTransition(f"counter {number} has no ticket in hand")
-        items = {i.code: i for i in repo.service_items(db, include_inactive=True)}
+        items = _item_rows(db, list(ticket.items))
     return ticket, materials_of(ticket.items, items)
 
 
@@ -40,7 +41,7 @@ def _payload(number: int, ticket: Any, materials: list[dict[str, Any]], ticked: 
 @require_staff(COUNTER_ROLES)
 def checklist(number: int) -> Any:
     ticket, materials = _ticket_and_materials(number)
-    return jsonify(_payload(number, ticket, materials, checklists_of(current_app.extensions).ticked(number, ticket.id)))
+    return jsonify(_payload(number, ticket, materials, ticked(hall().storage, number, ticket.id)))
 
 
 @bp.post("/counters/<int:number>/checklist")
@@ -60,8 +61,5 @@ def tick_material(number: int) -> Any:
     if not 0 <= index < len(materials):
         raise InvalidInput(f"'material' must be from 0 to {len(materials) - 1}; ticket {ticket.number} has "
                            f"{len(materials)} material(s)")
-    ticked = checklists_of(current_app.extensions).tick(number, ticket.id, index, checked)
-    live = hall().live
-    if live is not None:
-        live.refresh_screens(number)
-    return jsonify(_payload(number, ticket, materials, ticked))
+    now_ticked = hall().commands.tick_material(current_actor(), number, ticket.id, index, checked)
+    return jsonify(_payload(number, ticket, materials, now_ticked))

@@ -1,19 +1,17 @@
-"""/lobby and /screen: public; calls, queue counts and counters only — no personal data."""
+"""/lobby and /screen: public; calls, queue counts and counters only — no personal data.
+
+What a public screen may ask for is rate-limited per connection (``LiveChannel.send_snapshot``): one
+screen flooding ``snapshot_request`` gets a few snapshots, then one a second.
+"""
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
-from flask import current_app, request
+from flask import request, session
 from flask_socketio import Namespace
 
-from hall.checklist import checklists_of
-from hall.snapshots import (
-    citizen_screen_snapshot,
-    counter_screen_snapshot,
-    lobby_screen_snapshot,
-)
+from hall.snapshots import citizen_screen_snapshot, counter_screen_snapshot, lobby_snapshot
 from hall.storage import repo
 from hall.web.context import hall
 from hall.web.live import lobby_service_hours, screen_room
@@ -21,23 +19,33 @@ from hall.web.live import lobby_service_hours, screen_room
 SCREEN_VIEWS = ("counter", "citizen")
 
 
-def _lobby_snapshot() -> dict[str, Any]:
+def lobby_state() -> dict[str, Any]:
     ctx = hall()
-    return lobby_screen_snapshot(ctx.service, ctx.config.hall.language, recent=ctx.config.lobby.recent_calls,
-                                 service_hours=lobby_service_hours(ctx))
+    assert ctx.live is not None
+    return lobby_snapshot(ctx.service, ctx.live.board, ctx.config.hall.language, recent=ctx.config.lobby.recent_calls,
+                          service_hours=lobby_service_hours(ctx))
 
 
-class LobbyNamespace(Namespace):
+class _Public(Namespace):
+    def on_disconnect(self, reason: Any = None) -> None:
+        live = hall().live
+        if live is not None:
+            live.forget(self.namespace, request.sid)  # type: ignore[attr-defined]
+
+
+class LobbyNamespace(_Public):
     """Every lobby screen joins the hall room and gets a snapshot on (re)connect."""
 
     def on_connect(self, auth: Any = None) -> bool:
-        self.on_snapshot_request()
+        ctx = hall()
+        if ctx.live is not None:
+            ctx.live.send_snapshot(self.namespace, "hall", lobby_state, limited=False)
         return True
 
     def on_snapshot_request(self, data: Any = None) -> None:
         ctx = hall()
         if ctx.live is not None:
-            ctx.live.send_snapshot(self.namespace, "hall", _lobby_snapshot)
+            ctx.live.send_snapshot(self.namespace, "hall", lobby_state)
 
 
 def _screen_of(auth: Any) -> tuple[str, int] | None:
@@ -52,13 +60,8 @@ def _screen_of(auth: Any) -> tuple[str, int] | None:
     return auth["view"], number
 
 
-class ScreenNamespace(Namespace):
+class ScreenNamespace(_Public):
     """Counter screens and citizen-facing screens: one room per screen kind and counter."""
-
-    def __init__(self, namespace: str) -> None:
-        super().__init__(namespace)
-        self._screens: dict[str, tuple[str, int]] = {}
-        self._lock = threading.Lock()
 
     def on_connect(self, auth: Any = None) -> bool:
         screen = _screen_of(auth)
@@ -67,26 +70,19 @@ class ScreenNamespace(Namespace):
         with hall().storage.read() as db:
             if repo.counter(db, screen[1]) is None:
                 return False
-        with self._lock:
-            self._screens[request.sid] = screen  # type: ignore[attr-defined]
-        self.on_snapshot_request()
+        session["screen"] = list(screen)
+        self._snapshot(limited=False)
         return True
 
-    def on_disconnect(self, reason: Any = None) -> None:
-        with self._lock:
-            self._screens.pop(request.sid, None)  # type: ignore[attr-defined]
-
     def on_snapshot_request(self, data: Any = None) -> None:
+        self._snapshot(limited=True)
+
+    def _snapshot(self, *, limited: bool) -> None:
         ctx = hall()
-        with self._lock:
-            screen = self._screens.get(request.sid)  # type: ignore[attr-defined]
-        if ctx.live is None or screen is None:
+        screen = session.get("screen")
+        if ctx.live is None or not screen:
             return
         view, number = screen
-        if view == "counter":
-            ctx.live.send_snapshot(self.namespace, screen_room(view, number),
-                                   lambda: counter_screen_snapshot(ctx.service, number))
-        else:
-            store = checklists_of(current_app.extensions)
-            ctx.live.send_snapshot(self.namespace, screen_room(view, number),
-                                   lambda: citizen_screen_snapshot(ctx.service, number, store))
+        build = ((lambda: counter_screen_snapshot(ctx.service, number)) if view == "counter"
+                 else (lambda: citizen_screen_snapshot(ctx.service, number)))
+        ctx.live.send_snapshot(self.namespace, screen_room(view, number), build, limited=limited)

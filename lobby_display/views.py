@@ -50,8 +50,10 @@ def citizen_screen(number: int) -> Any:
 
 @bp.get("/speech/<key>.wav")
 def speech(key: str) -> Any:
-    """The announcement for *key*; waits briefly while the speech worker is still rendering it."""
-    path = hall().devices.speech_file(key, timeout=10.0)
+    """The announcement for *key* (?number=A001&counter=3): rendered here if no process has rendered it yet."""
+    counter = request.args.get("counter", "")
+    number = request.args.get("number")
+    path = hall().voice.file_for(key, number, int(counter) if counter.isdigit() else None, timeout=10.0)
     if path is None:
         abort(404, description="no announcement with that key (speech disabled, failed or unknown)")
     return send_file(path, mimetype="audio/wav", max_age=3600)

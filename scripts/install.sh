@@ -1,14 +1,19 @@
 #!/usr/bin/env bash
 # Install what OneWindow needs on a Debian machine (as root): system packages, then a virtualenv in .venv.
 #   scripts/install.sh          the hall: speech engine, CJK fonts
-#   scripts/install.sh --test   also what the tests and benchmarks need: headless Chromium, Redis
+#   scripts/install.sh --test   also what the tests and benchmarks need: headless Chromium, Redis, PostgreSQL
+#                               (the prefecture's tests start their own throwaway cluster; nothing is started here)
+#   scripts/install.sh --prefecture   the hall's packages and PostgreSQL, for the prefecture server
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(python3 python3-venv espeak-ng fonts-noto-cjk alsa-utils libusb-1.0-0)
 extras="."
+if [[ "${1:-}" == "--prefecture" ]]; then
+  packages+=(postgresql)
+fi
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(chromium redis-server sox)
+  packages+=(chromium redis-server sox postgresql openssl)
   extras=".[test,bench]"
 fi
 

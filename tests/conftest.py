@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import functools
-
 import os
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -23,6 +23,7 @@ from hall.domain.events import EventBus
 from hall.domain.routing import make_policy
 from hall.service import HallService
 from hall.storage import Storage, open_storage, repo
+from hall.process import HallProcess
 from hall.web import create_app
 from hall.web.context import HallContext
 from hall.web.extensions import socketio
@@ -53,14 +54,32 @@ def password_hash(password: str) -> str:
     return generate_password_hash(password)
 
 
-def install_demo_data(storage: Storage, accounts: Accounts, at: float) -> None:
-    """The demo catalogue, five counters and the demo staff (passwords as in hall.demo)."""
+def install_demo_data(storage: Storage, accounts: Accounts, at: float, *, signed_in: bool = True) -> None:
+    """The demo catalogue, five counters and the demo staff (passwords as in hall.demo).
+
+    With *signed_in*, each demo clerk is signed in at their counter (as on a hall's morning), so the
+    counters are open.
+    """
     load_catalogue(storage, catalogue_document(), at)
     with storage.write() as db:
         for username, display, roles, counter, password in DEMO_STAFF:
             repo.upsert_staff(db, {"username": username, "display_name": display, "roles": ",".join(roles),
                                    "password_hash": password_hash(password), "counter": counter, "active": 1,
                                    "created_at": at})
+    if signed_in:
+        sign_in_demo_clerks(storage, at)
+
+
+def sign_in_demo_clerks(storage: Storage, at: float) -> None:
+    """Open every counter that has a demo clerk, signed in by that clerk."""
+    with storage.write() as db:
+        for username, display, roles, counter, _ in DEMO_STAFF:
+            db.execute("INSERT OR IGNORE INTO staff (username, display_name, roles, password_hash, counter, active, "
+                       "created_at) VALUES (?, ?, ?, '!', ?, 1, ?)", [username, display, ",".join(roles), counter, at])
+            if counter is not None:
+                repo.update_counter(db, counter, state="open", state_since=at, staff=username)
+                repo.append_event(db, at=at, type="counter_opened", counter=counter, staff=username,
+                                  data={"staff": username})
 
 
 @pytest.fixture
@@ -73,22 +92,44 @@ def storage(tmp_path: Path) -> Iterator[Storage]:
 @pytest.fixture
 def hall_service(storage: Storage, clock: FixedClock) -> HallService:
     """The hall service with the demo catalogue, without any web layer."""
+    return demo_service(storage, clock)
+
+
+def demo_service(storage: Storage, clock: FixedClock) -> HallService:
+    """A hall service on *storage* with the demo catalogue and staff (unusable passwords)."""
     load_catalogue(storage, catalogue_document(), clock.now())
     with storage.write() as db:
         for username, display, roles, counter, _ in DEMO_STAFF:
             # Unusable password hashes: these tests never log in, and scrypt would only slow them down.
             repo.upsert_staff(db, {"username": username, "display_name": display, "roles": ",".join(roles),
                                    "password_hash": "!", "counter": counter, "active": 1, "created_at": clock.now()})
+    sign_in_demo_clerks(storage, clock.now())
     return HallService(storage, HallSettings(), make_policy("one-window", 30 * 60), clock, EventBus())
+
+
+@contextmanager
+def running_hall(config: Config, clock: FixedClock | None = None, *, demo: bool = True,
+                 before_start: Callable[[HallContext], object] | None = None) -> Iterator[Flask]:
+    """A hall app (with the demo data) whose background work runs as in a server's device-owner process."""
+    application = create_app(config, clock=clock)
+    ctx: HallContext = application.extensions["onewindow"]
+    if demo:
+        install_demo_data(ctx.storage, ctx.accounts, ctx.service.clock.now())
+    if before_start is not None:
+        before_start(ctx)
+    process = HallProcess(application, role="owner").start()
+    try:
+        yield application
+    finally:
+        process.close()
+        ctx.close()
 
 
 @pytest.fixture
 def app(config: Config, clock: FixedClock) -> Iterator[Flask]:
-    application = create_app(config, clock=clock)
-    ctx: HallContext = application.extensions["onewindow"]
-    install_demo_data(ctx.storage, ctx.accounts, clock.now())
-    yield application
-    ctx.close()
+    """A hall app with the demo data, its background work running as in a server's owner process."""
+    with running_hall(config, clock) as application:
+        yield application
 
 
 @pytest.fixture
@@ -192,3 +233,25 @@ def page(browser) -> Iterator[object]:
     pg = context.new_page()
     yield pg
     context.close()
+
+
+def wait_print(ctx: HallContext, ticket_id: int, timeout: float = 10.0) -> dict:
+    """The ticket's latest print job once the device owner printed it (or failed to)."""
+    from hall.storage import print_jobs
+
+    def latest() -> dict | None:
+        with ctx.storage.read() as db:
+            return print_jobs.latest_of_ticket(db, ticket_id)
+
+    assert ctx.owner is not None, "this process does not own the printers"
+    job = ctx.owner.printers.wait_printed(latest, timeout)
+    assert job is not None, f"ticket {ticket_id} has no print job"
+    return job
+
+
+def printer_worker(ctx: HallContext, name: str = "printer"):
+    """The driver worker of a printer attached to the server ("printer", or "printer:<kiosk>")."""
+    assert ctx.owner is not None
+    worker = ctx.owner.printers.worker(name)
+    assert worker is not None, name
+    return worker

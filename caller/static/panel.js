@@ -1,7 +1,7 @@
 /* Counter panel: actions over the /counter socket with acknowledgements; the state always comes from the server. */
 (function () {
   "use strict";
-  var C = window.COUNTER, T = C.text, state = null, held = [], busy = false;
+  var C = OneWindowData("counter-data"), T = C.text, state = null, held = [], busy = false;
   var checked = {};  /* ticket id -> {material key: true}: the checklist survives re-renders */
   var priorityOk = {};  /* ticket id -> true once the clerk confirmed the priority lane */
   function $(id) { return document.getElementById(id); }
@@ -185,4 +185,5 @@
     if (e.key === "F11") { e.preventDefault(); requestRating(); return; }
     if (KEYS[e.key]) { e.preventDefault(); act(KEYS[e.key]); }
   });
+  $("choose-counter").addEventListener("change", function () { this.form.submit(); });
 })();

@@ -2,7 +2,7 @@
  * and records the call-back, the rectification, the closing, and appeals and their decision. */
 (function () {
   "use strict";
-  var F = window.FOLLOWUPS, T = F.text;
+  var F = OneWindowData("followups-data"), T = F.text;
   function $(id) { return document.getElementById(id); }
   var state = "open", rows = [], selected = null;
   function day(ts) { return new Date(ts * 1000).toLocaleString(undefined, { timeZone: F.tz }); }
@@ -52,6 +52,7 @@
     $("d-state").textContent = (T.states[f.state] || f.state) + (f.overdue ? " · " + T.overdue : "");
     var dl = $("d-facts"); dl.innerHTML = "";
     fact(dl, T.facts.opened, day(f.opened_at) + " · " + f.score + " " + (T.levels[String(f.score)] || "") + " · " + reasons(f.reasons));
+    fact(dl, T.facts.phone, f.contact_phone || f.contact_phone_masked);
     fact(dl, T.facts.callback, f.callback_at ? f.callback_date + " · " + f.callback_contact + " · " + f.callback_said : "");
     fact(dl, T.facts.rectification, f.rectification);
     fact(dl, T.facts.appeal, f.appeal_reason ? f.appeal_by + ": " + f.appeal_reason : "");

@@ -1,7 +1,9 @@
 /* On-screen evaluator: waits for a rate_request on its counter, sends one rating with its device token.
- * For a rating of 1 or 2 the citizen may pick reasons; nothing more is required (Submit, or the window ends). */
+ * For a rating of 1 or 2 the citizen may pick reasons; nothing more is required (Submit, or the window ends).
+ * After a rating of 1 or 2 the citizen may leave a phone number for the manager's call-back (or skip it). */
 (function () {
   "use strict";
+  var PAD = OneWindowData("pad-data");
   function $(id) { return document.getElementById(id); }
   var params = new URLSearchParams(window.location.search);
   if (params.get("token")) {
@@ -10,22 +12,23 @@
     history.replaceState(null, "", window.location.pathname + (params.toString() ? "?" + params : ""));
   }
   var token = localStorage.getItem("onewindow-evaluator-token");
-  if (!token) { $("pad-error").textContent = window.PAD.text.noToken; return; }
+  if (!token) { $("pad-error").textContent = PAD.text.noToken; return; }
   var pending = null, chosen = null, idleTimer = null, tick = null, sending = false;
-  var SECTIONS = ["idle", "ask", "reasons", "thanks"];
+  var SECTIONS = ["idle", "ask", "reasons", "phone", "thanks"];
+  var PHONE_SECONDS = 60, rated = null;
   function show(section) {
     SECTIONS.forEach(function (s) { $(s).hidden = s !== section; });
     document.body.dataset.state = section;
   }
   function secondsLeft() { return pending ? Math.max(0, Math.round(pending.deadline - Date.now() / 1000)) : 0; }
   function countdown() {
-    $("ask-left").textContent = window.PAD.text.secondsLeft.replace("{s}", secondsLeft());
+    $("ask-left").textContent = PAD.text.secondsLeft.replace("{s}", secondsLeft());
   }
   function toIdle() {
     pending = null; chosen = null; clearTimeout(idleTimer); clearInterval(tick); show("idle");
   }
   function thank(score) {
-    pending = null; chosen = null; clearTimeout(idleTimer); clearInterval(tick);
+    pending = null; chosen = null; rated = null; clearTimeout(idleTimer); clearInterval(tick);
     $("thanks-followup").hidden = !(score <= 2);
     show("thanks");
     idleTimer = setTimeout(toIdle, 4000);
@@ -54,10 +57,31 @@
     sending = true;
     var score = chosen;
     OneWindowApi("POST", "/api/v1/ratings", { ticket: pending.ticket, score: score, reasons: reasons }, token)
-      .then(function () { thank(score); })
+      .then(function () { if (score <= 2) askPhone(pending.ticket); else thank(score); })
       .catch(function (err) { $("pad-error").textContent = err.message; toIdle(); })
       .then(function () { sending = false; });
   }
+  function askPhone(ticket) {
+    rated = ticket; clearTimeout(idleTimer); clearInterval(tick);
+    $("phone-number").value = ""; $("pad-error").textContent = "";
+    show("phone");
+    idleTimer = setTimeout(function () { thank(1); }, PHONE_SECONDS * 1000);
+  }
+  function sendPhone() {
+    var number = $("phone-number").value.trim();
+    if (!rated || !number || sending) return;
+    sending = true;
+    OneWindowApi("POST", "/api/v1/ratings/" + rated + "/phone", { phone: number }, token)
+      .then(function () { thank(1); })
+      .catch(function (err) { $("pad-error").textContent = err.message; })
+      .then(function () { sending = false; });
+  }
+  document.querySelectorAll("[data-digit]").forEach(function (b) {
+    b.addEventListener("click", function () { $("phone-number").value += b.dataset.digit; });
+  });
+  $("phone-back").addEventListener("click", function () { $("phone-number").value = $("phone-number").value.slice(0, -1); });
+  $("phone-skip").addEventListener("click", function () { thank(1); });
+  $("phone-send").addEventListener("click", sendPhone);
   OneWindowLive("/evaluator", {
     auth: { device_token: token },
     onSnapshot: function (s) { if (!s.pending) toIdle(); else ask(s.pending); },
@@ -65,6 +89,7 @@
     handlers: {
       rate_request: ask,
       rating_closed: function (m) {
+        if (document.body.dataset.state === "phone") return;  /* the citizen is typing a number for the call-back */
         if (pending && m.ticket === pending.ticket && !sending) { if (m.score) thank(m.score); else toIdle(); }
       }
     }

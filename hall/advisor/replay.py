@@ -74,7 +74,7 @@ class PredictionLog:
         queued = sim.waiting[-1]
         counters = [self._counter_now(sim, number) for number in sorted(sim.views)]
         mix = ServiceMix.of_day(self.history, self.prior, in_hand_of(counters, now, self.history))
-        snapshot = build_snapshot(self.policy, queued, sim.waiting, counters, self.history, mix, now,
+        snapshot = build_snapshot(self.policy, queued, counters, self.history, mix, now, waiting=sim.waiting,
                                   priority_rate=recent_rate(len(self._priority_times), now - sim.arrivals[0].at),
                                   appointments_due=self._appointments_due(now),
                                   appointment_show_rate=self.prior.appointment_show_rate)

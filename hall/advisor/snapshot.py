@@ -246,28 +246,32 @@ def tickets_ahead(policy: OneWindowPolicy, ticket: QueuedTicket, waiting: Iterab
             and any(policy.eligible(c, other) for c in able)]
 
 
-def build_snapshot(policy: OneWindowPolicy, ticket: QueuedTicket, waiting: Sequence[QueuedTicket],
-                   counters: Sequence[CounterNow], history: DayHistory, mix: ServiceMix, now: float, *,
-                   ahead: Sequence[QueuedTicket] | None = None, priority_rate: float = 0.0,
+def build_snapshot(policy: OneWindowPolicy, ticket: QueuedTicket, counters: Sequence[CounterNow],
+                   history: DayHistory, mix: ServiceMix, now: float, *,
+                   ahead_groups: Sequence[tuple[QueuedTicket, int]] | None = None,
+                   waiting: Sequence[QueuedTicket] = (), priority_rate: float = 0.0,
                    appointments_due: int = 0, appointment_show_rate: float = 0.9) -> WaitSnapshot:
     """The snapshot of *ticket* (waiting, or about to be issued) given the hall's state at *now*.
 
-    *ahead* may be passed by a caller that keeps its own queue index; otherwise it is computed here.
+    The tickets routing would call before it come as *ahead_groups* — (the oldest of a group, how many
+    the group holds), as the hall's queue index gives them by class and lane (``QueueIndex.ahead_groups``)
+    — or are found here among *waiting* (each its own group).
     """
     able = [c for c in counters if c.open and policy.eligible(c.view, ticket)]
-    if ahead is None:
-        ahead = tickets_ahead(policy, ticket, waiting, [c.view for c in able], now)
+    if ahead_groups is None:
+        ahead_groups = [(t, 1) for t in tickets_ahead(policy, ticket, waiting, [c.view for c in able], now)]
     busy = [c for c in able if c.busy_since is not None]
     cycles = list(history.recent_cycles)
     return WaitSnapshot(
-        priority=ticket.priority, ahead=len(ahead), ahead_priority=sum(1 for t in ahead if t.priority),
-        ahead_cycle_seconds=_total_cycle(mix, ahead),
+        priority=ticket.priority, ahead=sum(n for _, n in ahead_groups),
+        ahead_priority=sum(n for t, n in ahead_groups if t.priority),
+        ahead_cycle_seconds=_total_cycle(mix, ahead_groups),
         counters_able=len(able), idle=len(able) - len(busy),
         busy_remaining=tuple(sorted(mix.remaining(c.items_in_hand or frozenset(), now - c.busy_since) for c in busy
                                     if c.busy_since is not None)),
         mean_cycle_seconds=sum(cycles) / len(cycles) if len(cycles) >= 5 else mix.cycle(ticket.items),
         cycle_cv=_cv(cycles), recent_cycle_seconds=sum(cycles) / len(cycles) if cycles else None,
-        head_of_line_seconds=max(now - t.queue_at for t in ahead) if ahead else None,
+        head_of_line_seconds=max(now - t.queue_at for t, _ in ahead_groups) if ahead_groups else None,
         last_called_wait_seconds=history.last_call_wait,
         priority_rate=0.0 if ticket.priority else priority_rate,
         appointments_due=0 if ticket.priority else appointments_due, appointment_show_rate=appointment_show_rate,
@@ -275,15 +279,15 @@ def build_snapshot(policy: OneWindowPolicy, ticket: QueuedTicket, waiting: Seque
     )
 
 
-def _total_cycle(mix: ServiceMix, tickets: Sequence[QueuedTicket]) -> float:
-    """Σ expected cycles of *tickets*, each distinct set of items worked out once (a long queue repeats them)."""
+def _total_cycle(mix: ServiceMix, groups: Sequence[tuple[QueuedTicket, int]]) -> float:
+    """Σ expected cycles of the groups' tickets, each distinct set of items worked out once."""
     per_items: dict[frozenset[str], float] = {}
     total = 0.0
-    for t in tickets:
+    for t, count in groups:
         cycle = per_items.get(t.items)
         if cycle is None:
             cycle = per_items[t.items] = mix.cycle(t.items)
-        total += cycle
+        total += cycle * count
     return total
 
 

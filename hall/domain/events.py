@@ -6,7 +6,7 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
 
 logger = logging.getLogger(__name__)
 
@@ -80,6 +80,20 @@ class CounterResumed(HallEvent):
 
 
 @dataclass(frozen=True)
+class CounterOpened(HallEvent):
+    """A clerk signed in at a counter: it takes calls."""
+
+    name: ClassVar[str] = "counter_opened"
+
+
+@dataclass(frozen=True)
+class CounterClosed(HallEvent):
+    """Nobody serves at the counter any more (the clerk signed out, or the day closed)."""
+
+    name: ClassVar[str] = "counter_closed"
+
+
+@dataclass(frozen=True)
 class RatingRequested(HallEvent):
     name: ClassVar[str] = "rating_requested"
 
@@ -95,11 +109,62 @@ class RatingExpired(HallEvent):
 
 
 @dataclass(frozen=True)
-class DeviceStatusChanged(HallEvent):
-    name: ClassVar[str] = "device_status"
+class CounterConfigured(HallEvent):
+    """A manager added, renamed, enabled or retired a counter (data: number, action)."""
+
+    name: ClassVar[str] = "counter_configured"
+
+
+@dataclass(frozen=True)
+class TicketExpired(HallEvent):
+    """A ticket still open when its service day closed."""
+
+    name: ClassVar[str] = "ticket_expired"
+
+
+@dataclass(frozen=True)
+class TicketNoted(HallEvent):
+    """Something logged about a ticket that changes no queue state (printed, a back-office step …)."""
+
+    name: ClassVar[str] = "ticket_noted"
+
+    @property
+    def kind(self) -> str:
+        return str(self.data.get("type", ""))
+
+
+#: The event-log type of each kind of event (the ``events.type`` column); other types are TicketNoted.
+LOG_TYPES: dict[str, type[HallEvent]] = {
+    "issued": TicketIssued, "called": TicketCalled, "recalled": TicketRecalled,
+    "serving_started": ServingStarted, "finished": CaseFinished, "no_show": TicketMissed,
+    "transferred": TicketTransferred, "held": TicketHeld, "cancelled": TicketCancelled,
+    "expired": TicketExpired, "counter_paused": CounterPaused, "counter_resumed": CounterResumed,
+    "counter_opened": CounterOpened, "counter_closed": CounterClosed, "counter_configured": CounterConfigured,
+    "rating_requested": RatingRequested, "rated": RatingRecorded, "rating_expired": RatingExpired,
+}
+
+
+def event_from_log(row: dict[str, Any], ticket: dict[str, Any] | None) -> HallEvent:
+    """The bus event of one event-log row (``data`` decoded) and its ticket's public view."""
+    cls = LOG_TYPES.get(row["type"], TicketNoted)
+    data = dict(row["data"])
+    if cls is TicketNoted:
+        data.setdefault("type", row["type"])
+    return cls(event_id=row["id"], at=row["at"], counter=row["counter"], staff=row["staff"], ticket=ticket,
+               data=data)
 
 
 Listener = Callable[[HallEvent], None]
+
+
+class HallListener(Protocol):
+    """Anything that reacts to hall events: the live channel, the announcer, keypads, printers, senders.
+
+    ``on_event`` runs on the feed's thread, in log order: it must return quickly (queue slow work on a
+    worker of its own) and may raise — the bus logs the failure and goes on with the next listener.
+    """
+
+    def on_event(self, event: HallEvent) -> None: ...
 
 
 class EventBus:

@@ -18,12 +18,16 @@ class TicketState(str, Enum):
     FINISHED = "finished"
     NO_SHOW = "no_show"
     CANCELLED = "cancelled"
+    #: Still open when its service day closed (the citizen never came back, the hall closed).
+    EXPIRED = "expired"
 
 
 #: States in which a ticket is in a counter's hands.
 IN_HAND = frozenset({TicketState.CALLED, TicketState.SERVING})
 #: States from which a ticket never moves again.
-FINAL = frozenset({TicketState.FINISHED, TicketState.NO_SHOW, TicketState.CANCELLED})
+FINAL = frozenset({TicketState.FINISHED, TicketState.NO_SHOW, TicketState.CANCELLED, TicketState.EXPIRED})
+#: States a ticket can be in when its day closes; each is closed with an "expired" event.
+OPEN = frozenset({TicketState.WAITING, TicketState.CALLED, TicketState.SERVING, TicketState.HELD})
 
 
 class CounterState(str, Enum):
@@ -46,6 +50,7 @@ class TicketAction(str, Enum):
     TRANSFER = "transferred"
     HOLD = "held"
     CANCEL = "cancelled"
+    EXPIRE = "expired"
 
 
 @dataclass(frozen=True)
@@ -66,6 +71,7 @@ TRANSITIONS: dict[TicketAction, Transition] = {
     TicketAction.TRANSFER: Transition(frozenset({_S.CALLED, _S.SERVING}), _S.WAITING),
     TicketAction.HOLD: Transition(frozenset({_S.CALLED, _S.SERVING}), _S.HELD),
     TicketAction.CANCEL: Transition(frozenset({_S.WAITING, _S.HELD, _S.CALLED}), _S.CANCELLED),
+    TicketAction.EXPIRE: Transition(frozenset({_S.WAITING, _S.CALLED, _S.SERVING, _S.HELD}), _S.EXPIRED),
 }
 
 

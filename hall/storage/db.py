@@ -1,13 +1,23 @@
-"""The SQLite connection: WAL, foreign keys, durable commits, immediate write transactions."""
+"""The SQLite database: one writer connection, a pool of reader connections, WAL, durable commits.
+
+Writes go through the one writer connection inside ``BEGIN IMMEDIATE`` (SQLite serialises writers anyway,
+across threads and across processes); the process-wide write lock is held only for the transaction itself.
+Reads borrow a connection from a small pool and run in their own snapshot (WAL), so they never wait for the
+writer or for each other. A read inside a write transaction on the same thread sees that transaction's
+uncommitted rows: it is served by the writer connection.
+"""
 
 from __future__ import annotations
 
 import logging
+import os
+import queue
 import sqlite3
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import sqlite_utils
 
@@ -16,42 +26,66 @@ from .migrations import migrations
 logger = logging.getLogger(__name__)
 
 BUSY_TIMEOUT_MS = 10_000
+#: Reader connections kept per process; more concurrent readers wait for one to come back.
+READERS = 8
+
+
+def _connect(path: str) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, check_same_thread=False, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
+    conn.row_factory = sqlite3.Row
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    conn.execute("PRAGMA foreign_keys = ON")
+    return conn
+
+
+def _create_private(path: str) -> None:
+    """Create the database file (and its folder) readable by its owner only: it holds personal data."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if not target.exists():
+        fd = os.open(target, os.O_CREAT | os.O_WRONLY, 0o600)
+        os.close(fd)
 
 
 class Storage:
-    """One SQLite database shared by the threads of a process.
+    """The hall's SQLite database as used by one process: one writer, pooled readers."""
 
-    A single connection guarded by a re-entrant lock: SQLite serialises writers
-    anyway, and one connection keeps reads consistent with our own writes.
-    Other processes on the same file are kept out by BEGIN IMMEDIATE and the
-    busy timeout.
-    """
-
-    def __init__(self, path: Path | str) -> None:
+    def __init__(self, path: Path | str, *, readers: int = READERS) -> None:
         self.path = str(path)
-        if self.path != ":memory:":
-            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None, timeout=BUSY_TIMEOUT_MS / 1000)
-        conn.row_factory = sqlite3.Row
-        conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        if self.path != ":memory:":
-            conn.execute("PRAGMA journal_mode = WAL")
+        self.memory = self.path == ":memory:"
+        if not self.memory:
+            _create_private(self.path)
+        writer = _connect(self.path)
+        if not self.memory:
+            writer.execute("PRAGMA journal_mode = WAL")
         # FULL: an acknowledged ticket survives power loss, not only a crash.
-        conn.execute("PRAGMA synchronous = FULL")
-        conn.execute("PRAGMA foreign_keys = ON")
-        self.conn = conn
-        self.db = sqlite_utils.Database(conn)
+        writer.execute("PRAGMA synchronous = FULL")
+        self.conn = writer
+        self.db = sqlite_utils.Database(writer)
         self.lock = threading.RLock()
+        self._owner: int | None = None  # ident of the thread inside a write transaction
+        self._after_commit: list[Callable[[], object]] | None = None
+        self._readers: queue.LifoQueue[sqlite3.Connection] = queue.LifoQueue()
+        self._reader_slots = threading.BoundedSemaphore(readers)
+        self._all_readers: list[sqlite3.Connection] = []
+        self._closed = False
+
+    # ---- writing ---------------------------------------------------------------------
 
     @contextmanager
     def write(self) -> Iterator[sqlite_utils.Database]:
-        """A write transaction that takes SQLite's write lock at its start (BEGIN IMMEDIATE)."""
+        """A write transaction that takes SQLite's write lock at its start (BEGIN IMMEDIATE).
+
+        Nested calls on the same thread join the outer transaction (as a savepoint).
+        """
         with self.lock:
             if self.conn.in_transaction:
                 with self.db.atomic():
                     yield self.db
                 return
             self.conn.execute("BEGIN IMMEDIATE")
+            self._owner = threading.get_ident()
+            callbacks = self._after_commit = []
             try:
                 yield self.db
             except BaseException:
@@ -60,24 +94,88 @@ class Storage:
                 raise
             else:
                 self.conn.execute("COMMIT")
+            finally:
+                self._owner = None
+                self._after_commit = None
+        for callback in callbacks:  # outside the lock: committed work is told after the commit, once
+            callback()
+
+    def after_commit(self, callback: Callable[[], object]) -> None:
+        """Run *callback* once the current write transaction has committed (at once outside one)."""
+        if self.in_write() and self._after_commit is not None:
+            if callback not in self._after_commit:
+                self._after_commit.append(callback)
+        else:
+            callback()
+
+    def in_write(self) -> bool:
+        """True on the thread that is inside a write transaction."""
+        return self._owner is not None and self._owner == threading.get_ident()
+
+    # ---- reading ---------------------------------------------------------------------
 
     @contextmanager
     def read(self) -> Iterator[sqlite_utils.Database]:
-        """A consistent read (one snapshot across several queries)."""
-        with self.lock:
-            if self.conn.in_transaction:
-                yield self.db
-                return
-            self.conn.execute("BEGIN")
-            try:
-                yield self.db
-            finally:
+        """A consistent read: one snapshot across several queries, on a pooled reader connection."""
+        if self.in_write() or self.memory:
+            with self.lock:
                 if self.conn.in_transaction:
-                    self.conn.execute("COMMIT")
+                    yield self.db
+                    return
+                self.conn.execute("BEGIN")
+                try:
+                    yield self.db
+                finally:
+                    if self.conn.in_transaction:
+                        self.conn.execute("COMMIT")
+            return
+        conn = self._borrow()
+        try:
+            conn.execute("BEGIN")
+            try:
+                yield sqlite_utils.Database(conn)
+            finally:
+                if conn.in_transaction:
+                    conn.execute("COMMIT")
+        finally:
+            self._give_back(conn)
 
-    def query(self, sql: str, params: tuple | dict = ()) -> list[sqlite3.Row]:
-        with self.lock:
-            return self.conn.execute(sql, params).fetchall()
+    def _borrow(self) -> sqlite3.Connection:
+        self._reader_slots.acquire()
+        try:
+            return self._readers.get_nowait()
+        except queue.Empty:
+            conn = _connect(self.path)
+            conn.execute("PRAGMA query_only = ON")
+            with self.lock:
+                self._all_readers.append(conn)
+            return conn
+
+    def _give_back(self, conn: sqlite3.Connection) -> None:
+        self._readers.put(conn)
+        self._reader_slots.release()
+
+    @contextmanager
+    def read_isolated(self) -> Iterator[sqlite_utils.Database]:
+        """A read on a connection of its own, for long work on another OS thread (reports, exports)."""
+        if self.memory:
+            with self.read() as db:
+                yield db
+            return
+        conn = _connect(self.path)
+        conn.execute("PRAGMA query_only = ON")
+        try:
+            conn.execute("BEGIN")
+            yield sqlite_utils.Database(conn)
+        finally:
+            conn.close()
+
+    def query(self, sql: str, params: tuple[Any, ...] | dict[str, Any] = ()) -> list[sqlite3.Row]:
+        """Rows of one read query."""
+        with self.read() as db:
+            return db.execute(sql, params).fetchall()
+
+    # ---- maintenance -----------------------------------------------------------------
 
     def upgrade(self) -> list[str]:
         """Apply pending migrations; returns the names applied."""
@@ -91,16 +189,25 @@ class Storage:
             return [m.name for m in migrations.pending(self.db)]
 
     def backup(self, target: Path | str) -> None:
-        """An online copy of the database through SQLite's backup API."""
-        with self.lock:
-            dest = sqlite3.connect(str(target))
-            try:
-                self.conn.backup(dest)
-            finally:
-                dest.close()
+        """An online copy of the database through SQLite's backup API (from a reader: writers keep going)."""
+        source = _connect(self.path) if not self.memory else self.conn
+        dest = sqlite3.connect(str(target))
+        try:
+            source.backup(dest, pages=1024)
+        finally:
+            dest.close()
+            if source is not self.conn:
+                source.close()
 
     def close(self) -> None:
+        """Close every connection; safe to call twice."""
         with self.lock:
+            if self._closed:
+                return
+            self._closed = True
+            for conn in self._all_readers:
+                conn.close()
+            self._all_readers.clear()
             self.conn.close()
 
 

@@ -185,6 +185,194 @@ def m0701_backoffice_cases(db: sqlite_utils.Database) -> None:
     )
 
 
+@migrations(name="0801_shared_process_state")
+def m0801_shared_process_state(db: sqlite_utils.Database) -> None:
+    """What several server processes on one database must share, and indexes that bound per-call work."""
+    db.executescript(
+        """
+        -- Version counters, bumped by triggers: a process re-reads settings or the catalogue only when they changed.
+        CREATE TABLE hall_versions (name TEXT PRIMARY KEY, version INTEGER NOT NULL DEFAULT 0);
+        INSERT INTO hall_versions (name, version) VALUES ('settings', 1), ('catalogue', 1);
+        CREATE TRIGGER settings_version_insert AFTER INSERT ON settings
+            BEGIN UPDATE hall_versions SET version = version + 1 WHERE name = 'settings'; END;
+        CREATE TRIGGER settings_version_update AFTER UPDATE ON settings
+            BEGIN UPDATE hall_versions SET version = version + 1 WHERE name = 'settings'; END;
+        CREATE TRIGGER settings_version_delete AFTER DELETE ON settings
+            BEGIN UPDATE hall_versions SET version = version + 1 WHERE name = 'settings'; END;
+        """
+    )
+    for table in ("categories", "service_items", "bundles", "bundle_items", "counter_items"):
+        for when in ("INSERT", "UPDATE", "DELETE"):
+            db.execute(f"CREATE TRIGGER {table}_version_{when.lower()} AFTER {when} ON {table} "
+                       "BEGIN UPDATE hall_versions SET version = version + 1 WHERE name = 'catalogue'; END")
+    for when, columns in (("INSERT", ""), ("DELETE", ""), ("UPDATE", " OF name, dedicated_category")):
+        db.execute(f"CREATE TRIGGER counters_version_{when.lower()} AFTER {when}{columns} ON counters "
+                   "BEGIN UPDATE hall_versions SET version = version + 1 WHERE name = 'catalogue'; END")
+    db.executescript(
+        """
+        -- The last state of every device, whichever process owns it; the console of any process reads it.
+        CREATE TABLE device_status (
+            device TEXT PRIMARY KEY, state TEXT NOT NULL, message TEXT NOT NULL DEFAULT '',
+            since REAL NOT NULL, updated_at REAL NOT NULL
+        );
+        -- The materials the clerk ticked for the ticket in hand (the citizen-facing screen follows them).
+        CREATE TABLE checklist_ticks (
+            counter INTEGER NOT NULL, ticket INTEGER NOT NULL REFERENCES tickets(id), material INTEGER NOT NULL,
+            PRIMARY KEY (counter, ticket, material)
+        );
+        -- Every ticket print is a job, acknowledged only after the printer took the bytes: a ticket is never
+        -- lost to a printer, a restart or a network drop.
+        CREATE TABLE print_jobs (
+            id INTEGER PRIMARY KEY, ticket INTEGER NOT NULL REFERENCES tickets(id), printer TEXT NOT NULL,
+            lang TEXT NOT NULL DEFAULT 'zh', status_url TEXT NOT NULL, reprint INTEGER NOT NULL DEFAULT 0,
+            requested_by TEXT,
+            state TEXT NOT NULL DEFAULT 'queued' CHECK (state IN ('queued', 'sent', 'printed', 'failed')),
+            error TEXT, attempts INTEGER NOT NULL DEFAULT 0, taken_by TEXT,
+            created_at REAL NOT NULL, sent_at REAL, done_at REAL
+        );
+        CREATE INDEX print_jobs_open ON print_jobs (printer, state, id);
+        CREATE INDEX print_jobs_ticket ON print_jobs (ticket, id);
+        -- The estimate's cycle time reads the day's last finished tickets straight from this index.
+        CREATE INDEX tickets_day_finished ON tickets (service_day, state, finished_at);
+        -- The live hall lists the day's oldest waiting tickets straight from this index.
+        CREATE INDEX tickets_day_queue ON tickets (service_day, state, queue_at);
+        """
+    )
+
+
+@migrations(name="1201_bundles_hold_active_items")
+def m1201_bundles_hold_active_items(db: sqlite_utils.Database) -> None:
+    """A bundle holds active items only (issuing one with a retired first item failed): take retired items out
+    of the bundles that still hold them, retire a bundle left empty, and audit each change as the upgrade's."""
+    import json
+    import time
+
+    rows = db.execute(
+        "SELECT bi.bundle, bi.item, bi.position, i.active FROM bundle_items bi "
+        "JOIN service_items i ON i.code = bi.item JOIN bundles b ON b.code = bi.bundle "
+        "WHERE b.active = 1 ORDER BY bi.bundle, bi.position, bi.item").fetchall()
+    members: dict[str, list[tuple[str, bool]]] = {}
+    for bundle, item, _, active in rows:
+        members.setdefault(bundle, []).append((item, bool(active)))
+    for bundle, items in members.items():
+        kept = [item for item, active in items if active]
+        if len(kept) == len(items):
+            continue
+        db.execute("DELETE FROM bundle_items WHERE bundle = ? AND item NOT IN (SELECT code FROM service_items "
+                   "WHERE active = 1)", [bundle])
+        after: dict[str, object] = {"items": kept}
+        if not kept:
+            db.execute("UPDATE bundles SET active = 0 WHERE code = ?", [bundle])
+            after["active"] = 0
+        db.execute("INSERT INTO audit_log (at, actor, action, target, before, after) VALUES (?, ?, ?, ?, ?, ?)",
+                   [time.time(), "upgrade", "bundle.update", bundle,
+                    json.dumps({"items": [item for item, _ in items]}), json.dumps(after, sort_keys=True)])
+
+
+@migrations(name="1202_aliases")
+def m1202_aliases(db: sqlite_utils.Database) -> None:
+    """Aliases (别名) of items and bundles: the names people say ("社保卡", "失业金"), searched at the kiosk.
+
+    A database installed from the demo catalogue gets the demo's aliases for the entries it still has unchanged.
+    """
+    import json
+    from importlib import resources
+
+    db.executescript(
+        """
+        ALTER TABLE service_items ADD COLUMN aliases TEXT NOT NULL DEFAULT '[]';
+        ALTER TABLE bundles ADD COLUMN aliases TEXT NOT NULL DEFAULT '[]';
+        """
+    )
+    demo = json.loads(resources.files("hall").joinpath("demo_catalogue.json").read_text(encoding="utf-8"))
+    for table, entries in (("service_items", demo["items"]), ("bundles", demo["bundles"])):
+        for entry in entries:
+            db.execute(f"UPDATE {table} SET aliases = ? WHERE code = ? AND name_zh = ?",
+                       [json.dumps(entry.get("aliases", []), ensure_ascii=False), entry["code"], entry["name"]["zh"]])
+
+
+@migrations(name="1203_counters_admin")
+def m1203_counters_admin(db: sqlite_utils.Database) -> None:
+    """Managers add, rename, enable and retire counters: a retired counter leaves routing, lobby and screens but
+    keeps its number and name for the history; each counter may have an LED window strip on an RS-485 bus."""
+    db.executescript(
+        """
+        ALTER TABLE counters ADD COLUMN active INTEGER NOT NULL DEFAULT 1;
+        ALTER TABLE counters ADD COLUMN retired_at REAL;
+        ALTER TABLE counters ADD COLUMN led_port TEXT;
+        ALTER TABLE counters ADD COLUMN led_address INTEGER CHECK (led_address BETWEEN 0 AND 255);
+        CREATE INDEX devices_counter ON devices (counter, kind);
+        CREATE INDEX tickets_target_counter ON tickets (target_counter, state) WHERE target_counter IS NOT NULL;
+        """
+    )
+
+
+@migrations(name="1204_followup_contact_phone")
+def m1204_followup_contact_phone(db: sqlite_utils.Database) -> None:
+    """The phone number a citizen may leave with a bad rating, for the call-back; the number itself is erased
+    when the follow-up closes, its masked form (138****5678) stays."""
+    db.executescript(
+        """
+        ALTER TABLE followups ADD COLUMN contact_phone TEXT;
+        ALTER TABLE followups ADD COLUMN contact_phone_masked TEXT;
+        ALTER TABLE followups ADD COLUMN contact_phone_at REAL;
+        """
+    )
+
+
+@migrations(name="0802_counter_versions")
+def m0802_counter_versions(db: sqlite_utils.Database) -> None:
+    """A counter retired or enabled again changes routing: bump the catalogue version (after 1203 added the flag)."""
+    db.execute("CREATE TRIGGER counters_version_active AFTER UPDATE OF active ON counters "
+               "BEGIN UPDATE hall_versions SET version = version + 1 WHERE name = 'catalogue'; END")
+@migrations(name="1501_outbox_cursor")
+def m1501_outbox_cursor(db: sqlite_utils.Database) -> None:
+    """The prefecture sender's cursor: the last event id the prefecture acknowledged, kept with the log."""
+    db.executescript(
+        """
+        CREATE TABLE outbox (
+            id INTEGER PRIMARY KEY CHECK (id = 1), acknowledged INTEGER NOT NULL DEFAULT 0,
+            acknowledged_at REAL, attempts INTEGER NOT NULL DEFAULT 0, failures INTEGER NOT NULL DEFAULT 0,
+            last_attempt_at REAL, last_error TEXT, diverged TEXT
+        );
+        INSERT INTO outbox (id, acknowledged) VALUES (1, 0);
+        """
+    )
+
+
+@migrations(name="1502_rating_chain")
+def m1502_rating_chain(db: sqlite_utils.Database) -> None:
+    """A hash chain over the ratings (tamper evidence for the 好差评 upload); existing ratings are linked in order."""
+    from ..rating_chain import link
+
+    db.executescript(
+        """
+        CREATE TABLE rating_chain (
+            seq INTEGER PRIMARY KEY, ticket INTEGER NOT NULL UNIQUE REFERENCES ratings(ticket),
+            prev TEXT NOT NULL, hash TEXT NOT NULL
+        );
+        CREATE TRIGGER rating_chain_no_update BEFORE UPDATE ON rating_chain
+            BEGIN SELECT RAISE(ABORT, 'the rating chain is append-only'); END;
+        CREATE TRIGGER rating_chain_no_delete BEFORE DELETE ON rating_chain
+            BEGIN SELECT RAISE(ABORT, 'the rating chain is append-only'); END;
+        """
+    )
+    for row in db.execute("SELECT * FROM ratings ORDER BY at, ticket").fetchall():
+        link(db, dict(row))
+
+
+@migrations(name="1503_catalogue_standard")
+def m1503_catalogue_standard(db: sqlite_utils.Database) -> None:
+    """Items carry the prefecture's item code (事项编码) and version when a catalogue standard is applied."""
+    db.executescript(
+        """
+        ALTER TABLE service_items ADD COLUMN item_code TEXT;
+        ALTER TABLE service_items ADD COLUMN item_version TEXT;
+        ALTER TABLE bundles ADD COLUMN item_code TEXT;
+        """
+    )
+
+
 @migrations(name="1701_wait_estimate_ranges_and_errors")
 def m1701_wait_estimate_ranges_and_errors(db: sqlite_utils.Database) -> None:
     db.executescript(

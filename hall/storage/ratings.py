@@ -56,6 +56,11 @@ def update_followup(db: Db, followup_id: int, values: dict[str, Any]) -> None:
     db["followups"].update(followup_id, values)
 
 
+def erase_contact_phone(db: Db, followup_id: int) -> None:
+    """Forget the citizen's phone number (its masked form stays)."""
+    db.execute("UPDATE followups SET contact_phone = NULL WHERE id = ?", [followup_id])
+
+
 def overdue_unflagged(db: Db, now: float) -> list[dict[str, Any]]:
     rows = db.execute(
         "SELECT * FROM followups WHERE state IN ('open', 'appealed') AND due_at < ? AND overdue_flagged_at IS NULL "

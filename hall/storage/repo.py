@@ -122,7 +122,8 @@ def _counter(row: Any, items: Iterable[str]) -> Counter:
 
 
 def counters(db: Db) -> list[Counter]:
-    rows = db.execute("SELECT * FROM counters ORDER BY number").fetchall()
+    """Every counter in service (retired ones are left out: they take no calls and show on no screen)."""
+    rows = db.execute("SELECT * FROM counters WHERE active = 1 ORDER BY number").fetchall()
     auth: dict[int, list[str]] = {}
     for r in db.execute("SELECT counter, item FROM counter_items").fetchall():
         auth.setdefault(r["counter"], []).append(r["item"])
@@ -130,7 +131,8 @@ def counters(db: Db) -> list[Counter]:
 
 
 def counter(db: Db, number: int) -> Counter | None:
-    row = db.execute("SELECT * FROM counters WHERE number = ?", [number]).fetchone()
+    """Counter *number* if it is in service; None if there is none or it is retired."""
+    row = db.execute("SELECT * FROM counters WHERE number = ? AND active = 1", [number]).fetchone()
     if row is None:
         return None
     items = [r["item"] for r in db.execute("SELECT item FROM counter_items WHERE counter = ?", [number]).fetchall()]
@@ -138,8 +140,9 @@ def counter(db: Db, number: int) -> Counter | None:
 
 
 def insert_counter(db: Db, number: int, name: str, items: Iterable[str], at: float,
-                   dedicated_category: str | None = None) -> None:
-    db["counters"].insert({"number": number, "name": name, "state": CounterState.OPEN.value, "state_since": at,
+                   dedicated_category: str | None = None, state: CounterState = CounterState.CLOSED) -> None:
+    """A new counter; closed until a clerk signs in there."""
+    db["counters"].insert({"number": number, "name": name, "state": state.value, "state_since": at,
                            "dedicated_category": dedicated_category})
     db["counter_items"].insert_all({"counter": number, "item": i} for i in items)
 
@@ -150,7 +153,15 @@ def set_counter_items(db: Db, number: int, items: Iterable[str]) -> None:
 
 
 def update_counter(db: Db, number: int, **values: Any) -> None:
-    db["counters"].update(number, values)
+    assignments = ", ".join(f"{column} = ?" for column in values)
+    db.execute(f"UPDATE counters SET {assignments} WHERE number = ?", [*values.values(), number])
+
+
+def led_strips(db: Db) -> list[dict[str, Any]]:
+    """The LED window strip of every counter in service that has one: counter, port and bus address."""
+    rows = db.execute("SELECT number AS counter, name, led_port AS port, led_address AS address FROM counters "
+                      "WHERE active = 1 AND led_port IS NOT NULL ORDER BY number").fetchall()
+    return [dict(r) for r in rows]
 
 
 # ---- tickets ---------------------------------------------------------------
@@ -168,12 +179,16 @@ def next_sequence(db: Db, service_day: str, letter: str) -> int:
 
 
 def insert_ticket(db: Db, values: dict[str, Any], items: Iterable[str]) -> int:
-    ticket_id = db["tickets"].insert(values).last_pk
-    db["ticket_items"].insert_all({"ticket": ticket_id, "item": i} for i in items)
-    return int(ticket_id)
+    """Insert a ticket and its items (plain SQL: this runs for every ticket issued)."""
+    columns = ", ".join(values)
+    cursor = db.execute(f"INSERT INTO tickets ({columns}) VALUES ({', '.join('?' * len(values))})", list(values.values()))
+    ticket_id = int(cursor.lastrowid)
+    db.conn.executemany("INSERT INTO ticket_items (ticket, item) VALUES (?, ?)", [(ticket_id, i) for i in items])
+    return ticket_id
 
 
-def _ticket(row: Any, items: tuple[str, ...]) -> Ticket:
+def ticket_from_row(row: Any, items: tuple[str, ...]) -> Ticket:
+    """A ticket row and its items as a Ticket."""
     return Ticket(
         id=row["id"], token=row["token"], number=row["number"], service_day=row["service_day"],
         category=row["category"], item=row["item"], bundle=row["bundle"], items=items,
@@ -193,25 +208,26 @@ def _ticket_items(db: Db, ticket_id: int) -> tuple[str, ...]:
 
 def ticket(db: Db, ticket_id: int) -> Ticket | None:
     row = db.execute("SELECT * FROM tickets WHERE id = ?", [ticket_id]).fetchone()
-    return _ticket(row, _ticket_items(db, row["id"])) if row else None
+    return ticket_from_row(row, _ticket_items(db, row["id"])) if row else None
 
 
 def ticket_by_token(db: Db, token: str) -> Ticket | None:
     row = db.execute("SELECT * FROM tickets WHERE token = ?", [token]).fetchone()
-    return _ticket(row, _ticket_items(db, row["id"])) if row else None
+    return ticket_from_row(row, _ticket_items(db, row["id"])) if row else None
 
 
 def ticket_by_number(db: Db, service_day: str, number: str) -> Ticket | None:
     row = db.execute("SELECT * FROM tickets WHERE service_day = ? AND number = ?", [service_day, number]).fetchone()
-    return _ticket(row, _ticket_items(db, row["id"])) if row else None
+    return ticket_from_row(row, _ticket_items(db, row["id"])) if row else None
 
 
 def update_ticket(db: Db, ticket_id: int, **values: Any) -> None:
-    db["tickets"].update(ticket_id, values)
+    assignments = ", ".join(f"{column} = ?" for column in values)
+    db.execute(f"UPDATE tickets SET {assignments} WHERE id = ?", [*values.values(), ticket_id])
 
 
 def waiting_tickets(db: Db) -> list[QueuedTicket]:
-    """Every waiting ticket, with its items, oldest first."""
+    """Every waiting ticket, with its items, oldest first: for tests and tools, never per request."""
     rows = db.execute(
         "SELECT t.id, t.category, t.priority, t.queue_at, t.target_counter, t.target_category, "
         "group_concat(ti.item, ',') AS items FROM tickets t JOIN ticket_items ti ON ti.ticket = t.id "
@@ -234,7 +250,21 @@ def tickets_of_day(db: Db, service_day: str, states: Iterable[str] | None = None
         sql += f" AND state IN ({','.join('?' * len(states))})"
         params += states
     rows = db.execute(sql + " ORDER BY id", params).fetchall()
-    return [_ticket(r, _ticket_items(db, r["id"])) for r in rows]
+    return _with_items(db, rows)
+
+
+def _with_items(db: Db, rows: list[Any]) -> list[Ticket]:
+    """Ticket rows as Tickets, their items read in one query."""
+    if not rows:
+        return []
+    ids = [r["id"] for r in rows]
+    items: dict[int, list[str]] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start:start + 500]
+        for r in db.execute(f"SELECT ticket, item FROM ticket_items WHERE ticket IN ({','.join('?' * len(chunk))}) "
+                            "ORDER BY item", chunk):
+            items.setdefault(r["ticket"], []).append(r["item"])
+    return [ticket_from_row(r, tuple(items.get(r["id"], ()))) for r in rows]
 
 
 def recent_calls(db: Db, service_day: str, limit: int) -> list[dict[str, Any]]:
@@ -337,16 +367,20 @@ def last_finished_at_counter(db: Db, service_day: str, counter: int) -> Ticket |
         "SELECT * FROM tickets WHERE service_day = ? AND counter = ? AND state = 'finished' "
         "ORDER BY finished_at DESC, id DESC LIMIT 1", [service_day, counter],
     ).fetchone()
-    return _ticket(row, _ticket_items(db, row["id"])) if row else None
+    return ticket_from_row(row, _ticket_items(db, row["id"])) if row else None
 
 
-def finished_unrated_before(db: Db, finished_before: float) -> list[Ticket]:
-    rows = db.execute(
-        "SELECT * FROM tickets t WHERE t.state = 'finished' AND t.finished_at < ? "
-        "AND NOT EXISTS (SELECT 1 FROM ratings r WHERE r.ticket = t.id)",
-        [finished_before],
-    ).fetchall()
-    return [_ticket(r, _ticket_items(db, r["id"])) for r in rows]
+def finished_unrated_before(db: Db, finished_before: float, service_days: Iterable[str]) -> list[Ticket]:
+    """Tickets of *service_days* finished before *finished_before* and not rated yet (day-bounded, indexed)."""
+    found: list[Ticket] = []
+    for day in dict.fromkeys(service_days):
+        rows = db.execute(
+            "SELECT * FROM tickets t WHERE t.service_day = ? AND t.state = 'finished' AND t.finished_at < ? "
+            "AND NOT EXISTS (SELECT 1 FROM ratings r WHERE r.ticket = t.id)",
+            [day, finished_before],
+        ).fetchall()
+        found += _with_items(db, rows)
+    return found
 
 
 # ---- settings ----------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import sqlite_utils
@@ -24,7 +25,8 @@ SELECT e.ticket AS id,
        max(CASE WHEN e.type = 'serving_started' THEN e.at END) AS started_at,
        max(CASE WHEN e.type = 'finished' THEN e.at END) AS finished_at,
        coalesce((SELECT json_extract(l.data, '$.to') FROM events l
-                  WHERE l.ticket = e.ticket AND json_extract(l.data, '$.to') IS NOT NULL
+                  WHERE l.ticket = e.ticket AND l.type IN ({ticket_types})
+                    AND json_extract(l.data, '$.to') IS NOT NULL
                   ORDER BY l.id DESC LIMIT 1), 'waiting') AS state
 FROM events e WHERE e.ticket IS NOT NULL {ticket_filter}
 GROUP BY e.ticket
@@ -51,14 +53,20 @@ def projection_rows(db: Db, ticket_ids: list[int] | None = None) -> dict[int, di
     return {r["id"]: dict(r) for r in db.execute(sql, params).fetchall()}
 
 
-def rebuilt_rows(db: Db, ticket_ids: list[int] | None = None) -> dict[int, dict[str, Any]]:
-    """The per-ticket times and state rebuilt from the events table alone, by ticket id."""
-    params: list[Any] = []
+def rebuilt_rows(db: Db, ticket_types: Sequence[str],
+                 ticket_ids: list[int] | None = None) -> dict[int, dict[str, Any]]:
+    """The per-ticket times and state rebuilt from the events table alone, by ticket id.
+
+    The state is the `to` of the ticket's last event whose type is one of *ticket_types* (a ticket's own
+    moves): back-office and follow-up steps log a `to` of their own, which is not the ticket's state.
+    """
+    params: list[Any] = list(ticket_types)
     ticket_filter = ""
     if ticket_ids is not None:
         ticket_filter = f"AND e.ticket IN ({','.join('?' * len(ticket_ids))})"
-        params = list(ticket_ids)
-    return {r["id"]: dict(r) for r in db.execute(_REBUILD_SQL.format(ticket_filter=ticket_filter), params).fetchall()}
+        params += list(ticket_ids)
+    sql = _REBUILD_SQL.format(ticket_types=",".join("?" * len(ticket_types)), ticket_filter=ticket_filter)
+    return {r["id"]: dict(r) for r in db.execute(sql, params).fetchall()}
 
 
 def labels(db: Db) -> dict[str, dict[str, tuple[str, str]]]:

@@ -8,26 +8,27 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, has_app_context, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from ..accounts import Accounts
 from ..cases import BackOffice
 from ..catalogue import Catalogue
+from ..commands import Commands
+from ..concurrency import gevent_active
 from ..config import Config
+from ..devices import DeviceStatusStore, Voice
 from ..domain.clock import Clock, SystemClock
 from ..domain.errors import HallError, InvalidInput
 from ..domain.events import EventBus
 from ..domain.routing import make_policy
-from ..periodic import PeriodicTask
+from ..feed import LogFeed, RedisWakeup
 from ..service import HallService
 from ..storage import open_storage
 from .context import HallContext
-from .devices import DeviceHub
 from .extensions import babel, socketio
 from .i18n import select_locale
 from .jsonio import guard_api_writes
-from .live import LiveChannel
 
 logger = logging.getLogger(__name__)
 
@@ -118,32 +119,26 @@ def _register_errors(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    """Each front end owns its pages and its part of the API; the hall's own come from hall.web."""
+    from caller.api import bp as caller_api_bp
     from caller.views import bp as caller_bp
+    from evaluator.api import bp as evaluator_api_bp
     from evaluator.followups import bp as followups_bp
     from evaluator.views import bp as evaluator_bp
+    from kiosk.api import bp as kiosk_api_bp
     from kiosk.views import bp as kiosk_bp
     from lobby_display.api import bp as lobby_api_bp
     from lobby_display.views import bp as lobby_bp
 
+    from .advisor_views import bp as advisor_bp
     from .api import bp as api_bp
+    from .cases_api import bp as cases_bp
     from .console import bp as console_bp
-
-    for bp in (api_bp, console_bp, kiosk_bp, caller_bp, lobby_bp, evaluator_bp):
-        app.register_blueprint(bp)
-    app.register_blueprint(lobby_api_bp)
-    app.register_blueprint(followups_bp)
-    from kiosk.api import bp as kiosk_api_bp
-
-    app.register_blueprint(kiosk_api_bp)
     from .console_api import bp as console_api_bp
 
-    app.register_blueprint(console_api_bp)
-    from .cases_api import bp as cases_bp
-
-    app.register_blueprint(cases_bp)
-    from .advisor_views import bp as advisor_bp
-
-    app.register_blueprint(advisor_bp)
+    for bp in (api_bp, console_bp, console_api_bp, cases_bp, kiosk_bp, kiosk_api_bp, caller_bp, caller_api_bp,
+               lobby_bp, lobby_api_bp, evaluator_bp, evaluator_api_bp, followups_bp, advisor_bp):
+        app.register_blueprint(bp)
 
 
 def _register_namespaces() -> None:
@@ -162,14 +157,11 @@ def _register_namespaces() -> None:
             socketio.on_namespace(namespace)
 
 
-def _start_rating_sweeper(ctx: HallContext, interval: float) -> None:
-    """Record as unrated every case whose rating window has passed, every *interval* seconds."""
-    task = PeriodicTask("rating-sweeper", interval, ctx.service.expire_ratings).start()
-    ctx.closers.append(task.close)
-
-
 def create_app(config: Config | None = None, *, clock: Clock | None = None) -> Flask:
-    """Build a hall server: storage, services, devices, blueprints and the live channel."""
+    """Build a hall server app: storage, the hall service and its command layer, blueprints, the live namespaces.
+
+    Nothing is started here: the server process starts the background work (``hall.process.HallProcess``).
+    """
     config = config or Config()
     instance = config.instance_path.resolve()
     app = Flask(__name__, instance_path=str(instance), template_folder="templates", static_folder="static")
@@ -185,24 +177,11 @@ def create_app(config: Config | None = None, *, clock: Clock | None = None) -> F
         TESTING=config.testing,
     )
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
-
-    clock = clock or SystemClock()
-    storage = open_storage(config.db_path)
-    bus = EventBus()
-    service = HallService(storage, config.hall, make_policy(config.routing.policy,
-                                                             config.routing.fairness_target_minutes * 60), clock, bus)
-    catalogue = Catalogue(storage)
-    ctx = HallContext(config=config, storage=storage, bus=bus, service=service,
-                      accounts=Accounts(storage, clock), catalogue=catalogue,
-                      devices=DeviceHub(config, service, catalogue))
-    ctx.closers.append(storage.close)
-    app.extensions["onewindow"] = ctx
-    ctx.backoffice = BackOffice(service)
-    service.on_finish = ctx.backoffice.open_cases
+    app.extensions["onewindow"] = ctx = build_context(app, config, clock or SystemClock())
 
     babel.init_app(app, locale_selector=select_locale)
     _register_namespaces()
-    socketio.init_app(app, async_mode="threading", message_queue=config.message_queue,
+    socketio.init_app(app, async_mode="gevent" if gevent_active() else "threading",
                       cors_allowed_origins=config.hall.public_url or None)
     _register_errors(app)
     app.before_request(guard_api_writes)
@@ -210,30 +189,52 @@ def create_app(config: Config | None = None, *, clock: Clock | None = None) -> F
 
     @app.context_processor
     def inject_globals() -> dict[str, Any]:
-        hall_settings = service.hall  # managers may rename the hall at run time
+        hall_settings = ctx.service.hall  # managers may rename the hall at run time
         return {"hall_name": hall_settings.name if select_locale() == "zh" else hall_settings.name_en,
                 "current_lang": select_locale()}
 
-    if config.start_workers:
-        ctx.devices.start()
-        ctx.closers.append(ctx.devices.close)
-        live = LiveChannel(socketio, app, ctx)
-        live.start()
-        ctx.live = live
-        ctx.closers.append(live.close)
-        _start_rating_sweeper(ctx, interval=5.0)
-        if config.backup.interval_minutes > 0:
-            from ..backup import BackupScheduler, backup_directory
-
-            backups = BackupScheduler(storage, backup_directory(config), config.backup.interval_minutes * 60,
-                                      config.backup.keep)
-            backups.start()
-            app.extensions["onewindow_backups"] = backups
-            ctx.closers.append(backups.close)
     from .console import install_console
 
-    install_console(app, ctx, start_workers=config.start_workers)
+    install_console(app, ctx)
     from evaluator.followups import install_followups
 
-    install_followups(app, ctx, start_workers=config.start_workers)
+    install_followups(app, ctx)
     return app
+
+
+def build_context(app: Flask, config: Config, clock: Clock) -> HallContext:
+    """The hall objects of one process, wired together (no thread started, no device opened)."""
+    from ..devices import own_printers, printer_name, speech_settings
+
+    storage = open_storage(config.database)
+    bus = EventBus()
+    wakeup = RedisWakeup(config.message_queue, f"onewindow:{config.database}") if _is_redis(config) else None
+    feed = LogFeed(storage, bus, wakeup=wakeup)
+    policy = make_policy(config.routing.policy, config.routing.fairness_target_minutes * 60)
+    service = HallService(storage, config.hall, policy, clock, bus, feed=feed)
+    catalogue = Catalogue(storage)
+    printers = set(own_printers(config))
+    commands = Commands(service, status_url=lambda ticket: _status_url(app, ticket.token),
+                        printer_of=lambda kiosk: printer_name(kiosk, printers))
+    status = DeviceStatusStore(storage, clock)
+    voice = Voice(speech_settings(config)[0], storage, status)
+    voice.start()
+    ctx = HallContext(config=config, storage=storage, bus=bus, feed=feed, service=service, commands=commands,
+                      accounts=Accounts(storage, clock), catalogue=catalogue, voice=voice, device_status=status)
+    ctx.closers += [storage.close, voice.close]
+    ctx.backoffice = BackOffice(service)
+    service.on_finish = ctx.backoffice.open_cases
+    return ctx
+
+
+def _status_url(app: Flask, token: str) -> str:
+    from .urls import status_url_of
+
+    if has_app_context():
+        return status_url_of(token)
+    with app.app_context():
+        return status_url_of(token)
+
+
+def _is_redis(config: Config) -> bool:
+    return bool(config.message_queue and config.message_queue.startswith(("redis://", "rediss://", "unix://")))

@@ -12,6 +12,7 @@ from typing import TypeVar
 from flask import g, redirect, request, session, url_for
 
 from ..accounts import Device, StaffMember
+from ..commands import Actor
 from ..domain.errors import HallError, NotAuthenticated, NotAuthorised
 from .context import hall
 
@@ -51,6 +52,17 @@ def current_device() -> Device | None:
         token = bearer_token()
         g.device = hall().accounts.device_for_token(token) if token else None
     return g.device
+
+
+def current_actor() -> Actor:
+    """Who makes this request, for the command layer: a device (by its token), else a member of staff, else nobody."""
+    device = current_device()
+    if device is not None:
+        return Actor.of_device(device)
+    member = current_staff()
+    if member is not None:
+        return Actor.of_staff(member)
+    return Actor("anonymous", None)
 
 
 def require_staff(roles: frozenset[str]) -> Callable[[F], F]:

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Flask, render_template, request
+from flask import Blueprint, Flask, render_template, request, send_from_directory
 from flask_socketio import Namespace
 
 from ..accounts import MANAGER_ROLES
-from ..admin import HallAdmin
 from ..reports import GROUPINGS, day_summary
+from ..lobby_board import LobbyBoard
 from ..snapshots import lobby_snapshot
+from ..storage import repo
 from .alert_watcher import AlertWatcher
 from .auth import current_staff, page_requires_staff
 from .context import HallContext, hall
@@ -54,10 +56,26 @@ def console_nav() -> dict[str, Any]:
             "is_admin": bool(member and member.has_any(ADMIN_ROLES))}
 
 
+@bp.get("/favicon.ico")
+def favicon() -> Any:
+    """The hall's icon, for every page's browser tab (browsers ask for it at the root)."""
+    return send_from_directory(Path(bp.root_path) / "static", "favicon.ico", mimetype="image/vnd.microsoft.icon",
+                               max_age=7 * 24 * 3600)
+
+
 @bp.get("/console")
 @page_requires_staff(MANAGER_ROLES)
 def console() -> Any:
-    return render_template("console.html")
+    return render_template("console.html", hall_timezone=hall().config.hall.timezone)
+
+
+@bp.get("/console/screens")
+@page_requires_staff(MANAGER_ROLES)
+def screens_page() -> Any:
+    """The addresses of every screen of the hall: kiosk, lobby, and each counter's screens and panel."""
+    with hall().storage.read() as db:
+        counters = [{"number": c.number, "name": c.name} for c in repo.counters(db)]
+    return render_template("console_screens.html", counters=counters, kiosks=hall().config.kiosks)
 
 
 @bp.get("/console/config")
@@ -97,8 +115,8 @@ def console_snapshot() -> dict[str, Any]:
     lang = ctx.config.hall.language
     return {
         "summary": day_summary(ctx.storage, ctx.service.today()),
-        "lobby": lobby_snapshot(ctx.service, lang),
-        "devices": ctx.devices.statuses(),
+        "lobby": lobby_snapshot(ctx.service, ctx.live.board if ctx.live else LobbyBoard(), lang),
+        "devices": ctx.device_status.statuses(),
         "live": live_snapshot(),
     }
 
@@ -114,8 +132,13 @@ class ConsoleNamespace(Namespace):
             return False
         ctx = hall()
         if ctx.live is not None:
-            ctx.live.send_snapshot(self.namespace, "hall", console_snapshot)
+            ctx.live.send_snapshot(self.namespace, "hall", console_snapshot, limited=False)
         return True
+
+    def on_disconnect(self, reason: Any = None) -> None:
+        live = hall().live
+        if live is not None:
+            live.forget(self.namespace, request.sid)  # type: ignore[attr-defined]
 
     def on_snapshot_request(self, data: Any = None) -> None:
         from .socket_auth import staff_from_socket
@@ -126,13 +149,8 @@ class ConsoleNamespace(Namespace):
             ctx.live.send_snapshot(self.namespace, "hall", console_snapshot)
 
 
-def install_console(app: Flask, ctx: HallContext, *, start_workers: bool) -> None:
-    """Apply the managers' saved hall settings and start the alert watcher (app.extensions["onewindow_alerts"])."""
+def install_console(app: Flask, ctx: HallContext) -> None:
+    """The alert watcher (app.extensions["onewindow_alerts"]); every server process starts its own."""
     from .console_api import live_snapshot
 
-    HallAdmin(ctx.storage, ctx.service, ctx.accounts).apply_settings()
-    watcher = AlertWatcher(app, ctx, live_snapshot, interval=ALERT_INTERVAL_SECONDS)
-    app.extensions["onewindow_alerts"] = watcher
-    if start_workers:
-        watcher.start()
-        ctx.closers.append(watcher.close)
+    app.extensions["onewindow_alerts"] = AlertWatcher(app, ctx, live_snapshot, interval=ALERT_INTERVAL_SECONDS)

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, jsonify, request, url_for
 from flask_babel import gettext as _
 
 from ..accounts import MANAGER_ROLES
 from ..admin import HallAdmin
 from ..alerts import hall_alerts
 from ..audit import AuditLog
+from ..counters_admin import CounterAdmin
 from ..domain.errors import InvalidInput
 from ..live_hall import live_hall
+from ..lobby_board import LobbyBoard
 from ..report_export import XLSX_MIME, report_csv, report_xlsx
 from ..reports import DEFINITIONS, parse_range, report
 from .auth import current_staff, require_staff
@@ -46,7 +48,8 @@ def live_snapshot() -> dict[str, Any]:
     ctx = hall()
     settings = admin().settings()
     limits = {name: settings[name] for name in ("wait_target_minutes", "max_waiting_per_counter", "pause_alert_minutes")}
-    snapshot = live_hall(ctx.service, ctx.devices.statuses(), limits, ctx.config.hall.language)
+    board = ctx.live.board if ctx.live is not None else LobbyBoard()
+    snapshot = live_hall(ctx.service, board, ctx.device_status.statuses(), limits, ctx.config.hall.language)
     snapshot["alerts"] = [a.as_dict() for a in hall_alerts(snapshot, snapshot["server_time"])]
     return snapshot
 
@@ -111,6 +114,46 @@ def add_bundle_item(code: str) -> Any:
     if not isinstance(item, str):
         raise InvalidInput("'item' (a service item code) is required")
     return jsonify(admin().add_bundle_item(_actor(), code, item))
+
+
+def counter_admin() -> CounterAdmin:
+    ctx = hall()
+    return CounterAdmin(ctx.storage, ctx.service, ctx.accounts)
+
+
+@bp.get("/admin/counters")
+@require_staff(MANAGER_ROLES)
+def counters() -> Any:
+    return jsonify(counters=counter_admin().counters())
+
+
+@bp.post("/admin/counters")
+@require_staff(MANAGER_ROLES)
+def create_counter() -> Any:
+    return jsonify(counter_admin().add(_actor(), body())), 201
+
+
+@bp.put("/admin/counters/<int:number>")
+@require_staff(MANAGER_ROLES)
+def update_counter(number: int) -> Any:
+    """Rename, set the LED strip, retire ("active": false) or enable again ("active": true)."""
+    return jsonify(counter_admin().update(_actor(), number, body()))
+
+
+@bp.post("/admin/counters/<int:number>/devices")
+@require_staff(MANAGER_ROLES)
+def add_counter_device(number: int) -> Any:
+    """Register an evaluator for the counter; the answer holds its token and link, shown this once."""
+    device, token = counter_admin().add_device(_actor(), number, body())
+    link = url_for("evaluator.pad", token=token, _external=True)
+    return jsonify(device=device, token=token, url=link), 201
+
+
+@bp.post("/admin/counters/<int:number>/devices/<int:device>/revoke")
+@require_staff(MANAGER_ROLES)
+def revoke_counter_device(number: int, device: int) -> Any:
+    body()
+    return jsonify(device=counter_admin().revoke_device(_actor(), number, device))
 
 
 @bp.put("/admin/counters/<int:number>/items")

@@ -51,9 +51,15 @@ def openapi_document() -> dict[str, Any]:
             ("transfer", "Transfer to another counter or category; the ticket keeps its place", {
                 "type": "object", "properties": {"to_counter": {"type": "integer"}, "to_category": {"type": "string"},
                                                  "note": {"type": "string", "maxLength": 200}}}),
-            ("pause", "Pause the counter with a reason (暂停服务)", {
-                "type": "object", "properties": {"reason": {"type": "string", "maxLength": 200}}}),
+            ("pause", "Pause the counter (暂停服务): a reason from the list; free text only with \"other\"", {
+                "type": "object", "properties": {
+                    "reason": {"type": "string", "enum": ["lunch", "away", "training", "equipment", "other"]},
+                    "note": {"type": "string", "maxLength": 100}}}),
             ("resume", "Resume after a pause", _NO_BODY),
+            ("call-held", "Call back a held ticket (the oldest, or the one given)", {
+                "type": "object", "properties": {"number": {"type": "string", "example": "A001"}}}),
+            ("sign-in", "Sign in at the counter: a clerk at their own, a manager at any free one; it opens", _NO_BODY),
+            ("sign-out", "Sign out: the counter closes (refused while a ticket is in hand)", _NO_BODY),
         )
     }
     return {
@@ -184,6 +190,20 @@ def _console_paths() -> dict[str, Any]:
                                              params=code, body=obj)},
         "/admin/bundles/{code}/items": {"post": _op("Add one service item to a bundle (manager; audited)",
                                                     auth="staff", params=code, body=item)},
+        "/admin/counters": {
+            "get": _op("Every counter, retired ones too, with items, evaluator devices and LED strip (manager)",
+                       auth="staff"),
+            "post": _op("Add a counter: number, name, items (default all), dedicated_category, led (manager; audited)",
+                        auth="staff", status="201", body=obj)},
+        "/admin/counters/{number}": {"put": _op(
+            "Rename a counter, set its LED strip, retire it (active false; refused with a ticket in hand) or enable "
+            "it again (manager; audited)", auth="staff", params=_COUNTER, body=obj)},
+        "/admin/counters/{number}/devices": {"post": _op(
+            "Register an evaluator for a counter; the answer holds its token once (manager; audited)", auth="staff",
+            status="201", params=_COUNTER, body=obj)},
+        "/admin/counters/{number}/devices/{device}/revoke": {"post": _op(
+            "Withdraw a counter's device (manager; audited)", auth="staff",
+            params=[*_COUNTER, _path_param("device")], body=obj)},
         "/admin/counters/{number}/items": {
             "put": _op("Set the items a counter may serve (manager; audited)", auth="staff", params=_COUNTER, body={
                 "type": "object", "properties": {"items": {"type": "array", "items": {"type": "string"}}}}),
@@ -229,6 +249,12 @@ def _followup_paths() -> dict[str, Any]:
                 "said": {"type": "string", "maxLength": 1000}, "rectification": {"type": "string", "maxLength": 1000},
                 "note": {"type": "string", "maxLength": 1000}, "reason": {"type": "string", "maxLength": 1000},
                 "uphold": {"type": "boolean"}}})},
+        "/ratings/{ticket}/phone": {"post": _op(
+            "The citizen's phone number for the call-back of a bad rating, within minutes of it (the evaluator "
+            "that took it only); shown to managers, masked to everyone else", auth="device", status="201",
+            params=[_path_param("ticket")], body={
+                "type": "object", "required": ["phone"], "additionalProperties": False,
+                "properties": {"phone": {"type": "string", "maxLength": 20}}})},
         "/reports/satisfaction": {"get": _op(
             "Rating rate (rated / finished), satisfaction rate (levels 3-5 / rated), distribution and follow-ups "
             "over service days, optionally grouped (manager)", auth="staff", params=[

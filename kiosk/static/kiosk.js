@@ -1,7 +1,8 @@
 /* Kiosk pages: idle return home, back, search with on-screen letters, take a ticket, check in, the ticket screen. */
 (function () {
   "use strict";
-  var K = window.KIOSK;
+  /* The kiosk's settings and texts, plus what one page adds (search links, reprint window). */
+  var K = Object.assign(OneWindowData("kiosk-data"), OneWindowData("kiosk-page-data") || {});
   function $(id) { return document.getElementById(id); }
   function page() { var el = document.querySelector("[data-page]"); return el ? el.dataset.page : ""; }
 

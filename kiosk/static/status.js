@@ -1,7 +1,7 @@
 /* The citizen's phone: follow one ticket live; when called, big "go to counter N", a chime and a vibration. */
 (function () {
   "use strict";
-  var S = window.STATUS_PAGE, lastState = null, audio = null, pending = null;
+  var S = OneWindowData("status-data"), lastState = null, audio = null, pending = null;
   function $(id) { return document.getElementById(id); }
 
   function chime() {
@@ -17,7 +17,9 @@
   }
   $("sound-on").addEventListener("click", function () { chime(); $("sound-on").hidden = true; });
 
+  var last = null;
   function render(t) {
+    last = t;
     $("service").textContent = t.service_name;
     $("ahead").textContent = t.people_ahead_now;
     var e = t.wait_estimate || {point: t.estimated_wait_minutes};
@@ -39,11 +41,18 @@
     lastState = t.state;
   }
   function refresh() { OneWindowApi("GET", "/api/v1/status/" + encodeURIComponent(S.token)).then(render); }
-  function soon() { clearTimeout(pending); pending = setTimeout(refresh, 200); }
+  /* The server pushes what changed (the ticket's state, or its place in the queue): no refetching per hall event. */
+  function update(message) {
+    if (!last) { refresh(); return; }
+    var t = {};
+    Object.keys(last).forEach(function (k) { t[k] = last[k]; });
+    Object.keys(message.ticket).forEach(function (k) { t[k] = message.ticket[k]; });
+    if (t.state !== "waiting") t.people_ahead_now = 0;
+    render(t);
+  }
   OneWindowLive("/status", {
     auth: { ticket: S.token },
-    onSnapshot: refresh,
-    handlers: { ticket_update: refresh }
-  }).on("hall_changed", soon);
-  refresh();
+    onSnapshot: function () { clearTimeout(pending); pending = setTimeout(refresh, 50); },
+    handlers: { ticket_update: update }
+  });
 })();

@@ -2,7 +2,7 @@
  * order, never overlapping. Everything is redrawn from each snapshot, so a reconnect puts it right. */
 (function () {
   "use strict";
-  var L = window.LOBBY;
+  var L = OneWindowData("lobby-data");
   function $(id) { return document.getElementById(id); }
   function fill(text, key, value) { return text.replace(key, value); }
   function callText(c) { return c.number + " " + fill(L.text.to, "__N__", c.counter); }

@@ -1,7 +1,7 @@
 /* Counter screen (above the window) and citizen-facing screen (双屏): live over /screen, redrawn from every state. */
 (function () {
   "use strict";
-  var S = window.SCREEN;
+  var S = OneWindowData("screen-data");
   function $(id) { return document.getElementById(id); }
   function fill(text, key, value) { return text.replace(key, value); }
   var offset = 0;

@@ -10,6 +10,7 @@ import pytest
 from hall.advisor.accuracy import EstimatedWait, estimate_error
 from hall.domain.models import QueuedTicket
 from hall.domain.routing import NEWEST
+from hall.lobby_board import LobbyBoard
 from hall.snapshots import lobby_snapshot
 from hall.storage import advisor as store
 
@@ -89,17 +90,23 @@ def test_every_query_of_an_estimate_is_bounded_by_an_index(storage, hall_service
         hall_service.issue_ticket(service="B06")
     hall_service.call_next(1, None)
     statements: list[str] = []
-    storage.conn.set_trace_callback(statements.append)
-    try:
-        with storage.read() as db:
-            queued = QueuedTicket(NEWEST, "pension", frozenset({"B06"}), False, clock.now())
-            hall_service.wait_estimator.estimate(db, queued, clock.now(), hall_service.today())
-    finally:
-        storage.conn.set_trace_callback(None)
+    now, day = clock.now(), hall_service.today()
+    with storage.read() as db:
+        db.conn.set_trace_callback(statements.append)
+        try:
+            queued = QueuedTicket(NEWEST, "pension", frozenset({"B06"}), False, now)
+            views = hall_service.able_views(db)
+            with hall_service.queue.view(db, day) as index:
+                groups = index.ahead_groups(queued, views, now)
+            estimate = hall_service.wait_estimator.estimate(db, queued, now, day,
+                                                            views=hall_service.views_by_number(db), ahead_groups=groups)
+        finally:
+            db.conn.set_trace_callback(None)
+    assert sum(n for _, n in groups) == 4 and estimate.point > 0
     selects = [s for s in statements if s.lstrip().upper().startswith(("SELECT", "WITH"))]
     assert len(selects) >= 6
     for sql in selects:
-        for step in (r[3] for r in storage.conn.execute("EXPLAIN QUERY PLAN " + sql).fetchall()):
+        for step in (r[3] for r in storage.query("EXPLAIN QUERY PLAN " + sql)):
             # Tickets, events and appointments only through an index search; small tables may be read whole.
             if step.startswith("SCAN "):
                 assert step.split()[1] in SMALL_TABLES | {"c"}, (sql, step)
@@ -118,7 +125,7 @@ def test_the_status_page_and_the_lobby_get_a_live_range(app, ctx, client, clerk,
     assert live["low"] <= live["point"] <= live["high"] and live["method"] == "item_mix_priority"
     # Four of five counters paused: the live estimate of the same ticket grows.
     assert live["point"] > last["wait_estimate"]["point"]
-    snapshot = lobby_snapshot(ctx.service, "zh")
+    snapshot = lobby_snapshot(ctx.service, LobbyBoard(), "zh")
     pension = next(q for q in snapshot["queues"] if q["category"] == "pension")
     low, high = pension["estimated_wait_range"]
     assert low <= pension["estimated_wait_minutes"] <= high and high > 0
@@ -135,13 +142,15 @@ def test_the_estimate_of_a_day_before_opening_assumes_the_counters_open(hall_ser
     assert 0 < tickets[-1].estimated_wait_minutes < 60
 
 
-def test_the_first_ticket_of_the_day_learns_the_prior_before_its_write_transaction(storage, hall_service):
-    statements: list[str] = []
-    storage.conn.set_trace_callback(statements.append)
+def test_the_first_ticket_of_the_day_learns_the_prior_outside_its_write_transaction(storage, hall_service):
+    on_the_writer: list[str] = []
+    storage.conn.set_trace_callback(on_the_writer.append)
     try:
         hall_service.issue_ticket(service="B06")
     finally:
         storage.conn.set_trace_callback(None)
-    learning = next(i for i, s in enumerate(statements) if "FROM tickets t WHERE t.service_day BETWEEN" in s)
-    writing = next(i for i, s in enumerate(statements) if s.startswith("BEGIN IMMEDIATE"))
-    assert learning < writing
+    assert any(s.startswith("BEGIN IMMEDIATE") for s in on_the_writer)
+    assert not any("t.service_day BETWEEN" in s for s in on_the_writer)  # the record was read by a reader
+    with storage.read() as db:
+        day = hall_service.today()
+        assert hall_service.wait_estimator.prior(db, day) is hall_service.wait_estimator.prior(db, day)

@@ -98,7 +98,7 @@ def test_the_snapshot_counts_what_routing_would_call_first():
     counters = [CounterNow(views[0], True, 0.0, frozenset({"C01"})), CounterNow(views[1], False)]
     history = DayHistory()
     mix = ServiceMix.of_day(history, catalogue_prior(catalogue_minutes()))
-    snapshot = build_snapshot(policy, new, waiting, counters, history, mix, 120.0)
+    snapshot = build_snapshot(policy, new, counters, history, mix, 120.0, waiting=waiting)
     assert (snapshot.ahead, snapshot.ahead_priority, snapshot.counters_able, snapshot.idle) == (3, 1, 1, 0)
     # A work-injury claim (15 catalogue minutes) and two pension checks (3 minutes) ahead, plus walks.
     assert snapshot.ahead_cycle_seconds == pytest.approx(mix.cycle(frozenset({"C01"})) + 2 * mix.cycle(frozenset({"B06"})))

@@ -14,10 +14,9 @@ from drivers.keypad import FUNC_BEEP, FUNC_SHOW, Frame, build_frame, display_dig
 from drivers.sim_keypad import SimulatedKeypad
 from hall.domain import events as ev
 from hall.config import Config, ConfigError, parse_config
-from hall.web import create_app
+from hall.devices.keypads import device_name
 from hall.web.context import HallContext
-from hall.web.keypads import device_name
-from tests.conftest import install_demo_data
+from tests.conftest import running_hall
 
 WAIT = 5.0
 ADDRESS = 4
@@ -29,21 +28,22 @@ def keypad() -> Iterator[SimulatedKeypad]:
         yield sim
 
 
-@pytest.fixture
-def hall_with_keypad(config: Config, clock, keypad: SimulatedKeypad) -> Iterator[HallContext]:
-    """The app with one keypad (address 4) on counter 4, its port opened by the DeviceHub."""
+def watch(ctx: HallContext) -> None:
+    """Record device states and hall events from the start (before the device owner opens the ports)."""
     statuses: queue.Queue[tuple[str, str]] = queue.Queue()
-    cfg = dataclasses.replace(config, keypads=({"port": keypad.port_path, "address": ADDRESS, "counter": 4},))
-    app = create_app(cfg, clock=clock)
-    ctx: HallContext = app.extensions["onewindow"]
-    install_demo_data(ctx.storage, ctx.accounts, clock.now())
-    ctx.devices.subscribe(lambda device, entry: statuses.put((device, entry["state"])))
+    ctx.device_status.subscribe(lambda device, entry: statuses.put((device, entry["state"])))
     ctx.keypad_statuses = statuses  # type: ignore[attr-defined]
     hall_events: queue.Queue[ev.HallEvent] = queue.Queue()
     ctx.bus.subscribe(hall_events.put)
     ctx.hall_events = hall_events  # type: ignore[attr-defined]
-    yield ctx
-    ctx.close()
+
+
+@pytest.fixture
+def hall_with_keypad(config: Config, clock, keypad: SimulatedKeypad) -> Iterator[HallContext]:
+    """The app with one keypad (address 4) on counter 4, its port opened by the device owner."""
+    cfg = dataclasses.replace(config, keypads=({"port": keypad.port_path, "address": ADDRESS, "counter": 4},))
+    with running_hall(cfg, clock, before_start=watch) as app:
+        yield app.extensions["onewindow"]
 
 
 def next_host_frame(keypad: SimulatedKeypad, function: int, timeout: float = WAIT) -> Frame:
@@ -76,7 +76,7 @@ def wait_shown(keypad: SimulatedKeypad, text: str) -> None:
 
 def wait_connected(ctx: HallContext, url: str) -> None:
     statuses = ctx.keypad_statuses  # type: ignore[attr-defined]
-    if {s["device"]: s["state"] for s in ctx.devices.statuses()}.get(device_name(url)) == "ok":
+    if {s["device"]: s["state"] for s in ctx.device_status.statuses()}.get(device_name(url)) == "ok":
         return
     while True:
         device, state = statuses.get(timeout=WAIT)
@@ -151,13 +151,15 @@ def test_bad_frames_dropped_and_keypad_survives_unplug(hall_with_keypad: HallCon
     press(ctx, keypad, "pause_toggle", ev.CounterPaused)  # a good frame right after is understood
     assert ctx.service.call_next(1, None) is not None  # the bad "call" was dropped: the ticket still waited
 
-    keypad.close()  # unplugged
     statuses = ctx.keypad_statuses  # type: ignore[attr-defined]
+    while not statuses.empty():  # what was reported before the unplug (opening the port, connected)
+        statuses.get_nowait()
+    keypad.close()  # unplugged
     while True:
         device, state = statuses.get(timeout=WAIT)
         if device == device_name(keypad.port_path) and state == "disconnected":
             break
-    listed = {s["device"]: s["state"] for s in ctx.devices.statuses()}
+    listed = {s["device"]: s["state"] for s in ctx.device_status.statuses()}
     assert listed[device_name(keypad.port_path)] == "disconnected"
     ctx.service.issue_ticket(service="A02")  # the hall goes on without the keypad
 
@@ -193,13 +195,8 @@ def test_replugged_keypad_is_shown_its_ticket_again(config: Config, clock, tmp_p
     first, second = SimulatedKeypad(), SimulatedKeypad()
     os.symlink(first.port_path, link)
     cfg = dataclasses.replace(config, keypads=({"port": link, "address": ADDRESS, "counter": 4},))
-    app = create_app(cfg, clock=clock)
-    ctx: HallContext = app.extensions["onewindow"]
-    statuses: queue.Queue[tuple[str, str]] = queue.Queue()
-    ctx.keypad_statuses = statuses  # type: ignore[attr-defined]
-    ctx.devices.subscribe(lambda device, entry: statuses.put((device, entry["state"])))
-    try:
-        install_demo_data(ctx.storage, ctx.accounts, clock.now())
+    with running_hall(cfg, clock, before_start=watch) as app:
+        ctx: HallContext = app.extensions["onewindow"]
         ticket = ctx.service.issue_ticket(service="A01")
         ctx.service.call_next(4, "clerk4")
         wait_shown(first, ticket.number)
@@ -210,8 +207,7 @@ def test_replugged_keypad_is_shown_its_ticket_again(config: Config, clock, tmp_p
         os.replace(link + ".new", link)  # plugged back in, at a new tty
         wait_state(ctx, link, "ok")
         wait_shown(second, ticket.number)  # the keypad's display is restored at once
-        ctx.devices.keypads.wait_idle()
+        assert ctx.owner is not None and ctx.owner.keypads is not None
+        ctx.owner.keypads.wait_idle()
         assert ctx.service.ticket(ticket.id).recall_count == 1
-    finally:
-        ctx.close()
-        second.close()
+    second.close()

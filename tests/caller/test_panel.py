@@ -192,11 +192,12 @@ def test_socket_actions_with_acknowledgements_and_refusals(client, clerk, socket
 
 
 def test_two_panels_stay_in_sync_and_reconnect_shows_true_state(app, client, clerk, socket_client, ctx) -> None:
-    other_browser = app.test_client()
+    other_browser, next_counter = app.test_client(), app.test_client()
     login(other_browser, "clerk1")
+    login(next_counter, "clerk2")
     first = socket_client("/counter", flask_client=clerk, auth={"counter": 1})
     second = socket_client("/counter", flask_client=other_browser, auth={"counter": 1})
-    elsewhere = socket_client("/counter", flask_client=other_browser, auth={"counter": 2})
+    elsewhere = socket_client("/counter", flask_client=next_counter, auth={"counter": 2})
     for panel in (first, second, elsewhere):
         received(panel, "/counter", ctx)
     ticket = issue(client)

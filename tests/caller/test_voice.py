@@ -13,22 +13,20 @@ import pytest
 from flask import Flask
 
 from drivers.announce_text import announcement_text
-from drivers.speech import SpeechSettings, SpeechWorker
+from drivers.speech import SpeechSettings
 from hall.config import Config, SpeechSection
+from hall.devices import Voice
 from hall.web import create_app
 from hall.web.context import HallContext
 from hall.web.extensions import socketio
-from tests.conftest import install_demo_data, login, received
+from tests.conftest import login, received, running_hall
 
 
 @pytest.fixture
 def speaking_app(config: Config, clock) -> Iterator[Flask]:
     """The demo hall with `[speech] backend = "wav"` (pyttsx3 on espeak-ng, voice cmn-latn-pinyin)."""
-    app = create_app(dataclasses.replace(config, speech=SpeechSection(backend="wav")), clock=clock)
-    ctx: HallContext = app.extensions["onewindow"]
-    install_demo_data(ctx.storage, ctx.accounts, clock.now())
-    yield app
-    ctx.close()
+    with running_hall(dataclasses.replace(config, speech=SpeechSection(backend="wav")), clock) as app:
+        yield app
 
 
 @pytest.fixture
@@ -84,19 +82,28 @@ class BrokenEngine:
         """Nothing to release."""
 
 
-def test_speech_failure_never_loses_a_call(speaking_app: Flask, lobby_of) -> None:
-    ctx: HallContext = speaking_app.extensions["onewindow"]
+def break_the_voice(ctx: HallContext) -> None:
+    """Replace the hall's voice by one whose engine always fails (before the device owner starts)."""
+    ctx.voice.close()
+    ctx.voice = Voice(ctx.voice.settings, ctx.storage, ctx.device_status, engine_factory=BrokenEngine)
+    ctx.voice.start()
     statuses: queue.Queue[tuple[str, str]] = queue.Queue()
-    ctx.devices.subscribe(lambda device, entry: statuses.put((device, entry["state"])))
-    assert ctx.devices.speech is not None
-    ctx.devices.speech.close()
-    ctx.devices.speech = SpeechWorker(ctx.devices.speech_settings, engine_factory=BrokenEngine,
-                                      on_status=lambda state, message: ctx.devices.set_status("speech", state, message))
-    ctx.devices.speech.start()
+    ctx.device_status.subscribe(lambda device, entry: statuses.put((device, entry["state"])))
+    ctx.statuses = statuses  # type: ignore[attr-defined]
 
+
+def test_speech_failure_never_loses_a_call(config: Config, clock) -> None:
+    with running_hall(dataclasses.replace(config, speech=SpeechSection(backend="wav")), clock,
+                      before_start=break_the_voice) as speaking_app:
+        lobby = socketio.test_client(speaking_app, namespace="/lobby", flask_test_client=speaking_app.test_client())
+        calls_go_on_without_sound(speaking_app, lobby)
+
+
+def calls_go_on_without_sound(speaking_app: Flask, lobby) -> None:
+    ctx: HallContext = speaking_app.extensions["onewindow"]
+    statuses = ctx.statuses  # type: ignore[attr-defined]
     client, clerk = speaking_app.test_client(), speaking_app.test_client()
     login(clerk, "clerk3")
-    lobby = lobby_of
     for service in ("A01", "B01"):
         client.post("/api/v1/tickets", json={"service": service, "print": False})
     called = clerk.post("/api/v1/counters/3/call-next", json={})
@@ -125,7 +132,7 @@ def test_the_managers_announcement_template_is_what_the_hall_says(speaking_app: 
     clerk.post("/api/v1/counters/2/call-next", json={})
     [call] = [m["args"][0] for m in received(lobby_of, "/lobby", ctx, "ticket_called")]
     expected = announcement_text("A001", 2, template="{number}号请到{counter}号窗口")
-    assert call["audio_url"] == f"/speech/{ctx.devices.speech.key_for(expected)}.wav"
+    assert call["audio_url"] == f"/speech/{ctx.voice.worker.key_for(expected)}.wav?number=A001&counter=2"
 
 
 def test_the_server_plays_each_call_on_its_own_speakers(config: Config, clock, tmp_path: Path) -> None:
@@ -133,23 +140,20 @@ def test_the_server_plays_each_call_on_its_own_speakers(config: Config, clock, t
     played = tmp_path / "played"
     played.mkdir()
     speech = SpeechSection(backend="wav", options={"play_on_server": True, "play_command": ["cp", "-t", str(played)]})
-    app = create_app(dataclasses.replace(config, speech=speech), clock=clock)
-    ctx: HallContext = app.extensions["onewindow"]
-    try:
-        install_demo_data(ctx.storage, ctx.accounts, clock.now())
+    with running_hall(dataclasses.replace(config, speech=speech), clock) as app:
+        ctx: HallContext = app.extensions["onewindow"]
         client, clerk = app.test_client(), app.test_client()
         login(clerk, "clerk1")
         client.post("/api/v1/tickets", json={"service": "A01", "print": False})
         clerk.post("/api/v1/counters/1/call-next", json={})
         clerk.post("/api/v1/counters/1/recall", json={})
         ctx.live.wait_idle()
-        assert ctx.devices.wait_played(30)
-        key = ctx.devices.speech.key_for(announcement_text("A001", 1))
-        assert [p.name for p in ctx.devices.player.played] == [f"{key}.wav", f"{key}.wav"]  # the recall again
+        announcer = ctx.owner.announcer
+        assert announcer.wait_played(30)
+        key = ctx.voice.worker.key_for(announcement_text("A001", 1))
+        assert [p.name for p in announcer.player.played] == [f"{key}.wav", f"{key}.wav"]  # the recall again
         with wave.open(str(played / f"{key}.wav")) as wav:
             assert wav.getnframes() / wav.getframerate() > 1.0
-    finally:
-        ctx.close()
 
 
 def test_a_bad_play_command_stops_the_start_with_a_message(config: Config) -> None:

@@ -18,9 +18,13 @@ def finish(client, clerk, counter: int, **ticket) -> dict:
 
 
 def staff_client(app, ctx, username: str, roles: list[str], counter: int | None = None):
+    """A new member of staff, logged in; with *counter*, signed in there (its demo clerk signs out first)."""
     ctx.accounts.add_staff(username, f"{username}-password", roles, counter=counter)
     c = app.test_client()
     assert c.post("/api/v1/login", json={"username": username, "password": f"{username}-password"}).status_code == 200
+    if counter is not None:
+        ctx.service.close_counter(counter, None)
+        assert c.post(f"/api/v1/counters/{counter}/sign-in", json={}).status_code == 200
     return c
 
 
@@ -96,19 +100,13 @@ def test_roles_and_bad_input(app, ctx, client, clerk):
 def test_holidays_push_the_due_day(config, tmp_path):
     from dataclasses import replace
 
-    from hall.web import create_app
-    from tests.conftest import MORNING, install_demo_data
+    from tests.conftest import MORNING, running_hall
 
     holiday_config = replace(config, hall=replace(config.hall, holidays=("2026-11-26", "2026-11-27")))
-    app = create_app(holiday_config, clock=FixedClock(MORNING))
-    ctx = app.extensions["onewindow"]
-    try:
-        install_demo_data(ctx.storage, ctx.accounts, MORNING)
+    with running_hall(holiday_config, FixedClock(MORNING)) as app:
         client, clerk = app.test_client(), app.test_client()
         login(clerk, "clerk1")
         finish(client, clerk, 1, service="A05")  # 5 working days
         case = clerk.get("/api/v1/cases").get_json()["cases"][0]
         # Thu and Fri are holidays, then the weekend: Mon 30 Nov … Fri 4 Dec is the fifth working day.
         assert case["due_day"] == "2026-12-04"
-    finally:
-        ctx.close()

@@ -33,6 +33,7 @@ def test_review_approve_and_deliver_in_the_browser(live_server, browser):
     base = live_server.url
     clerk = requests.Session()
     assert clerk.post(f"{base}/api/v1/login", json={"username": "clerk1", "password": "clerk1-demo"}).ok
+    assert clerk.post(f"{base}/api/v1/counters/1/sign-in", json={}, timeout=10).ok
     ticket = requests.post(f"{base}/api/v1/tickets", json={"service": "B02", "print": False}, timeout=10).json()
     for action in ("call-next", "start", "finish"):
         assert clerk.post(f"{base}/api/v1/counters/1/{action}", json={}, timeout=10).ok

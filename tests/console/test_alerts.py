@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tests.conftest import login
 from hall.alerts import hall_alerts
 from hall.privacy import mask_id_number, mask_phone, mask_text
 from tests.conftest import received
@@ -55,16 +56,19 @@ def test_paused_too_long_device_fault_and_overdue_follow_up():
     assert hall_alerts(snapshot(followups=followups), NOW)[0].params["days"] == 2
 
 
-def test_live_hall_snapshot_over_http(manager, ctx, clock):
+def test_live_hall_snapshot_over_http(app, manager, ctx, clock):
     manager.post("/api/v1/tickets", json={"service": "A01"})
-    manager.post("/api/v1/counters/2/pause", json={"reason": "会议"})
+    clerk2 = app.test_client()
+    login(clerk2, "clerk2")
+    assert clerk2.post("/api/v1/counters/2/pause", json={"reason": "other", "note": "会议"}).status_code == 200
     clock.advance(16 * 60)
     live = manager.get("/api/v1/console/live").get_json()
     assert {a["kind"] for a in live["alerts"]} == {"wait_over_target"}
     enterprise = next(q for q in live["categories"] if q["category"] == "enterprise")
     assert enterprise["waiting"] == 1 and enterprise["oldest_number"] == "A001"
     counter2 = next(c for c in live["counters"] if c["number"] == 2)
-    assert counter2["state"] == "paused" and counter2["pause_reason"] == "会议"
+    # Managers see the clerk's note (public screens never do).
+    assert counter2["state"] == "paused" and counter2["pause_reason"] == "other: 会议"
     clock.advance(5 * 60)
     kinds_now = {a["kind"] for a in manager.get("/api/v1/console/live").get_json()["alerts"]}
     assert kinds_now == {"wait_over_target", "paused_too_long"}

@@ -16,16 +16,17 @@ NOBODY = frozenset()  # device tokens only
 
 #: Open to anyone: the citizen's side (kiosk, lobby, status pages, the catalogue) and logging in.
 PUBLIC_ENDPOINTS = {
-    "console.index", "console.login", "api.openapi", "api.services", "api.service_item", "api.bundle",
-    "api.issue_ticket", "api.ticket", "api.ticket_status", "api.login", "api.logout", "evaluator.pad",
+    "console.index", "console.login", "console.favicon", "api.openapi", "api.services", "api.service_item",
+    "api.bundle", "api.login", "api.logout", "evaluator.pad",
 }
 PUBLIC_BLUEPRINTS = {"kiosk", "lobby_display"}
-PUBLIC_DEVICE_ENDPOINTS = {"kiosk_api.kiosk_search", "kiosk_api.kiosk_reprint", "kiosk_api.check_in"}
+PUBLIC_DEVICE_ENDPOINTS = {"kiosk_api.kiosk_search", "kiosk_api.kiosk_reprint", "kiosk_api.check_in",
+                           "kiosk_api.issue_ticket", "kiosk_api.ticket", "kiosk_api.ticket_status"}
 
 #: Who may use each staff route. Routes of other packages not listed here are still checked for anonymous callers.
 ROLES: dict[str, frozenset[str]] = {
     "console.console": MANAGERS, "console.config_page": MANAGERS, "console.audit_page": MANAGERS,
-    "console.staff_page": ADMINS, "console.reports_page": AT_COUNTERS,
+    "console.staff_page": ADMINS, "console.reports_page": AT_COUNTERS, "console.screens_page": MANAGERS,
     "console_api.console_live": MANAGERS, "console_api.catalogue": MANAGERS,
     "console_api.create_category": MANAGERS, "console_api.update_category": MANAGERS,
     "console_api.create_item": MANAGERS, "console_api.update_item": MANAGERS,
@@ -38,9 +39,12 @@ ROLES: dict[str, frozenset[str]] = {
     "advisor.advisor_page": MANAGERS, "advisor.workload_api": MANAGERS, "advisor.plan_api": MANAGERS,
     "advisor.compare_api": MANAGERS, "advisor.estimate_errors_api": MANAGERS,
     "advisor.assessment_page": AT_COUNTERS, "advisor.assessment_api": AT_COUNTERS,
-    "api.me": ANY_STAFF, "api.counter_state": AT_COUNTERS, "api.counter_action": AT_COUNTERS,
+    "api.me": ANY_STAFF, "caller_api.counter_state": AT_COUNTERS, "caller_api.counter_action": AT_COUNTERS,
+    "caller_api.sign_in": AT_COUNTERS, "caller_api.sign_out": AT_COUNTERS,
+    "console_api.counters": MANAGERS, "console_api.create_counter": MANAGERS, "console_api.update_counter": MANAGERS,
+    "console_api.add_counter_device": MANAGERS, "console_api.revoke_counter_device": MANAGERS,
     "api.cancel_ticket": MANAGERS, "api.reprint_ticket": MANAGERS, "api.report_summary": MANAGERS,
-    "api.rate": NOBODY,
+    "evaluator_api.rate": NOBODY,
 }
 USERS = {"clerk": "clerk1", "backoffice": "review", "manager": "manager", "admin": "admin"}
 

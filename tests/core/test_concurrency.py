@@ -14,6 +14,7 @@ from hall.domain.events import EventBus
 from hall.domain.routing import make_policy
 from hall.service import HallService
 from hall.storage import open_storage
+from tests.conftest import sign_in_demo_clerks
 
 TICKETS = 120
 
@@ -48,6 +49,7 @@ def drain(path: str, counter: int, start: multiprocessing.Event, together: multi
 def seed(path: Path) -> set[int]:
     service = make_service(path)
     load_catalogue(service.storage, catalogue_document(), 0)
+    sign_in_demo_clerks(service.storage, 0)
     ids = {service.issue_ticket(service="A01").id for _ in range(TICKETS)}
     service.storage.close()
     return ids

@@ -30,6 +30,20 @@ def test_full_file(tmp_path: Path):
     assert config.printer.as_mapping() == {"backend": "file", "path": "tickets.bin"}
     assert config.routing.policy == "dedicated"
     assert str(config.db_path) == "x.db" and config.instance_path == tmp_path / "inst"
+    # Every relative path of the file resolves against the instance folder.
+    assert config.database == tmp_path / "inst" / "x.db"
+    assert config.resolve("tickets.bin") == tmp_path / "inst" / "tickets.bin"
+
+
+def test_the_instance_folder_defaults_to_the_configuration_files_folder(tmp_path: Path, monkeypatch):
+    (tmp_path / "hall").mkdir()
+    path = tmp_path / "hall" / "hall.toml"
+    path.write_text('[speech]\nbackend = "wav"\ndir = "speech"\n[server]\ndb = "onewindow.db"\n', encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    config = load_config(Path("hall/hall.toml"), environ={})
+    assert config.instance_path == tmp_path / "hall"
+    assert config.database == tmp_path / "hall" / "onewindow.db"
+    assert config.resolve(config.speech.as_mapping()["dir"]) == tmp_path / "hall" / "speech"
 
 
 @pytest.mark.parametrize("raw, message", [

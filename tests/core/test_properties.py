@@ -13,7 +13,7 @@ from hall.domain.events import EventBus
 from hall.domain.routing import make_policy
 from hall.service import HallService
 from hall.storage import open_storage
-from tests.conftest import MORNING
+from tests.conftest import MORNING, sign_in_demo_clerks
 from hall.domain.states import TicketState
 
 ITEMS = ["A01", "B01", "C01", "E01", "F01"]
@@ -33,6 +33,7 @@ def fresh_hall() -> tuple[HallService, FixedClock]:
     clock = FixedClock(MORNING)
     storage = open_storage(":memory:")
     load_catalogue(storage, catalogue_document(), clock.now())
+    sign_in_demo_clerks(storage, clock.now())
     return HallService(storage, HallSettings(), make_policy("one-window", 600), clock, EventBus()), clock
 
 

@@ -142,6 +142,17 @@ def test_dummy_prints_ticket_and_reports_ok(dummy_worker: PrinterWorker, recorde
     assert output.startswith(b"\x10\x04\x01")  # the worker asked whether the printer is online
 
 
+def test_notice_with_printer_commands_prints_as_text(dummy_worker: PrinterWorker, recorder: Recorder) -> None:
+    """Issue 13 item 13: a notice that would pulse the drawer and cut the paper reaches the printer as text."""
+    layout = dataclasses.replace(make_layout(), notices=("ABC\x1bp\x00\x19\xfa…\x1dV\x00",))
+    dummy_worker.submit(PrintJob("job-1", layout))
+    assert recorder.result() == ("job-1", True, None)
+    [output] = dummy_worker.simulated_output()
+    assert b"\x1bp" not in output
+    assert output.count(CUT) == 1 and output.endswith(CUT + b"\x00")
+    assert "ABCpú…V\n".encode("gb18030") in output
+
+
 def test_dummy_without_native_qr_sends_qr_image(recorder: Recorder) -> None:
     worker = start_worker(recorder, backend="dummy", native_qr=False)
     try:

@@ -157,3 +157,28 @@ def test_no_cjk_font_raises_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> No
 def test_cjk_font_is_found_on_this_machine() -> None:
     assert fonts.find_cjk_font().is_file()
     assert fonts.find_cjk_font(bold=True).is_file()
+
+
+# --------------------------------------------------------------------------- control bytes (issue 13 item 13)
+
+DRAWER_AND_CUT_NOTICE = "ABC\x1bp\x00\x19\xfa…\x1dV\x00"
+"""A manager's notice that, sent raw, pulses the cash drawer (ESC p 0 25 250) and cuts the paper (GS V 0)."""
+
+
+def test_control_bytes_in_texts_never_reach_the_printer() -> None:
+    output = printed(make_layout(
+        hall_name="海淀区\x1b@社保大厅", service_name="养老\x1dV\x01保险\x10\x14\x01\x00\x05登记",
+        notices=(DRAWER_AND_CUT_NOTICE, "第一行\n第二行"),
+    ))
+    assert b"\x1bp" not in output  # no drawer pulse
+    assert b"\x10\x14" not in output  # no real-time pulse (DLE DC4)
+    assert output.count(b"\x1dV") == 1 and output.endswith(CUT + b"\x00")  # the ticket's own cut, last
+    assert output.count(b"\x1b@") == 1 and output.startswith(b"\x1b@")  # the ticket's own init, first
+    for expected in ("ABCpú…V", "海淀区@社保大厅", "养老V保险登记", "第一行 第二行"):  # the rest prints as text
+        assert expected.encode("gb18030") + b"\n" in output
+
+
+def test_ticket_preview_draws_the_same_cleaned_text() -> None:
+    dirty = render_png(make_layout(notices=(DRAWER_AND_CUT_NOTICE,), hall_name="大厅\x07"), width_px=384)
+    clean = render_png(make_layout(notices=("ABCpú…V",), hall_name="大厅"), width_px=384)
+    assert dirty == clean

@@ -8,8 +8,7 @@ import pytest
 
 from drivers import evaluator_keypad as proto
 from drivers.evaluator_keypad import EvalFrame, EvalFrameParser, SimulatedEvaluator, encode, key_frame, prompt_frame
-from hall.web import create_app
-from tests.conftest import install_demo_data, login
+from tests.conftest import login, running_hall
 
 WAIT = 5.0
 
@@ -42,23 +41,23 @@ def keypad():
         yield sim
 
 
+def _watch(ctx) -> None:
+    ready = threading.Event()
+    ctx.device_status.subscribe(lambda device, status: ready.set() if device.startswith("evaluator ") and
+                                status["state"] == "ok" else None)
+    ctx.keypad_ready = ready
+
+
 @pytest.fixture
 def keypad_app(config, clock, keypad):
-    app = create_app(config.with_overrides(evaluator_keypads=({"port": keypad.port_path, "address": 7, "counter": 1},)),
-                     clock=clock)
-    ctx = app.extensions["onewindow"]
-    install_demo_data(ctx.storage, ctx.accounts, clock.now())
-    yield app
-    ctx.close()
+    cfg = config.with_overrides(evaluator_keypads=({"port": keypad.port_path, "address": 7, "counter": 1},))
+    with running_hall(cfg, clock, before_start=_watch) as app:
+        yield app
 
 
 def _connected(ctx) -> None:
-    """Wait until the reader has the pty open (the device hub reports it as ok)."""
-    ready = threading.Event()
-    ctx.devices.subscribe(lambda device, status: ready.set() if device.startswith("evaluator ") and
-                          status["state"] == "ok" else None)
-    if not any(s["device"].startswith("evaluator ") and s["state"] == "ok" for s in ctx.devices.statuses()):
-        assert ready.wait(WAIT)
+    """Wait until the reader has the pty open (the device owner reports it as ok)."""
+    assert ctx.keypad_ready.wait(WAIT)
 
 
 def test_a_finished_case_lights_the_keys_and_a_key_records_the_rating(keypad_app, keypad):

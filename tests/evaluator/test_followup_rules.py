@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from hall.domain.errors import IllegalTransition, InvalidInput
+from hall.workdays import WorkCalendar
 from hall.ratings import (
     FollowupAction as A, FollowupState as S, RatedCase, add_working_days, check_reasons, counter_ranking,
     followup_due, followup_figures, grouped_figures, is_overdue, next_followup_state, rate_figures,
@@ -38,9 +39,9 @@ def test_working_days_skip_weekends(start, days, due):
 
 
 def test_holidays_are_skipped_too():
-    national_day = frozenset(date(2026, 10, d) for d in range(1, 8))
-    # Wednesday 30 September 2026 + 1 working day: 1-7 October are holidays (and 3-4 a weekend).
-    assert add_working_days(date(2026, 9, 30), 1, national_day) == date(2026, 10, 8)
+    own_days_off = WorkCalendar(holidays=frozenset({date(2026, 12, 1), date(2026, 12, 2)}))
+    # Monday 30 November 2026 + 1 working day: the hall is closed on 1 and 2 December.
+    assert add_working_days(date(2026, 11, 30), 1, own_days_off) == date(2026, 12, 3)
 
 
 def test_deadline_is_the_end_of_the_due_day_in_the_hall_time_zone():

@@ -13,13 +13,20 @@ DEMO_PASSWORDS = {"manager": "manager-demo", "admin": "admin-demo", "review": "r
                   **{f"clerk{n}": f"clerk{n}-demo" for n in range(1, 6)}}
 
 
-def staff_session(url: str, username: str) -> requests.Session:
-    """A requests session carrying the bearer token of a demo member of staff."""
+def staff_session(url: str, username: str, *, sign_in: bool = True) -> requests.Session:
+    """A requests session carrying the bearer token of a demo member of staff.
+
+    A clerk is signed in at their counter (as opening the counter panel does), so the counter is open.
+    """
     session = requests.Session()
     response = session.post(f"{url}/api/v1/login", json={"username": username, "password": DEMO_PASSWORDS[username]},
                             timeout=30)
     response.raise_for_status()
     session.headers["Authorization"] = f"Bearer {response.json()['token']}"
+    counter = response.json().get("counter")
+    if sign_in and counter:
+        signed = session.post(f"{url}/api/v1/counters/{counter}/sign-in", json={}, timeout=30)
+        signed.raise_for_status()
     return session
 
 

@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from drivers.speech import SimulatedSpeechEngine, SpeechSettings, SpeechWorker
+from drivers.speech import SimulatedSpeechEngine, SpeechSettings
 from hall.config import Config, SpeechSection
-from hall.web import create_app
+from hall.devices import Voice
 from hall.web.context import HallContext
 from hall.web.extensions import socketio
-from tests.conftest import install_demo_data, login, received
+from tests.conftest import login, printer_worker, received, running_hall, wait_print
 
 SPEECH_BROKEN = threading.Event()
 
@@ -32,20 +32,19 @@ class FlakyEngine(SimulatedSpeechEngine):
         super().render(text, voice, path)
 
 
+def flaky_voice(ctx: HallContext) -> None:
+    ctx.voice.close()
+    ctx.voice = Voice(ctx.voice.settings, ctx.storage, ctx.device_status, engine_factory=FlakyEngine)
+    ctx.voice.start()
+
+
 @pytest.fixture
 def hall(config: Config, clock) -> Iterator[Flask]:
-    app = create_app(dataclasses.replace(config, speech=SpeechSection(backend="wav")), clock=clock)
-    ctx: HallContext = app.extensions["onewindow"]
-    install_demo_data(ctx.storage, ctx.accounts, clock.now())
-    assert ctx.devices.speech is not None
-    ctx.devices.speech.close()
-    ctx.devices.speech = SpeechWorker(ctx.devices.speech_settings, engine_factory=FlakyEngine,
-                                      on_status=lambda state, message: ctx.devices.set_status("speech", state, message))
-    ctx.devices.speech.start()
     SPEECH_BROKEN.set()
-    yield app
+    with running_hall(dataclasses.replace(config, speech=SpeechSection(backend="wav")), clock,
+                      before_start=flaky_voice) as app:
+        yield app
     SPEECH_BROKEN.clear()
-    ctx.close()
 
 
 def device_states(messages: list[dict]) -> dict[str, str]:
@@ -66,8 +65,8 @@ def test_printer_and_speech_faults_lose_nothing_show_on_the_console_and_recover(
     assert console.is_connected("/console") and lobby.is_connected("/lobby")
     received(console, "/console", ctx), received(lobby, "/lobby", ctx)
 
-    assert ctx.devices.printer is not None
-    ctx.devices.printer.inject_fault("paper_out")
+    printer = printer_worker(ctx)
+    printer.inject_fault("paper_out")
     tickets = []
     for _ in range(5):
         response = kiosk.post("/api/v1/tickets", json={"service": "A01"})
@@ -75,7 +74,7 @@ def test_printer_and_speech_faults_lose_nothing_show_on_the_console_and_recover(
         tickets.append(response.get_json())
     assert [t["number"] for t in tickets] == ["A001", "A002", "A003", "A004", "A005"]
     for t in tickets:
-        assert ctx.devices.wait_print(t["id"])["state"] == "failed"
+        assert wait_print(ctx, t["id"])["state"] == "failed"
         assert kiosk.get(f"/api/v1/tickets/{t['id']}").get_json()["print"]["state"] == "failed"
     first = clerk.post("/api/v1/counters/1/call-next", json={}).get_json()["ticket"]
     assert first["number"] == "A001"
@@ -84,17 +83,17 @@ def test_printer_and_speech_faults_lose_nothing_show_on_the_console_and_recover(
     with kiosk.get(calls[0]["audio_url"]) as missing:
         assert missing.status_code == 404
     # The speech worker reports asynchronously: wait for its status to reach the console.
-    ctx.devices.speech.wait_ready(calls[0]["audio_url"].split("/")[-1][:-4], timeout=10)
+    ctx.voice.worker.wait_ready(calls[0]["audio_url"].split("/")[-1].split(".wav")[0], timeout=10)
     states = device_states(received(console, "/console", ctx))
     assert states.get("printer") == "paper_out" and states.get("speech") == "error"
-    assert {s["device"]: s["state"] for s in ctx.devices.statuses()}["printer"] == "paper_out"
+    assert {s["device"]: s["state"] for s in ctx.device_status.statuses()}["printer"] == "paper_out"
 
     # The devices come back: paper loaded, the voice restarted.
-    ctx.devices.printer.clear_fault()
+    printer.clear_fault()
     SPEECH_BROKEN.clear()
     reprint = manager.post(f"/api/v1/tickets/{tickets[1]['id']}/reprint", json={})
     assert reprint.status_code == 202
-    assert ctx.devices.wait_print(tickets[1]["id"])["state"] == "printed"
+    assert wait_print(ctx, tickets[1]["id"])["state"] == "printed"
     assert clerk.post("/api/v1/counters/1/no-show", json={}).status_code == 200
     second = clerk.post("/api/v1/counters/1/call-next", json={}).get_json()["ticket"]
     assert second["number"] == "A002"

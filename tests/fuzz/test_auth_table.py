@@ -11,19 +11,19 @@ from tests.conftest import login
 
 #: Endpoints anyone may use: citizens at the kiosk, phones, lobby screens, the login itself.
 PUBLIC_ENDPOINTS = {
-    "console.index", "console.login", "api.login", "api.logout", "api.openapi", "api.services", "api.service_item",
-    "api.bundle", "api.issue_ticket", "api.ticket", "api.ticket_status", "api.me",
+    "console.index", "console.login", "console.favicon", "api.login", "api.logout", "api.openapi", "api.services",
+    "api.service_item", "api.bundle", "kiosk_api.issue_ticket", "kiosk_api.ticket", "kiosk_api.ticket_status", "api.me",
     "kiosk_api.kiosk_search", "kiosk_api.kiosk_reprint", "kiosk_api.check_in",
     "kiosk.home", "kiosk.appointment", "kiosk.bundle_guide", "kiosk.category", "kiosk.item_guide", "kiosk.ticket_page",
     "kiosk.phone_guide", "kiosk.status_page", "kiosk.ticket_png",
     "lobby_display.lobby", "lobby_display.citizen_screen", "lobby_display.counter_screen", "lobby_display.speech",
     "evaluator.pad",
     # refused inside the view unless an evaluator device token comes with it (tested below)
-    "api.rate",
+    "evaluator_api.rate",
 }
 #: Endpoints a clerk (counter role only) may use; everything else that is not public needs more.
-CLERK_ENDPOINTS = {"api.counter_action", "api.counter_state", "lobby_api.checklist", "lobby_api.tick_material",
-                   "followups.request_rating", "caller.panel",
+CLERK_ENDPOINTS = {"caller_api.counter_action", "caller_api.counter_state", "caller_api.sign_in",
+                   "caller_api.sign_out", "lobby_api.checklist", "lobby_api.tick_material", "caller.panel",
                    # follow-ups of bad ratings are open to counter roles (FOLLOWUP_ROLES in evaluator/followups.py)
                    "followups.list_followups", "followups.get_followup", "followups.followup_step",
                    "followups.followups_page",

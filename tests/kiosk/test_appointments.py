@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.conftest import login
+from tests.conftest import printer_worker, wait_print, login
 
 
 def book(manager, slot_start: str = "2026-11-25T09:15", **body) -> dict:
@@ -43,12 +43,12 @@ def _counter_for(ctx, item: str) -> int:
 def test_second_check_in_returns_the_same_ticket_without_printing_again(client, manager, ctx):
     code = book(manager)["code"]
     first = client.post("/api/v1/appointments/check-in", json={"code": code, "kiosk": "west"}).get_json()
-    ctx.devices.wait_print(first["id"])
+    wait_print(ctx, first["id"])
     again = client.post("/api/v1/appointments/check-in", json={"code": code, "kiosk": "west"})
     assert again.status_code == 200 and again.get_json()["number"] == first["number"] and again.get_json()["again"]
-    assert len(ctx.devices.printer_for("west").simulated_output()) == 1
+    assert len(printer_worker(ctx, "printer:west").simulated_output()) == 1
     # The printed ticket says appointment, not the priority lane.
-    data = ctx.devices.printer_for("west").simulated_output()[0]
+    data = printer_worker(ctx, "printer:west").simulated_output()[0]
     assert "职工退休 · 预约\n".encode("gb18030") in data
     assert b"\x1dB\x01" not in data  # no inverted 绿色通道 banner (the hall notice may still mention it)
 

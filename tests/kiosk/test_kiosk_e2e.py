@@ -42,6 +42,7 @@ def call_ticket(server: LiveServer, number: str) -> int:
     for counter in range(1, 6):
         token = api(server, "POST", "/api/v1/login", {"username": f"clerk{counter}",
                                                       "password": f"clerk{counter}-demo"})["token"]
+        api(server, "POST", f"/api/v1/counters/{counter}/sign-in", {}, token)
         called = api(server, "POST", f"/api/v1/counters/{counter}/call-next", {}, token)["ticket"]
         if called and called["number"] == number:
             return counter

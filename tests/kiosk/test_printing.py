@@ -10,7 +10,7 @@ import pytest
 from drivers.ticket import FS_CHINESE_MODE_ON
 from hall.config import ConfigError, parse_config
 from hall.storage import repo
-from hall.web.devices import printer_device
+from tests.conftest import printer_worker, wait_print
 
 QR_STORE = b"\x1d(k"  # GS ( k: the printer draws the QR code
 CUT = b"\x1dV"  # GS V
@@ -35,7 +35,7 @@ def text_lines(data: bytes) -> list[str]:
 
 def test_ticket_bytes_from_the_kiosks_file_printer(client, ctx, ticket_file: Path):
     ticket = take(client, "east")
-    assert ctx.devices.wait_print(ticket["id"])["state"] == "printed"
+    assert wait_print(ctx, ticket["id"])["state"] == "printed"
     data = ticket_file.read_bytes()
     assert FS_CHINESE_MODE_ON in data
     lines = text_lines(data)
@@ -51,7 +51,7 @@ def test_full_width_digits_and_punctuation_print_right(client, ctx, ticket_file:
     with ctx.storage.write() as db:
         repo.set_setting(db, "notices", {"zh": ["１２３：（）", "请到３号窗口！"], "en": []})
     ticket = take(client, "east")
-    ctx.devices.wait_print(ticket["id"])
+    wait_print(ctx, ticket["id"])
     data = ticket_file.read_bytes()
     assert "１２３：（）".encode("gb18030") + b"\n" in data
     assert "１２３：（）" in text_lines(data) and "请到３号窗口！" in text_lines(data)
@@ -61,18 +61,18 @@ def test_full_width_digits_and_punctuation_print_right(client, ctx, ticket_file:
 def test_kiosks_print_on_their_own_printers_and_unknown_ones_on_the_default(client, ctx, ticket_file: Path):
     west = take(client, "west")
     stranger = take(client, "somewhere-else")
-    assert ctx.devices.wait_print(west["id"])["printer"] == printer_device("west")
-    assert ctx.devices.wait_print(stranger["id"])["printer"] == "ticket-printer"
-    assert len(ctx.devices.printer_for("west").simulated_output()) == 1
-    assert west["number"].encode() in ctx.devices.printer_for("west").simulated_output()[0]
-    assert stranger["number"].encode() in ctx.devices.printer.simulated_output()[0]
+    assert wait_print(ctx, west["id"])["printer"] == "printer:west"
+    assert wait_print(ctx, stranger["id"])["printer"] == "printer"
+    assert len(printer_worker(ctx, "printer:west").simulated_output()) == 1
+    assert west["number"].encode() in printer_worker(ctx, "printer:west").simulated_output()[0]
+    assert stranger["number"].encode() in printer_worker(ctx).simulated_output()[0]
     assert not ticket_file.exists()
 
 
 def test_raster_mode_sends_one_image(client, ctx):
     ticket = take(client, "raster")
-    assert ctx.devices.wait_print(ticket["id"])["state"] == "printed"
-    data = ctx.devices.printer_for("raster").simulated_output()[0]
+    assert wait_print(ctx, ticket["id"])["state"] == "printed"
+    data = printer_worker(ctx, "printer:raster").simulated_output()[0]
     assert RASTER in data and CUT in data
     assert "职工退休".encode("gb18030") not in data
 
@@ -80,14 +80,14 @@ def test_raster_mode_sends_one_image(client, ctx):
 @pytest.mark.parametrize(("kiosk", "state"), [("broken", "error"), ("net", "offline"), ("west", "paper_out")])
 def test_printer_faults_keep_the_ticket_and_say_so(client, ctx, kiosk: str, state: str):
     if kiosk == "west":
-        ctx.devices.printer_for("west").inject_fault("paper_out")
+        printer_worker(ctx, "printer:west").inject_fault("paper_out")
     ticket = take(client, kiosk)
-    printed = ctx.devices.wait_print(ticket["id"])
+    printed = wait_print(ctx, ticket["id"])
     assert printed["state"] == "failed" and printed["error"]
     # The ticket is committed and waiting, and the kiosk's ticket screen learns of the fault.
     status = client.get(f"/api/v1/status/{ticket['token']}").get_json()
     assert status["state"] == "waiting" and status["print"]["state"] == "failed"
-    device = {d["device"]: d for d in ctx.devices.statuses()}[printer_device(kiosk)]
+    device = {d["device"]: d for d in ctx.device_status.statuses()}[f"printer:{kiosk}"]
     assert device["state"] == state
     page = client.get(f"/kiosk/{kiosk}/ticket/{ticket['token']}").get_data(as_text=True)
     assert ticket["number"] in page and "打印机出现故障" in page
@@ -95,14 +95,14 @@ def test_printer_faults_keep_the_ticket_and_say_so(client, ctx, kiosk: str, stat
 
 
 def test_reprint_from_the_kiosk_after_a_fault(client, ctx, clock):
-    worker = ctx.devices.printer_for("west")
+    worker = printer_worker(ctx, "printer:west")
     worker.inject_fault("offline")
     ticket = take(client, "west")
-    assert ctx.devices.wait_print(ticket["id"])["state"] == "failed"
+    assert wait_print(ctx, ticket["id"])["state"] == "failed"
     worker.clear_fault()
     response = client.post("/api/v1/kiosk/reprint", json={"token": ticket["token"]})
     assert response.status_code == 202
-    assert ctx.devices.wait_print(ticket["id"])["state"] == "printed"
+    assert wait_print(ctx, ticket["id"])["state"] == "printed"
     assert ticket["number"].encode() in worker.simulated_output()[-1]
     assert client.post("/api/v1/kiosk/reprint", json={"token": ticket["token"]}).status_code == 202
     refused = client.post("/api/v1/kiosk/reprint", json={"token": ticket["token"]})
@@ -111,7 +111,7 @@ def test_reprint_from_the_kiosk_after_a_fault(client, ctx, clock):
 
 def test_kiosk_reprint_only_within_minutes_and_by_token(client, ctx, clock, manager):
     ticket = take(client, "west")
-    ctx.devices.wait_print(ticket["id"])
+    wait_print(ctx, ticket["id"])
     clock.advance(6 * 60)
     late = client.post("/api/v1/kiosk/reprint", json={"token": ticket["token"]})
     assert late.status_code == 409 and late.get_json()["details"]["reason"] == "too_late"
@@ -119,7 +119,7 @@ def test_kiosk_reprint_only_within_minutes_and_by_token(client, ctx, clock, mana
     assert client.post("/api/v1/kiosk/reprint", data="token=x").status_code == 415
     # The managers' console can still reprint it, on the kiosk's own printer.
     assert manager.post(f"/api/v1/tickets/{ticket['id']}/reprint", json={}).status_code == 202
-    assert ctx.devices.wait_print(ticket["id"])["printer"] == printer_device("west")
+    assert wait_print(ctx, ticket["id"])["printer"] == "printer:west"
 
 
 def test_ticket_preview_png_is_public_by_token_only(client):

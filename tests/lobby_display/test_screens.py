@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hall.checklist import ChecklistStore
+from hall.storage import checklist as checklist_store
 from hall.config import ConfigError, parse_config
 from hall.storage import repo
 from tests.conftest import received
@@ -24,10 +24,12 @@ def test_lobby_snapshot_has_counters_notices_hours_and_follows_pause(ctx, client
     assert [c["state"] for c in snap["counters"]] == ["open"] * 5
     with ctx.storage.write() as db:
         repo.set_setting(db, "service_hours", {"zh": "周六 9:00–12:00", "en": "Sat 9:00-12:00"})
-    assert clerk.post("/api/v1/counters/1/pause", json={"reason": "午休"}).status_code == 200
+    assert clerk.post("/api/v1/counters/1/pause", json={"reason": "other", "note": "去趟银行"}).status_code == 200
     queues = received(lobby, "/lobby", ctx, "queues")[-1]["args"][0]
+    # The lobby is public: a paused counter shows as paused, never why (the clerk's note stays internal).
     assert queues["counters"][0] == {"number": 1, "name": queues["counters"][0]["name"], "state": "paused",
-                                     "open": False, "pause_reason": "午休"}
+                                     "open": False}
+    assert "银行" not in str(queues)
     assert queues["service_hours"] == {"zh": "周六 9:00–12:00", "en": "Sat 9:00-12:00"}
     # no personal data on the public lobby: only numbers and counters
     assert "staff" not in str(queues) and "clerk1" not in str(queues)
@@ -42,9 +44,9 @@ def test_counter_screen_follows_call_pause_and_resume(ctx, client, clerk, socket
     state = _last(screen, ctx, "counter_screen")
     assert (state["number"], state["ticket_state"], state["paused"]) == ("B001", "called", False)
     clerk.post("/api/v1/counters/1/no-show", json={})
-    assert clerk.post("/api/v1/counters/1/pause", json={"reason": "午休"}).status_code == 200
+    assert clerk.post("/api/v1/counters/1/pause", json={"reason": "lunch"}).status_code == 200
     state = _last(screen, ctx, "counter_screen")
-    assert state["paused"] and state["number"] is None and state["pause_reason"] == "午休"
+    assert state["paused"] and state["number"] is None and "pause_reason" not in state
     clerk.post("/api/v1/counters/1/resume", json={})
     assert not _last(screen, ctx, "counter_screen")["paused"]
 
@@ -61,10 +63,11 @@ def test_citizen_screen_follows_checklist_stages_and_rating(ctx, client, clerk, 
     ticket = client.post("/api/v1/tickets", json={"service": "B01"}).get_json()
     clerk.post("/api/v1/counters/1/call-next", json={})
     case = _last(screen, ctx, "citizen_screen")["case"]
-    assert case["number"] == "B001" and case["stage"] == "accepted" and case["materials"]
+    # Called: the citizen is asked to come to the counter — nothing is "accepted" yet.
+    assert case["number"] == "B001" and case["stage"] == "called" and case["materials"]
     assert not any(m["checked"] for m in case["materials"])
     clerk.post("/api/v1/counters/1/start", json={})
-    assert _last(screen, ctx, "citizen_screen")["case"]["stage"] == "handling"
+    assert _last(screen, ctx, "citizen_screen")["case"]["stage"] == "serving"
 
     ticked = clerk.post("/api/v1/counters/1/checklist", json={"material": 0, "checked": True})
     assert ticked.status_code == 200, ticked.get_json()
@@ -77,13 +80,15 @@ def test_citizen_screen_follows_checklist_stages_and_rating(ctx, client, clerk, 
     case = _last(screen, ctx, "citizen_screen")["case"]
     with ctx.storage.read() as db:
         reviewed = repo.service_item(db, "B01").kind == "reviewed"
-    assert case["stage"] == ("backoffice" if reviewed else "finished")
+    # Finished: the citizen is asked to rate, and told whether the case goes on in the back office.
+    assert case["stage"] == "rating" and case["backoffice"] is reviewed
     assert case["rating"]["state"] == "open"
 
     _, token = ctx.accounts.add_device("evaluator", counter=1)
     client.post("/api/v1/ratings", json={"ticket": ticket["id"], "score": 5},
                 headers={"Authorization": f"Bearer {token}"})
-    assert _last(screen, ctx, "citizen_screen")["case"]["rating"]["state"] == "done"
+    case = _last(screen, ctx, "citizen_screen")["case"]
+    assert case["rating"]["state"] == "done" and case["stage"] == "thanks"
 
 
 def test_reviewed_item_is_handed_to_back_office(ctx, client, clerk, socket_client):
@@ -93,7 +98,8 @@ def test_reviewed_item_is_handed_to_back_office(ctx, client, clerk, socket_clien
     screen = socket_client("/screen", auth={"view": "citizen", "counter": 1})
     for action in ("call-next", "start", "finish"):
         assert clerk.post(f"/api/v1/counters/1/{action}", json={}).status_code == 200
-    assert _last(screen, ctx, "citizen_screen")["case"]["stage"] == "backoffice"
+    case = _last(screen, ctx, "citizen_screen")["case"]
+    assert case["backoffice"] is True and case["stage"] == "rating"
 
 
 @pytest.mark.parametrize("body, status", [
@@ -114,14 +120,16 @@ def test_checklist_needs_a_clerk_and_a_ticket_in_hand(app, client, clerk):
     assert "/counters/{number}/checklist" in app.test_client().get("/api/v1/openapi.json").get_json()["paths"]
 
 
-def test_checklist_store_resets_when_the_ticket_changes():
-    store = ChecklistStore()
-    assert store.tick(1, 10, 0, True) == {0}
-    assert store.tick(1, 10, 2, True) == {0, 2}
-    assert store.ticked(1, 11) == frozenset()
-    assert store.tick(1, 11, 1, True) == {1}
-    assert store.ticked(1, 10) == frozenset()
-    assert store.tick(1, 11, 1, False) == frozenset()
+def test_checklist_resets_when_the_ticket_changes(ctx, client):
+    first = client.post("/api/v1/tickets", json={"service": "B01"}).get_json()["id"]
+    second = client.post("/api/v1/tickets", json={"service": "B01"}).get_json()["id"]
+    with ctx.storage.write() as db:
+        assert checklist_store.set_and_read(db, 1, first, 0, True) == {0}
+        assert checklist_store.set_and_read(db, 1, first, 2, True) == {0, 2}
+        assert checklist_store.ticked(db, 1, second) == frozenset()
+        assert checklist_store.set_and_read(db, 1, second, 1, True) == {1}
+        assert checklist_store.ticked(db, 1, first) == frozenset()
+        assert checklist_store.set_and_read(db, 1, second, 1, False) == frozenset()
 
 
 def test_lobby_page_layouts(client):

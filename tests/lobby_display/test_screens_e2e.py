@@ -19,7 +19,12 @@ def _token(server, username: str) -> str:
     password = next(p for u, _, _, _, p in DEMO_STAFF if u == username)
     response = requests.post(f"{server.url}/api/v1/login", json={"username": username, "password": password}, timeout=10)
     assert response.status_code == 200, response.text
-    return response.json()["token"]
+    token, counter = response.json()["token"], response.json()["counter"]
+    if counter:  # a clerk signs in at their counter, as opening the panel does
+        signed = requests.post(f"{server.url}/api/v1/counters/{counter}/sign-in", json={},
+                               headers={"Authorization": f"Bearer {token}"}, timeout=10)
+        assert signed.status_code == 200, signed.text
+    return token
 
 
 def _post(server, path: str, token: str | None = None, body: dict | None = None) -> dict:
@@ -127,8 +132,9 @@ def test_counter_screen_follows_pause_and_resume(live_server, page):
     page.goto(f"{live_server.url}/screen/counter/2")
     _ready(page)
     assert "2号窗口" in page.text_content(".counter-number")
-    assert "综合柜员 2" in page.text_content("#clerk")
-    clerk = _token(live_server, "clerk2")
+    assert "综合柜员 2" not in page.text_content("#clerk")  # nobody has signed in there yet
+    clerk = _token(live_server, "clerk2")  # clerk2 signs in at counter 2
+    page.wait_for_function("document.getElementById('clerk').textContent.includes('综合柜员 2')", timeout=2000)
     _post(live_server, "/api/v1/tickets", body={"service": "B01"})
     number = _post(live_server, "/api/v1/counters/2/call-next", clerk)["ticket"]["number"]
     page.wait_for_function(f"document.getElementById('serving').textContent === '正在呼叫 {number}'", timeout=2000)
@@ -136,7 +142,7 @@ def test_counter_screen_follows_pause_and_resume(live_server, page):
     page.wait_for_function(f"document.getElementById('serving').textContent === '正在办理 {number}'", timeout=2000)
     _shot(page, "counter-screen-serving.png")
     _post(live_server, "/api/v1/counters/2/finish", clerk)
-    _post(live_server, "/api/v1/counters/2/pause", clerk, {"reason": "午休"})
+    _post(live_server, "/api/v1/counters/2/pause", clerk, {"reason": "lunch"})
     page.wait_for_function("document.getElementById('serving').textContent === '暂停服务'", timeout=2000)
     _shot(page, "counter-screen-paused.png")
     _post(live_server, "/api/v1/counters/2/resume", clerk)

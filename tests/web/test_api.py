@@ -171,7 +171,7 @@ def test_openapi_documents_every_api_route(app, client):
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             assert any(pattern.match(p) and method.lower() in doc["paths"][p] for p in documented), \
                 f"{method} {rule.rule} is not in openapi.json"
-    from hall.web.api import COUNTER_ACTIONS
+    from hall.commands import COUNTER_ACTIONS
 
     for action in COUNTER_ACTIONS:
         assert f"/counters/{{number}}/{action}" in documented

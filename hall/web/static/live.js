@@ -42,6 +42,12 @@
     return socket;
   };
 
+  /* Server data for a page: a <script type="application/json" id=…> block (no inline script, so the CSP holds). */
+  window.OneWindowData = function (id) {
+    var el = document.getElementById(id);
+    return el ? JSON.parse(el.textContent) : null;
+  };
+
   window.OneWindowApi = function (method, url, body, token) {
     var headers = { "Accept": "application/json" };
     if (body !== undefined) headers["Content-Type"] = "application/json";

@@ -6,8 +6,10 @@ port, reconnecting after an unplug). Key presses and display updates run on one
 ``keypad-worker`` thread, so a reader thread never waits for the database and a
 request never waits for a serial port.
 
-The keypad has no Start key: "call next" and "request rating" finish the ticket
-in hand first (starting it if it was only called). "Transfer" sends the ticket
+A keypad acts for its own counter, on behalf of the clerk signed in there (through
+``hall.commands``, like the panel); with nobody signed in it beeps. The keypad has no
+Start key: "call next" and "request rating" finish the ticket in hand first (starting
+it if it was only called). "Transfer" sends the ticket
 back to its own category's queue, keeping its place. "Confirm 3" calls back the
 oldest held ticket this counter may serve, or the one whose digits follow the 3.
 
@@ -25,16 +27,16 @@ from typing import Any, Protocol
 from drivers.keypad import KeyCallback, KeypadBus, KeypadSettings, KeyPress
 from drivers.serial_port import StatusCallback
 
+from ..commands import Actor, Commands
 from ..domain import events as ev
 from ..domain.errors import HallError, IllegalTransition
 from ..periodic import JobThread
-from ..service import HallService
-from ..snapshots import counter_snapshot
+from ..snapshots import counter_brief
 
 logger = logging.getLogger(__name__)
 
 DeviceStatus = Callable[[str, str, str], None]
-"""Called as ``set_status(device, state, message)`` (DeviceHub.set_status)."""
+"""Called as ``set_status(device, state, message)`` (DeviceStatusStore.set_status)."""
 
 
 class KeypadLine(Protocol):
@@ -66,18 +68,17 @@ def device_name(url: str) -> str:
 class KeypadService:
     """Runs the hall's keypad lines and turns their keys into hall actions for their counters."""
 
-    def __init__(self, entries: Iterable[Mapping[str, object]], service: HallService, set_status: DeviceStatus,
-                 *, lang: str = "zh", bus_factory: BusFactory = _serial_bus) -> None:
+    def __init__(self, entries: Iterable[Mapping[str, object]], commands: Commands, set_status: DeviceStatus,
+                 *, bus_factory: BusFactory = _serial_bus) -> None:
         self.settings = KeypadSettings.from_mapping(entries)
-        self.service = service
-        self.lang = lang
+        self.commands = commands
+        self.service = commands.service
         self._set_status = set_status
         self._bus_factory = bus_factory
         self._buses: dict[int, KeypadLine] = {}
         self._lines: list[KeypadLine] = []
         self._shown: dict[int, str] = {}
         self._jobs = JobThread("keypad-worker", join_timeout=10)
-        self._unsubscribe: Callable[[], None] | None = None
 
     @property
     def counters(self) -> list[int]:
@@ -87,9 +88,8 @@ class KeypadService:
     # ---- life cycle ------------------------------------------------------------------
 
     def start(self) -> None:
-        """Start the worker, subscribe to the hall's events and open every port."""
+        """Start the worker and open every port (the device owner subscribes ``on_event`` to the bus)."""
         self._jobs.start()
-        self._unsubscribe = self.service.bus.subscribe(self.on_event)
         for url, counters in self.settings.ports.items():
             self._set_status(device_name(url), "disconnected", "opening the port")
             line = self._bus_factory(url, counters, self.on_key, self._port_status)
@@ -99,10 +99,7 @@ class KeypadService:
             line.start()
 
     def close(self) -> None:
-        """Stop listening, stop the worker, close every port."""
-        if self._unsubscribe is not None:
-            self._unsubscribe()
-            self._unsubscribe = None
+        """Stop the worker, close every port."""
         self._jobs.close()
         for line in self._lines:
             try:
@@ -137,7 +134,7 @@ class KeypadService:
     # ---- on the worker ----------------------------------------------------------------------
 
     def _snapshot(self, counter: int) -> dict[str, Any]:
-        return counter_snapshot(self.service, counter, self.lang)
+        return counter_brief(self.service, counter)
 
     def _refresh_all(self, beep: int | None = None) -> None:
         self._refresh(self.counters)
@@ -162,37 +159,37 @@ class KeypadService:
 
     def _press(self, counter: int, key: KeyPress) -> None:
         snapshot = self._snapshot(counter)
-        staff = snapshot["counter"]["staff"]
         ticket = snapshot["ticket"]
-        svc = self.service
+        actor = Actor("device", None, counter=counter, device_kind="keypad")
+
+        def run(action: str, **params: Any) -> Any:
+            return self.commands.counter_action(actor, counter, action, params)
+
         logger.info("keypad of counter %d: %s", counter, key.action)
         try:
             if key.action in ("call_next", "request_rating") and ticket is not None:
                 if ticket["state"] == "called":
-                    svc.start(counter, staff)
-                svc.finish(counter, staff)
+                    run("start")
+                run("finish")
             if key.action == "call_next":
-                if svc.call_next(counter, staff) is None:
+                if run("call-next").ticket is None:
                     self._buses[counter].beep(str(counter))
             elif key.action == "request_rating" and ticket is None:
-                svc.request_rating(counter, staff)  # ask again for the case finished last
+                run("request-rating")  # ask again for the case finished last
             elif key.action == "recall":
-                svc.recall(counter, staff)
+                run("recall")
             elif key.action == "pause_toggle":
-                if snapshot["counter"]["state"] == "paused":
-                    svc.resume(counter, staff)
-                else:
-                    svc.pause(counter, staff, "keypad")
+                run("resume" if snapshot["counter"]["state"] == "paused" else "pause", reason="away")
             elif key.action == "transfer":
                 if ticket is None:
                     raise IllegalTransition(f"counter {counter} has no ticket in hand")
-                svc.transfer(counter, staff, to_category=ticket["category"], note="keypad")
+                run("transfer", to_category=ticket["category"], note="keypad")
             elif key.action == "no_show":
-                svc.no_show(counter, staff)
+                run("no-show")
             elif key.action == "hold":
-                svc.hold(counter, staff)
+                run("hold")
             elif key.action == "call_held":
-                svc.call_held(counter, staff, self._held_number(counter, key.data))
+                run("call-held", number=self._held_number(counter, key.data))
         except HallError as exc:
             logger.info("keypad of counter %d: %s refused: %s", counter, key.action, exc.message)
             self._buses[counter].beep(str(counter))

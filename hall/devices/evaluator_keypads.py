@@ -1,7 +1,8 @@
 """Serial five-key evaluators wired to the hall: a finished case lights its counter's keys, a key records the rating.
 
-No Flask here: the device hub starts this with the hall service. Serial writes
-run on one worker thread, never on the thread that published the hall event.
+No Flask here: the device owner starts this and subscribes ``on_event`` to the bus. Serial writes and
+ratings run on one worker thread — never on the port's reader thread, nor on the thread that published
+the hall event: a key press is answered (accepted or refused) once the rating is recorded.
 """
 
 from __future__ import annotations
@@ -14,13 +15,15 @@ from typing import Any
 
 from drivers import evaluator_keypad as proto
 from drivers.evaluator_keypad import EvaluatorKeypadBus
-from hall.accounts import hash_token
-from hall.domain import events as ev
-from hall.domain.errors import AlreadyRated, HallError, RatingClosed
-from hall.periodic import JobThread
-from hall.service import HallService
-from hall.storage import ratings as rating_store
-from hall.storage import repo
+
+from ..accounts import hash_token
+from ..commands import Actor, Commands
+from ..domain import events as ev
+from ..domain.errors import AlreadyRated, HallError, RatingClosed
+from ..periodic import JobThread
+from ..service import HallService
+from ..storage import ratings as rating_store
+from ..storage import repo
 
 logger = logging.getLogger(__name__)
 
@@ -41,8 +44,9 @@ def keypad_device_id(service: HallService, counter: int, name: str) -> int:
 class EvaluatorKeypads:
     """The [[evaluator_keypads]] lines: one reader thread per port, one writer thread for prompts."""
 
-    def __init__(self, entries: Iterable[Mapping[str, Any]], service: HallService, set_status: StatusSetter) -> None:
-        self.service = service
+    def __init__(self, entries: Iterable[Mapping[str, Any]], commands: Commands, set_status: StatusSetter) -> None:
+        self.commands = commands
+        self.service = commands.service
         self._set_status = set_status
         by_port: dict[str, dict[int, int]] = defaultdict(dict)
         for entry in entries:
@@ -55,18 +59,13 @@ class EvaluatorKeypads:
                 self._device_names[counter] = f"keypad {port}#{address}"
             self.buses.append(EvaluatorKeypadBus(port, counters, self._on_key, self._status, on_hello=self._on_hello))
         self._jobs = JobThread("evaluator-keypads", join_timeout=5)
-        self._unsubscribe: Callable[[], None] | None = None
 
     def start(self) -> None:
         self._jobs.start()
         for bus in self.buses:
             bus.start()
-        self._unsubscribe = self.service.bus.subscribe(self._on_event)
 
     def close(self) -> None:
-        if self._unsubscribe is not None:
-            self._unsubscribe()
-            self._unsubscribe = None
         self._jobs.close()
         for bus in self.buses:
             bus.close()
@@ -91,7 +90,7 @@ class EvaluatorKeypads:
 
     # ---- hall events (any thread) → writer thread -------------------------------------------
 
-    def _on_event(self, event: ev.HallEvent) -> None:
+    def on_event(self, event: ev.HallEvent) -> None:
         if event.counter is None or self._bus_of(event.counter) is None:
             return
         counter = event.counter
@@ -112,15 +111,26 @@ class EvaluatorKeypads:
 
     # ---- keys (reader thread) ------------------------------------------------------------------
 
-    def _on_key(self, counter: int, score: int) -> tuple[int, int]:
+    def _on_key(self, counter: int, score: int) -> None:
+        """On the reader thread: queue the rating; the keypad is answered when it is recorded."""
+        self._jobs.put(lambda: self._rate(counter, score))
+
+    def _rate(self, counter: int, score: int) -> None:
+        command, value = self._record(counter, score)
+        bus = self._bus_of(counter)
+        if bus is not None:
+            bus.answer(counter, command, value)
+
+    def _record(self, counter: int, score: int) -> tuple[int, int]:
         pending = self.service.pending_rating(counter)
         if pending is None:
             return proto.CMD_REFUSE, proto.REFUSE_NOTHING_PENDING
         try:
             if counter not in self._device_ids:  # registered on first use: the counter exists by then
                 self._device_ids[counter] = keypad_device_id(self.service, counter, self._device_names[counter])
-            self.service.rate(int(pending["ticket"]), score, device_id=self._device_ids[counter],
-                              device_counter=counter)
+            actor = Actor("device", None, counter=counter, device_id=self._device_ids[counter],
+                          device_kind="evaluator")
+            self.commands.rate(actor, int(pending["ticket"]), score, [])
         except AlreadyRated:
             return proto.CMD_REFUSE, proto.REFUSE_ALREADY_RATED
         except RatingClosed:

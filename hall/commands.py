@@ -1,0 +1,264 @@
+"""The one command layer: every action a person or a device takes in the hall, with who may take it.
+
+REST views, Socket.IO handlers and keypad protocols translate their input into one call here and
+translate the result back; none of them calls another adapter. A command checks the actor (a member
+of staff, or a registered device), then runs the hall service's operation — and, for a ticket, queues
+its print job in the same transaction.
+
+Counter rules: a clerk acts only at the counter they are signed in at, and signs in only at the counter
+assigned to them; managers and admins may sign in at any free counter; one person holds one counter at a
+time. A keypad or evaluator device acts only for its own counter, on behalf of whoever is signed in there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .accounts import COUNTER_ROLES, MANAGER_ROLES, Device, StaffMember
+from .domain.errors import IllegalTransition, InvalidInput, NotAuthenticated, NotAuthorised, UnknownCounter
+from .domain.models import Counter, Ticket
+from .domain.states import CounterState
+from .service import HallService
+from .storage import checklist, print_jobs, repo
+
+#: Counter actions, as named in the REST API, the socket protocol and the keypad map.
+COUNTER_ACTIONS = ("call-next", "call", "recall", "start", "finish", "no-show", "hold", "transfer", "pause",
+                   "resume", "call-held", "request-rating")
+#: Pause reasons offered to clerks; "other" takes a free-text note that public screens never show.
+PAUSE_REASONS = ("lunch", "away", "training", "equipment", "other")
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who asks: a signed-in member of staff, or a registered device (keypad, evaluator, kiosk agent)."""
+
+    kind: str  # "staff" | "device"
+    username: str | None
+    roles: frozenset[str] = frozenset()
+    counter: int | None = None  # the staff member's assigned counter, or the device's counter
+    device_id: int | None = None
+    device_kind: str | None = None
+
+    @classmethod
+    def of_staff(cls, member: StaffMember) -> "Actor":
+        return cls("staff", member.username, member.roles, member.counter)
+
+    @classmethod
+    def of_device(cls, device: Device) -> "Actor":
+        return cls("device", None, frozenset(), device.counter, device.id, device.kind)
+
+    def is_manager(self) -> bool:
+        return bool(self.roles & MANAGER_ROLES)
+
+
+@dataclass(frozen=True)
+class CounterResult:
+    """What a counter action produced: the ticket it moved (if any) and the counter's new state."""
+
+    action: str
+    ticket: Ticket | None = None
+    counter: Counter | None = None
+    pending_rating: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class TicketRequest:
+    """A citizen's request for a ticket, from a kiosk, the phone or a check-in."""
+
+    service: str | None = None
+    bundle: str | None = None
+    priority: bool = False
+    kiosk: str | None = None
+    lang: str = "zh"
+    print: bool = True
+
+
+@dataclass
+class Commands:
+    """Every command of the hall; ``status_url(ticket)`` gives the public address printed on a ticket."""
+
+    service: HallService
+    status_url: Callable[[Ticket], str]
+    printer_of: Callable[[str | None], str | None] = field(default=lambda kiosk: "printer")
+
+    # ---- tickets ------------------------------------------------------------------------------
+
+    def issue_ticket(self, request: TicketRequest, *, appointment: str | None = None) -> Ticket:
+        """Issue a ticket and queue its print job, in one transaction: the ticket is never lost to a printer."""
+        svc = self.service
+        with svc.storage.write() as db:
+            ticket = svc.issue_ticket(service=request.service, bundle=request.bundle, priority=request.priority,
+                                      kiosk=request.kiosk, appointment=appointment)
+            if request.print:
+                self._queue_print(db, ticket, request.lang, reprint=False)
+        return ticket
+
+    def print_first(self, ticket: Ticket, lang: str) -> int | None:
+        """Queue the first print of a ticket issued by another command (an appointment check-in)."""
+        with self.service.storage.write() as db:
+            return self._queue_print(db, ticket, lang, reprint=False)
+
+    def reprint(self, ticket: Ticket, lang: str, *, by: str | None) -> int | None:
+        """Queue the ticket's print job again (a kiosk's reprint, or a manager's); the job id."""
+        with self.service.storage.write() as db:
+            return self._queue_print(db, ticket, lang, reprint=True, by=by)
+
+    def _queue_print(self, db: Any, ticket: Ticket, lang: str, *, reprint: bool, by: str | None = None) -> int | None:
+        printer = self.printer_of(ticket.kiosk)
+        if printer is None:
+            return None
+        job = print_jobs.enqueue(db, ticket=ticket.id, printer=printer, lang=lang, status_url=self.status_url(ticket),
+                                 reprint=reprint, at=self.service.clock.now(), by=by)
+        if reprint:  # a first print rides on the ticket's own "issued" event; a reprint is logged on its own
+            self.service.note_in(db, ticket.id, "print_queued", {"job": job, "printer": printer, "by": by})
+        return job
+
+    def cancel_ticket(self, actor: Actor, ticket_id: int, reason: str) -> Ticket:
+        _require_role(actor, MANAGER_ROLES)
+        return self.service.cancel(ticket_id, actor.username, reason)
+
+    # ---- counters ------------------------------------------------------------------------------
+
+    def sign_in(self, actor: Actor, number: int) -> Counter:
+        """Take counter *number*: a clerk their assigned one, a manager any free one."""
+        username = _require_role(actor, COUNTER_ROLES)
+        if not actor.is_manager() and actor.counter != number:
+            raise NotAuthorised(f"{username} is assigned to counter {actor.counter or '—'}, not counter {number}",
+                                assigned=actor.counter or 0)
+        return self.service.open_counter(number, username)
+
+    def sign_out(self, actor: Actor, number: int | None = None) -> Counter | None:
+        """Leave the counter *actor* holds (or counter *number*); None when they held none."""
+        username = _require_role(actor, COUNTER_ROLES)
+        held = self.held_counter(username)
+        if number is not None and held != number:
+            if held is None:
+                return None
+            raise NotAuthorised(f"{username} is signed in at counter {held}, not counter {number}")
+        if held is None:
+            return None
+        return self.service.close_counter(held, username)
+
+    def held_counter(self, username: str) -> int | None:
+        """The counter *username* is signed in at, if any."""
+        with self.service.storage.read() as db:
+            row = db.execute("SELECT number FROM counters WHERE staff = ? AND state != 'closed' LIMIT 1",
+                             [username]).fetchone()
+        return int(row[0]) if row else None
+
+    def counter_action(self, actor: Actor, number: int, action: str, params: dict[str, Any]) -> CounterResult:
+        """Run one counter action at counter *number* for *actor*."""
+        if action not in COUNTER_ACTIONS:
+            raise InvalidInput(f"unknown counter action {action!r}; one of {', '.join(COUNTER_ACTIONS)}")
+        staff = self._acting_staff(actor, number)
+        svc = self.service
+        if action == "call-next":
+            return CounterResult(action, ticket=svc.call_next(number, staff))
+        if action == "call":
+            return CounterResult(action, ticket=svc.call_specific(number, staff, _text(params, "number", 8)))
+        if action == "call-held":
+            wanted = params.get("number")
+            return CounterResult(action, ticket=svc.call_held(number, staff, wanted if isinstance(wanted, str) else None))
+        if action == "pause":
+            return CounterResult(action, counter=svc.pause(number, staff, _pause_reason(params)))
+        if action == "resume":
+            return CounterResult(action, counter=svc.resume(number, staff))
+        if action == "request-rating":
+            return CounterResult(action, pending_rating=svc.request_rating(number, staff))
+        if action == "transfer":
+            to_counter, to_category = params.get("to_counter"), params.get("to_category")
+            if to_counter is not None and (not isinstance(to_counter, int) or isinstance(to_counter, bool)
+                                           or not 0 < to_counter < 2**31):
+                raise InvalidInput("'to_counter' must be a counter number")
+            if to_category is not None and not isinstance(to_category, str):
+                raise InvalidInput("'to_category' must be a category code")
+            note = params.get("note") or ""
+            if not isinstance(note, str):
+                raise InvalidInput("'note' must be text")
+            return CounterResult(action, ticket=svc.transfer(number, staff, to_counter=to_counter,
+                                                             to_category=to_category, note=note))
+        operation = {"recall": svc.recall, "start": svc.start, "finish": svc.finish, "no-show": svc.no_show,
+                     "hold": svc.hold}[action]
+        return CounterResult(action, ticket=operation(number, staff))
+
+    def _acting_staff(self, actor: Actor, number: int) -> str | None:
+        """The member of staff on whose behalf the action runs: the one signed in at counter *number*."""
+        with self.service.storage.read() as db:
+            counter = repo.counter(db, number)
+        if counter is None:
+            raise UnknownCounter(f"there is no counter {number}")
+        holder = counter.staff if counter.state is not CounterState.CLOSED else None
+        if actor.kind == "device":
+            if actor.counter != number:
+                raise NotAuthorised(f"this device belongs to counter {actor.counter}, not counter {number}")
+            if holder is None:
+                raise IllegalTransition(f"nobody is signed in at counter {number}", state="closed")
+            return holder
+        username = _require_role(actor, COUNTER_ROLES)
+        if holder is None:
+            raise IllegalTransition(f"sign in at counter {number} first", state="closed")
+        if holder != username:
+            raise NotAuthorised(f"counter {number} is signed in by {holder}", holder=holder)
+        return username
+
+    def tick_material(self, actor: Actor, number: int, ticket_id: int, index: int, checked: bool) -> frozenset[int]:
+        """The clerk ticks one material of the ticket in hand; logged, so every process's citizen screen follows."""
+        staff = self._acting_staff(actor, number)
+        svc = self.service
+        with svc.storage.write() as db:
+            ticked = checklist.set_and_read(db, number, ticket_id, index, checked)
+            svc.note_in(db, ticket_id, "material_ticked", {"material": index, "checked": checked}, counter=number,
+                        staff=staff)
+        return ticked
+
+    # ---- ratings --------------------------------------------------------------------------------
+
+    @staticmethod
+    def check_rater(actor: Actor) -> None:
+        """Only an evaluator device rates; a staff session never does."""
+        if actor.kind != "device":
+            if actor.username is not None:
+                raise NotAuthorised("ratings come from the counter's evaluator device, never from a staff session")
+            raise NotAuthenticated("an evaluator device token is required (Authorization: Bearer …)")
+        if actor.device_kind != "evaluator" or actor.device_id is None:
+            raise NotAuthorised("only evaluator devices may submit ratings")
+
+    def rate(self, actor: Actor, ticket_id: int, score: int, reasons: list[str]) -> dict[str, Any]:
+        """A rating from the counter's evaluator (a device; staff may never rate)."""
+        self.check_rater(actor)
+        return self.service.rate(ticket_id, score, device_id=actor.device_id, device_counter=actor.counter,
+                                 reasons=reasons)
+
+
+def _require_role(actor: Actor, roles: frozenset[str]) -> str:
+    if actor.kind != "staff" or actor.username is None:
+        raise NotAuthenticated("log in as a member of staff first")
+    if not actor.roles & roles:
+        raise NotAuthorised(f"this needs one of the roles: {', '.join(sorted(roles))}")
+    return actor.username
+
+
+def _text(params: dict[str, Any], name: str, limit: int) -> str:
+    value = params.get(name)
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInput(f"{name!r} is required")
+    if len(value) > limit:
+        raise InvalidInput(f"{name!r} is too long (at most {limit} characters)")
+    return value
+
+
+def _pause_reason(params: dict[str, Any]) -> str:
+    """A reason from the list; free text only with "other" (kept as "other: …", never shown in public)."""
+    reason = params.get("reason") or "other"
+    if not isinstance(reason, str):
+        raise InvalidInput("'reason' must be one of " + ", ".join(PAUSE_REASONS))
+    note = params.get("note") or ""
+    if not isinstance(note, str) or len(note) > 100:
+        raise InvalidInput("'note' must be text of at most 100 characters")
+    if reason not in PAUSE_REASONS:
+        # Older clients send free text as the reason: keep it as the note of "other".
+        return "other: " + reason[:100]
+    return f"other: {note}" if reason == "other" and note else reason
+

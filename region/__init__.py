@@ -1,0 +1,1 @@
+"""The prefecture server: many halls' event logs on PostgreSQL, one catalogue standard, one view."""

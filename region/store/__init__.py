@@ -1,0 +1,1 @@
+"""SQL of the prefecture: every query lives in this package."""
