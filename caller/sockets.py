@@ -58,7 +58,7 @@ class CounterNamespace(Namespace):
         try:
             ctx.commands.sign_in(Actor.of_staff(member), number)
         except HallError as exc:
-            raise ConnectionRefusedError(_refusal(exc)) from None
+            raise ConnectionRefusedError(exc.message, _refusal(exc)) from None
         session["counter"] = number
         self.on_snapshot_request()
         return True

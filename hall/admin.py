@@ -381,6 +381,8 @@ class HallAdmin:
             changed = {k: after[k] for k in data if before.get(k) != after[k]}
             audit.record(db, self.clock, actor, "settings.update", "hall", {k: before.get(k) for k in changed}, changed)
         self.apply_settings()
+        # Logged, so that every other server process drops its cached settings at once.
+        self.service.record_event("settings_changed", data={"keys": sorted(changed)})
         return self.settings()
 
     @staticmethod

@@ -50,6 +50,7 @@ def lobby_snapshot(hall: HallService, board: LobbyBoard, lang: str, *, recent: i
     """Now calling, recent calls, queues per category, counters, notices, service hours: no personal data."""
     now = hall.clock.now()
     day = hall.today(now)
+    hall.wait_estimator.warm(hall.storage, day)
     with hall.storage.read() as db:
         ensure_board(hall, board, db, day)
         categories = repo.categories(db)

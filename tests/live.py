@@ -48,6 +48,10 @@ class LiveServer:
     workdir: Path
     port: int
     extra_args: list[str] = field(default_factory=list)
+    #: The whole command instead of `serve --demo --db … --port …` (a test that runs what a user types).
+    argv: list[str] | None = None
+    #: Prefix for the command, e.g. ["faketime", "2026-11-26 03:59:50"].
+    wrapper: list[str] = field(default_factory=list)
     process: subprocess.Popen | None = None
     banner: str = ""
 
@@ -63,11 +67,10 @@ class LiveServer:
         self._close_pipes()
         log = (self.workdir / "server.log").open("ab")
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "hall.cli", "serve", "--demo", "--db", str(self.db), "--port", str(self.port),
-             *self.extra_args],
-            cwd=self.workdir, stdout=subprocess.PIPE, stderr=log, env=env,
-        )
+        argv = self.argv or [sys.executable, "-m", "hall.cli", "serve", "--demo", "--db", str(self.db),
+                             "--port", str(self.port), *self.extra_args]
+        self.process = subprocess.Popen([*self.wrapper, *argv], cwd=self.workdir, stdout=subprocess.PIPE, stderr=log,
+                                        env=env)
         log.close()  # the child has its own copy of the descriptor
         wait_for_port(self.port, self.process)
         return self

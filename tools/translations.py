@@ -7,6 +7,7 @@ the default language of the interface.
     python tools/translations.py update   # extract msgids and merge them into each .po
     python tools/translations.py compile  # write the .mo files the app loads
     python tools/translations.py check    # fail if a .mo is stale, a msgid untranslated, or two packages disagree
+    python tools/translations.py fill < TSV   # set translations: lines of "package<TAB>msgid<TAB>msgstr"
 """
 
 from __future__ import annotations
@@ -106,12 +107,41 @@ def problems() -> list[str]:
     return found
 
 
+def fill(lines: list[str]) -> int:
+    """Set the msgstr of existing msgids from "package<TAB>msgid<TAB>msgstr" lines; returns how many were set."""
+    from babel.messages.pofile import write_po
+
+    wanted: dict[str, dict[str, str]] = {}
+    for line in lines:
+        if not line.strip() or line.startswith("#"):
+            continue
+        package, msgid, msgstr = line.rstrip("\n").split("\t")
+        wanted.setdefault(package, {})[msgid.replace("\\n", "\n")] = msgstr.replace("\\n", "\n")
+    done = 0
+    for package, po, catalog in catalogues():
+        changes = wanted.get(package, {})
+        if not changes:
+            continue  # leave other catalogues byte for byte as they are
+        for message in catalog:
+            if message.id in changes:
+                message.string = changes.pop(message.id)
+                message.flags.discard("fuzzy")
+                done += 1
+        with po.open("wb") as f:
+            write_po(f, catalog, width=0, omit_header=False, sort_output=True, include_lineno=False)
+        for msgid in changes:
+            print(f"{package}: no msgid {msgid!r} (run update first)", file=sys.stderr)
+    return done
+
+
 def main(argv: list[str]) -> int:
     command = argv[1] if len(argv) > 1 else "check"
     if command == "update":
         update()
     elif command == "compile":
         compile_all()
+    elif command == "fill":
+        print(f"{fill(sys.stdin.readlines())} translation(s) set")
     elif command == "check":
         issues = problems()
         print("\n".join(issues) or "catalogues complete and compiled")
