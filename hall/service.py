@@ -41,7 +41,7 @@ from .settings_watch import SettingsWatch
 from .storage import Storage, repo
 from .storage.group_commit import writes
 from .storage import ratings as rating_store
-from .wait_estimates import WaitEstimate, WaitEstimator
+from .wait_estimates import WaitEstimator
 
 logger = logging.getLogger(__name__)
 
@@ -576,23 +576,6 @@ class HallService:
         if ticket is None:
             raise UnknownTicket("no such ticket")
         return ticket
-
-    def wait_estimate_now(self, ticket: Ticket) -> WaitEstimate | None:
-        """The live estimate of a waiting ticket (None once it has been called)."""
-        if ticket.state is not TicketState.WAITING:
-            return None
-        now = self.clock.now()
-        day = self.today(now)
-        self.wait_estimator.warm(self.storage, day)
-        with self.storage.read() as db:
-            views = self.able_views(db)
-            with self.queue.view(db, day) as index:
-                queued = index.get(ticket.id)
-                if queued is None:
-                    return None
-                in_front = index.ahead_groups(queued, views, now)
-            return self.wait_estimator.estimate(db, queued, now, day, views=self.views_by_number(db),
-                                                ahead_groups=in_front)
 
     def people_ahead_now(self, ticket: Ticket) -> int:
         """How many would be called before *ticket* if it is still waiting."""

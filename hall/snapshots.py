@@ -18,6 +18,7 @@ from .lobby_board import LobbyBoard, day_start_at
 from .service import HallService
 from .storage import checklist as checklist_store
 from .storage import repo, screens
+from .wait_estimates import waits_of
 
 #: How long the citizen screen keeps showing a finished case after its rating closed.
 THANKS_SECONDS = 15
@@ -107,19 +108,9 @@ def _localised_text(value: Any, fallback: dict[str, str]) -> dict[str, str]:
 
 def waiting_status(hall: HallService, ticket_ids: list[int]) -> dict[int, dict[str, Any]]:
     """People ahead and the estimate of each waiting ticket among *ticket_ids*, in one index sync."""
-    now = hall.clock.now()
-    day = hall.today(now)
-    hall.wait_estimator.warm(hall.storage, day)
-    with hall.storage.read() as db:
-        views = hall.able_views(db)
-        with hall.queue.view(db, day) as index:
-            waiting = [(ticket_id, queued) for ticket_id in ticket_ids if (queued := index.get(ticket_id)) is not None]
-            ahead = {ticket_id: index.people_ahead(queued, views, now) for ticket_id, queued in waiting}
-            groups = [(queued, index.ahead_groups(queued, views, now)) for _, queued in waiting]
-        estimates = hall.wait_estimator.estimates(db, groups, now, day, views=hall.views_by_number(db)) if waiting else []
-    return {ticket_id: {"state": "waiting", "people_ahead_now": ahead[ticket_id],
-                        "estimated_wait_minutes": estimate.point, "wait_estimate": estimate.as_dict()}
-            for (ticket_id, _), estimate in zip(waiting, estimates)}
+    return {ticket_id: {"state": "waiting", "people_ahead_now": ahead, "estimated_wait_minutes": estimate.point,
+                        "wait_estimate": estimate.as_dict()}
+            for ticket_id, (ahead, estimate) in waits_of(hall, ticket_ids).items()}
 
 
 # ---- a counter -------------------------------------------------------------------------------------

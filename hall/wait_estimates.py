@@ -12,10 +12,10 @@ import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 from zoneinfo import ZoneInfo
 
-from .advisor.predictors import WaitEstimate, estimate_wait  # noqa: F401 (WaitEstimate: for callers)
+from .advisor.predictors import WaitEstimate, estimate_wait
 from .advisor.snapshot import (
     DUE_WINDOW,
     PRIORITY_WINDOW,
@@ -32,8 +32,12 @@ from .advisor.snapshot import (
 from .advisor.workload import fit_workload, prior_from_workload
 from .domain.models import QueuedTicket
 from .domain.routing import CounterView, OneWindowPolicy
+from .domain.clock import Clock
 from .storage import Storage
 from .storage import advisor as store
+
+if TYPE_CHECKING:
+    from .queue_book import QueueBook
 
 logger = logging.getLogger(__name__)
 
@@ -140,3 +144,35 @@ class WaitEstimator:
                  ahead_groups: AheadGroups | None = None, waiting: Sequence[QueuedTicket] = ()) -> WaitEstimate:
         """The shown estimate of one ticket: a new one (id NEWEST) at issue, or a waiting one."""
         return self.estimates(db, [(ticket, ahead_groups)], now, day, views=views, waiting=waiting)[0]
+
+
+class QueueOwner(Protocol):
+    """What ``waits_of`` needs of the hall service: its clock and day, storage, queue index and estimator."""
+
+    clock: Clock
+    storage: Storage
+    queue: QueueBook
+    wait_estimator: WaitEstimator
+
+    def today(self, at: float | None = None) -> str: ...
+
+    def able_views(self, db: Any) -> list[CounterView]: ...
+
+    def views_by_number(self, db: Any) -> dict[int, CounterView]: ...
+
+
+def waits_of(hall: QueueOwner, ticket_ids: Sequence[int]) -> dict[int, tuple[int, WaitEstimate]]:
+    """(people ahead, live estimate) of each waiting ticket among *ticket_ids*: one index sync for all."""
+    now = hall.clock.now()
+    day = hall.today(now)
+    hall.wait_estimator.warm(hall.storage, day)
+    with hall.storage.read() as db:
+        views = hall.able_views(db)
+        with hall.queue.view(db, day) as index:
+            waiting = [queued for ticket_id in ticket_ids if (queued := index.get(ticket_id)) is not None]
+            ahead = [index.people_ahead(queued, views, now) for queued in waiting]
+            groups = [(queued, index.ahead_groups(queued, views, now)) for queued in waiting]
+        if not waiting:
+            return {}
+        estimates = hall.wait_estimator.estimates(db, groups, now, day, views=hall.views_by_number(db))
+    return {queued.id: (n, estimate) for queued, n, estimate in zip(waiting, ahead, estimates)}
