@@ -108,7 +108,7 @@ def hall_cost(workload, counters: int, record_days_count: int) -> list[str]:
     from hall.domain.models import QueuedTicket
     from hall.domain.routing import NEWEST, make_policy
     from hall.service import HallService
-    from hall.storage import open_storage
+    from hall.storage import open_storage, repo
     from hall.wait_estimates import WaitEstimator
 
     from .record import SHANGHAI, record_days
@@ -124,6 +124,12 @@ def hall_cost(workload, counters: int, record_days_count: int) -> list[str]:
 
         clock = FixedClock(datetime(2026, 3, 31, 10, 0, tzinfo=SHANGHAI).timestamp())
         service = HallService(storage, HallSettings(), make_policy("one-window", 1800), clock, EventBus())
+        for number in range(1, counters + 1):  # a clerk signs in at every counter
+            with storage.write() as db:
+                repo.upsert_staff(db, {"username": f"clerk{number}", "display_name": f"clerk {number}",
+                                       "roles": "clerk", "password_hash": "!", "counter": number, "active": 1,
+                                       "created_at": clock.now()})
+            service.open_counter(number, f"clerk{number}")
         for n in range(60):
             service.issue_ticket(service=["B06", "E01", "A02", "B01", "D02"][n % 5])
             clock.advance(20)
@@ -131,14 +137,18 @@ def hall_cost(workload, counters: int, record_days_count: int) -> list[str]:
             service.call_next(counter, None)
         started = time.perf_counter()
         with storage.read() as db:
-            WaitEstimator(service.policy, service.hall).prior(db, service.today())
+            WaitEstimator(service.policy, SHANGHAI).prior(db, service.today())
         learning = time.perf_counter() - started
         queued = QueuedTicket(NEWEST, "pension", frozenset({"B06"}), False, clock.now())
         timings = []
         for _ in range(200):
             started = time.perf_counter()
             with storage.read() as db:
-                service.wait_estimator.estimate(db, queued, clock.now(), service.today())
+                views = service.able_views(db)
+                with service.queue.view(db, service.today()) as index:
+                    groups = index.ahead_groups(queued, views, clock.now())
+                service.wait_estimator.estimate(db, queued, clock.now(), service.today(),
+                                                views=service.views_by_number(db), ahead_groups=groups)
             timings.append(time.perf_counter() - started)
         issue = []
         for _ in range(50):
