@@ -70,8 +70,9 @@ LIMITS = {
     ),
     "advisor": (
         "Estimates: the shown estimate is arithmetic on a snapshot (about 10 µs); building the snapshot from "
-        "storage is a few day-bounded index queries (about 1 ms), and the prior is learned from four weeks of the "
-        "record once a day (a few hundred ms, before the first ticket's transaction). The error left is the "
+        "storage is a few day-bounded index queries with the tickets ahead from the queue index (about 0.3 ms), "
+        "and the prior is learned from four weeks of the record once a day (a few hundred ms: in a read of its "
+        "own when the lobby or a phone asks first; the day-start job should warm it). The error left is the "
         "randomness of the departures and of the day's pace: the forward simulation (20 runs from the hall's "
         "state with durations drawn from today's mix) does somewhat better on its sample at about 15 ms a "
         "ticket — too slow for every status-page update. Advisor: a simulated 660-ticket day is about 10 ms of "
