@@ -8,7 +8,9 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -129,3 +131,13 @@ def screenshot_dir() -> Path:
         target = Path(tempfile.gettempdir()) / "onewindow-screenshots"
     target.mkdir(parents=True, exist_ok=True)
     return target
+
+
+def wait_until(condition: Callable[[], bool], timeout: float = 30.0) -> None:
+    """Wait for *condition*, checking it every 50 ms; TimeoutError if it never comes true."""
+    pause = threading.Event()
+    for _ in range(int(timeout / 0.05)):
+        if condition():
+            return
+        pause.wait(0.05)
+    raise TimeoutError("the condition never came true")

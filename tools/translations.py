@@ -40,7 +40,7 @@ def update() -> None:
         pot = catalogue_dir(package) / "messages.pot"
         pot.parent.mkdir(parents=True, exist_ok=True)
         subprocess.run([sys.executable, "-m", "babel.messages.frontend", "extract", "-F", str(ROOT / "babel.cfg"),
-                        "-k", "_l", "--no-location", "--sort-output", "-o", str(pot), str(ROOT / package)],
+                        "-k", "_l", "-k", "N_", "--no-location", "--sort-output", "-o", str(pot), str(ROOT / package)],
                        check=True, capture_output=True)
         for locale in LOCALES:
             command = "update" if po_path(package, locale).exists() else "init"

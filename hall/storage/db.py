@@ -217,6 +217,19 @@ class Storage:
         finally:
             conn.close()
 
+    @contextmanager
+    def isolated(self) -> Iterator["IsolatedReader"]:
+        """A read-only view of this database on a connection of its own, for long reads on another OS thread."""
+        if self.memory:
+            yield IsolatedReader(None, self)
+            return
+        conn = _connect(self.path)
+        conn.execute("PRAGMA query_only = ON")
+        try:
+            yield IsolatedReader(conn, self)
+        finally:
+            conn.close()
+
     def query(self, sql: str, params: tuple[Any, ...] | dict[str, Any] = ()) -> list[sqlite3.Row]:
         """Rows of one read query."""
         with self.read() as db:
@@ -258,6 +271,33 @@ class Storage:
                 conn.close()
             self._all_readers.clear()
             self.conn.close()
+
+
+class IsolatedReader:
+    """What reports need of a Storage (``read``, ``query``) on one dedicated connection (see Storage.isolated)."""
+
+    def __init__(self, conn: sqlite3.Connection | None, storage: Storage) -> None:
+        self._conn = conn
+        self._db = sqlite_utils.Database(conn) if conn is not None else None
+        self._storage = storage
+        self.path = storage.path
+
+    @contextmanager
+    def read(self) -> Iterator[sqlite_utils.Database]:
+        if self._conn is None or self._db is None:  # an in-memory database has only its one connection
+            with self._storage.read() as db:
+                yield db
+            return
+        self._conn.execute("BEGIN")
+        try:
+            yield self._db
+        finally:
+            if self._conn.in_transaction:
+                self._conn.execute("COMMIT")
+
+    def query(self, sql: str, params: tuple[Any, ...] | dict[str, Any] = ()) -> list[sqlite3.Row]:
+        with self.read() as db:
+            return db.execute(sql, params).fetchall()
 
 
 def open_storage(path: Path | str, *, upgrade: bool = True) -> Storage:

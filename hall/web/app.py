@@ -26,6 +26,7 @@ from ..feed import LogFeed, RedisWakeup
 from ..service import HallService
 from ..storage import open_storage
 from .context import HallContext
+from .errors import translated
 from .extensions import babel, socketio
 from .i18n import select_locale
 from .jsonio import guard_api_writes
@@ -85,8 +86,8 @@ def _has_lone_surrogate(data: Any) -> bool:
 def _register_errors(app: Flask) -> None:
     @app.errorhandler(HallError)
     def hall_error(exc: HallError) -> Any:
-        return _error_response(exc.status, exc.code, exc.message, {k: v for k, v in exc.details.items()
-                                                                      if isinstance(v, (str, int, list))})
+        return _error_response(exc.status, exc.code, translated(exc), {k: v for k, v in exc.details.items()
+                                                                       if isinstance(v, (str, int, list))})
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Any:

@@ -18,7 +18,7 @@ from ..lobby_board import LobbyBoard
 from ..report_export import XLSX_MIME, report_csv, report_xlsx
 from ..reports import DEFINITIONS, parse_range, report
 from .auth import current_staff, require_staff
-from .context import hall
+from .context import hall, off_the_loop
 from .i18n import lang
 from .jsonio import body
 
@@ -253,7 +253,7 @@ def waiting_report_for_request() -> dict[str, Any]:
     group_by = request.args.get("group_by", "day")
     day_from, day_to = parse_range(request.args.get("from"), request.args.get("to"), ctx.service.today())
     own = None if member.has_any(MANAGER_ROLES) else member.username
-    return report(ctx.storage, day_from, day_to, group_by, tz=ctx.service.hall.tz,
+    return off_the_loop(report, day_from, day_to, group_by, tz=ctx.service.hall.tz,
                   target_minutes=ctx.service.hall.wait_target_minutes, lang=lang(), staff=own)
 
 

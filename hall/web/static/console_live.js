@@ -77,6 +77,18 @@
       ul.appendChild(li);
     });
   }
+  function showPrefecture(p) {
+    var box = document.getElementById("prefecture");
+    if (!box || !p) return;
+    var state = document.getElementById("prefecture-state");
+    state.textContent = T["prefecture_" + p.state] || p.state;
+    state.className = p.state === "ok" ? "" : "error";
+    document.getElementById("prefecture-backlog").textContent = p.backlog;
+    document.getElementById("prefecture-acknowledged-at").textContent =
+      p.acknowledged_at ? HALL_TIME.format(new Date(p.acknowledged_at * 1000)) : "–";
+    document.getElementById("prefecture-failures").textContent = p.failures;
+    document.getElementById("prefecture-error").textContent = p.diverged || (p.failures ? p.last_error || "" : "");
+  }
   var devices = {};
   var refresh = null;
   var socket = OneWindowLive("/console", {
@@ -85,6 +97,7 @@
       devices = {}; data.devices.forEach(function (d) { devices[d.device] = d; });
       showDevices(data.devices);
       showLive(data.live);
+      showPrefecture(data.prefecture);
     },
     handlers: {
       hall_changed: function () {
