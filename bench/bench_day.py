@@ -26,7 +26,7 @@ from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from bench.common import percentile
+from bench.common import percentile, sign_in_clerks
 from hall.config import HallSettings
 from hall.demo import catalogue_document, load_catalogue
 from hall.domain.clock import FixedClock
@@ -60,6 +60,7 @@ def simulate(tickets: int, counters: int, service_minutes: float, seed: int, fol
     load_catalogue(storage, catalogue_document(), clock.now(), counters=counters)
     service = HallService(storage, HallSettings(),
                           make_policy("one-window", 1800), clock, EventBus())
+    sign_in_clerks(service, counters)
     codes = SERVICES
     queue: list[tuple[float, int, str, int]] = []  # (time, order, kind, counter or arrival index)
     order = 0

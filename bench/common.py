@@ -10,6 +10,10 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from hall.service import HallService
 
 
 def free_port() -> int:
@@ -101,3 +105,15 @@ def prefill(db: Path, waiting: int, *, items: tuple[str, ...] = ("A01", "B01", "
         if n and n % step == 0:
             print(f"    prefilled {n}/{waiting} waiting tickets", file=sys.stderr, flush=True)
     storage.close()
+
+
+def sign_in_clerks(service: "HallService", counters: int) -> None:
+    """A clerk signs in at each of counters 1..*counters* (they are closed until someone does)."""
+    from hall.storage import repo
+
+    for number in range(1, counters + 1):
+        with service.storage.write() as db:
+            repo.upsert_staff(db, {"username": f"clerk{number}", "display_name": f"clerk {number}", "roles": "clerk",
+                                   "password_hash": "!", "counter": number, "active": 1,
+                                   "created_at": service.clock.now()})
+        service.open_counter(number, f"clerk{number}")

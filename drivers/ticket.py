@@ -40,6 +40,7 @@ LABELS: dict[str, dict[str, str]] = {
     "zh": {
         "people_ahead": "前面还有 {n} 人",
         "wait": "预计等候约 {m} 分钟",
+        "wait_range": "预计等候约 {low}–{high} 分钟",
         "issued_at": "取号时间 {t}",
         "priority": "绿色通道",
         "scan": "扫码查看排队进度",
@@ -48,6 +49,7 @@ LABELS: dict[str, dict[str, str]] = {
         "people_ahead": "{n} people ahead of you",
         "people_ahead_one": "1 person ahead of you",
         "wait": "Estimated wait: about {m} min",
+        "wait_range": "Estimated wait: about {low}–{high} min",
         "issued_at": "Issued {t}",
         "priority": "Priority lane",
         "scan": "Scan to follow your place in the queue",
@@ -69,6 +71,8 @@ class TicketLayout:
     notices: tuple[str, ...] = ()
     priority: bool = False
     lang: str = "zh"
+    #: The range the screens show with the estimate ("约 10–15 分钟"), whole minutes; None: the point alone.
+    estimated_wait_range: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -89,6 +93,14 @@ def _labels(lang: str) -> dict[str, str]:
     return LABELS.get(lang, LABELS["zh"])
 
 
+def _wait_text(layout: TicketLayout, labels: dict[str, str]) -> str:
+    """The estimate as the screens show it: the range when there is one, else the point."""
+    if layout.estimated_wait_range is not None:
+        low, high = layout.estimated_wait_range
+        return labels["wait_range"].format(low=low, high=high)
+    return labels["wait"].format(m=layout.estimated_wait_minutes)
+
+
 def ticket_lines(layout: TicketLayout) -> list[TicketLine]:
     """Describe the ticket's text lines, top to bottom, before the QR code."""
     labels = _labels(layout.lang)
@@ -101,7 +113,7 @@ def ticket_lines(layout: TicketLayout) -> list[TicketLine]:
         TicketLine(layout.service_name, bold=True),
         TicketLine(""),
         TicketLine(labels[people_key].format(n=layout.people_ahead)),
-        TicketLine(labels["wait"].format(m=layout.estimated_wait_minutes)),
+        TicketLine(_wait_text(layout, labels)),
         TicketLine(labels["issued_at"].format(t=layout.issued_at.strftime("%Y-%m-%d %H:%M"))),
     ]
     if layout.notices:

@@ -236,6 +236,9 @@ def build_parser() -> argparse.ArgumentParser:
     from region.cli import add_commands as add_region_commands
 
     add_region_commands(sub)
+    from .advisor_cli import add_parser as add_advise_command
+
+    add_advise_command(sub, common)
     return parser
 
 

@@ -118,6 +118,12 @@ class HallProcess:
             self._closers.append(watcher.close)
         ctx.feed.start()
         self._closers.append(ctx.feed.close)
+        # Each process learns the day's wait-estimate prior once, before its first ticket of the day asks for it
+        # inside a write transaction (a fraction of a second, at the day start or when the process starts).
+        svc = ctx.service
+        self._closers.append(PeriodicTask("estimate-prior", DAY_CHECK_SECONDS,
+                                          lambda: svc.wait_estimator.warm(svc.storage, svc.today()),
+                                          run_at_start=True).start().close)
         if self.role != "web":
             if not self._try_to_own() and self.role in ("auto", "owner"):
                 self._election = PeriodicTask("owner-election", ELECTION_SECONDS, self._try_to_own).start()

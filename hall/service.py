@@ -30,7 +30,6 @@ from .domain.errors import (
     UnknownService,
     UnknownTicket,
 )
-from .domain.estimate import estimate_wait_minutes, mean_service_minutes
 from .domain.models import Counter, QueuedTicket, Ticket
 from .domain.numbering import format_number, parse_number, service_day
 from .domain.queue import QueueIndex
@@ -42,6 +41,7 @@ from .settings_watch import SettingsWatch
 from .storage import Storage, repo
 from .storage.group_commit import writes
 from .storage import ratings as rating_store
+from .wait_estimates import WaitEstimator
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +67,7 @@ class HallService:
         self.on_finish: FinishHook | None = None
         self._routing_cache: tuple[int, dict[str, str], dict[int, frozenset[str]]] | None = None
         self._views: dict[tuple[int, str | None], CounterView] = {}
+        self.wait_estimator = WaitEstimator(policy, hall.tz)
 
     @property
     def hall(self) -> HallSettings:
@@ -119,6 +120,10 @@ class HallService:
                 self._views[key] = view
             views.append(view)
         return views
+
+    def views_by_number(self, db: Any) -> dict[int, CounterView]:
+        """Every serving counter's routing view by number, open or not (for the wait estimate)."""
+        return {v.number: v for v in self.counter_views(db, open_only=False)}
 
     def able_views(self, db: Any) -> list[CounterView]:
         """The counters that count for estimates: the open ones, else (nobody signed in yet) all of them."""
@@ -206,9 +211,10 @@ class HallService:
         """Take a ticket for one service item or one bundle; committed before this returns."""
         if (service is None) == (bundle is None):
             raise InvalidInput("give either a service item code or a bundle code")
+        self.wait_estimator.warm(self.storage, self.today())
         with self.storage.write() as db:
             now = self.clock.now()
-            items, category, fallback = self._service_of(db, service, bundle)
+            items, category, _ = self._service_of(db, service, bundle)
             letter = db.execute("SELECT letter FROM categories WHERE code = ?", [category]).fetchone()[0]
             day = self.today(now)
             number = format_number(letter, repo.next_sequence(db, day, letter))
@@ -217,26 +223,29 @@ class HallService:
             views = self.able_views(db)
             with self.queue.view(db, day) as index:
                 ahead = index.people_ahead(probe, views, now)
-            able = self.serving_counters(db, probe)
-            estimate = estimate_wait_minutes(ahead, able, mean_service_minutes(repo.recent_cycle_seconds(db, day),
-                                                                               fallback))
+                in_front = index.ahead_groups(probe, views, now)
+            estimate = self.wait_estimator.estimate(db, probe, now, day, views=self.views_by_number(db),
+                                                    ahead_groups=in_front)
             values = {
                 "token": secrets.token_urlsafe(16), "number": number, "service_day": day, "category": category,
                 "item": service, "bundle": bundle, "priority": int(priority), "appointment": appointment,
                 "kiosk": kiosk, "state": TicketState.WAITING.value, "issued_at": now, "queue_at": now,
-                "estimated_wait_minutes": estimate, "people_ahead": ahead,
+                "estimated_wait_minutes": estimate.point, "estimated_wait_low": estimate.low,
+                "estimated_wait_high": estimate.high, "people_ahead": ahead,
             }
             ticket_id = repo.insert_ticket(db, values, items)
             self._record(db, at=now, type=TicketAction.ISSUE.value, ticket_id=ticket_id,
                          data={"number": number, "item": service, "bundle": bundle, "priority": priority,
-                               "kiosk": kiosk, "people_ahead": ahead, "estimated_wait_minutes": estimate})
+                               "kiosk": kiosk, "people_ahead": ahead, "estimated_wait_minutes": estimate.point,
+                               "estimated_wait_range": [estimate.low, estimate.high]})
         self._committed()
         return Ticket(
             id=ticket_id, token=values["token"], number=number, service_day=day, category=category, item=service,
             bundle=bundle, items=tuple(sorted(items)), priority=priority, appointment=appointment,
             state=TicketState.WAITING, issued_at=now, queue_at=now, target_counter=None, target_category=None,
             counter=None, staff=None, recall_count=0, first_called_at=None, called_at=None, started_at=None,
-            finished_at=None, estimated_wait_minutes=estimate, people_ahead=ahead, kiosk=kiosk)
+            finished_at=None, estimated_wait_minutes=estimate.point, people_ahead=ahead, kiosk=kiosk,
+            estimated_wait_low=estimate.low, estimated_wait_high=estimate.high)
 
     # ---- counter actions ---------------------------------------------------------------------------
 

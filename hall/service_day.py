@@ -1,8 +1,8 @@
 """The service day closes: nothing carries over to the next morning.
 
 At the day boundary (``[hall] day_start``) every ticket of a past day that is still waiting, called,
-being served or held is closed with an ``expired`` event (reason ``day_closed``), and every counter
-that was signed in on a past day is closed. The device-owner process runs this every half minute and
+being served or held is closed with an ``expired`` event (reason ``day_closed``), every counter
+that was signed in on a past day is closed, and each past day's wait-estimate error is recorded. The device-owner process runs this every half minute and
 once when it starts — so a server that was down over the boundary closes the day it missed before
 anyone is called.
 """
@@ -23,6 +23,8 @@ logger = logging.getLogger(__name__)
 
 #: Open tickets closed per transaction (a hall that was shut for a long weekend has a few thousand).
 BATCH = 500
+#: Past days whose wait-estimate error a day closing records at most (hall.advisor, docs/advisor.md).
+ESTIMATE_DAYS = 31
 DayClosedHook = Callable[[Any, str], object]
 
 
@@ -65,16 +67,36 @@ class DayCloser:
                 closed_tickets += len(rows)
                 if len(rows) < BATCH:
                     counters = self._close_counters(db, since)
+                    recorded = self._record_estimate_errors(db, today)
                     for day in sorted(days):
                         for hook in self.on_day_closed:
                             hook(db, day)
                     svc._committed()
                     break
                 svc._committed()
-        if closed_tickets or counters:
-            logger.info("closed the service day(s) %s: %d open ticket(s) expired, %d counter(s) closed",
-                        ", ".join(sorted(days)) or "—", closed_tickets, counters)
+        if closed_tickets or counters or recorded:
+            logger.info("closed the service day(s) %s: %d open ticket(s) expired, %d counter(s) closed, "
+                        "wait-estimate error recorded for %s", ", ".join(sorted(days)) or "—", closed_tickets,
+                        counters, ", ".join(recorded) or "no day")
         return DayClosed(closed_tickets, counters, tuple(sorted(days)))
+
+    def _record_estimate_errors(self, db: Any, today: str) -> list[str]:
+        """Record the wait-estimate error of every past day with tickets that has none yet, newest first, going
+        back at most ESTIMATE_DAYS days (a server down over a long weekend records each day it missed). Each
+        step is one look-up in an index: the newest day with tickets before the one looked at."""
+        from .storage.advisor import record_day_estimate_error
+
+        recorded: list[str] = []
+        before = today
+        for _ in range(ESTIMATE_DAYS):
+            row = db.execute("SELECT max(service_day) FROM tickets WHERE service_day < ?", [before]).fetchone()
+            day = row[0] if row else None
+            if day is None or db.execute("SELECT 1 FROM estimate_errors WHERE service_day = ?", [day]).fetchone():
+                break
+            record_day_estimate_error(db, day, at=self.service.clock.now())
+            recorded.append(day)
+            before = day
+        return recorded
 
     def _close_counters(self, db: Any, since: float) -> int:
         """Counters still signed in since before today's start go back to closed."""

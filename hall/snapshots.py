@@ -11,7 +11,6 @@ import json
 from typing import Any
 
 from .checklist import materials_of
-from .domain.estimate import estimate_wait_minutes, mean_service_minutes
 from .domain.models import QueuedTicket, Ticket
 from .domain.routing import NEWEST
 from .domain.states import IN_HAND, CounterState, TicketState
@@ -19,6 +18,7 @@ from .lobby_board import LobbyBoard, day_start_at
 from .service import HallService
 from .storage import checklist as checklist_store
 from .storage import repo, screens
+from .wait_estimates import waits_of
 
 #: How long the citizen screen keeps showing a finished case after its rating closed.
 THANKS_SECONDS = 15
@@ -51,37 +51,33 @@ def lobby_snapshot(hall: HallService, board: LobbyBoard, lang: str, *, recent: i
     """Now calling, recent calls, queues per category, counters, notices, service hours: no personal data."""
     now = hall.clock.now()
     day = hall.today(now)
+    hall.wait_estimator.warm(hall.storage, day)
     with hall.storage.read() as db:
         ensure_board(hall, board, db, day)
         categories = repo.categories(db)
-        fallbacks = {r["category"]: r["minutes"] for r in db.execute(
-            "SELECT category, avg(avg_service_minutes) AS minutes FROM service_items WHERE active = 1 "
-            "GROUP BY category")}
-        cycle = mean_service_minutes(repo.recent_cycle_seconds(db, day), 0.0)
         counters = db.execute("SELECT number, name, state FROM counters WHERE active = 1 ORDER BY number").fetchall()
         notices = repo.get_setting(db, "notices", {}) or {}
         hours = repo.get_setting(db, "service_hours", None)
         views = hall.able_views(db)
+        probes = [(cat, QueuedTicket(id=NEWEST, category=cat.code, items=frozenset(), priority=False, queue_at=now,
+                                     target_category=cat.code)) for cat in categories]
         with hall.queue.view(db, day) as index:
             per_category = index.categories()
-            queues = []
-            for cat in categories:
-                probe = QueuedTicket(id=NEWEST, category=cat.code, items=frozenset(), priority=False, queue_at=now,
-                                     target_category=cat.code)
-                able = hall.serving_counters(db, probe)
-                mine = per_category.get(cat.code)
-                waiting = mine.waiting if mine else 0
-                ahead = index.people_ahead(probe, views, now) if able else waiting
-                minutes = cycle or float(fallbacks.get(cat.code) or 8.0)
-                queues.append({
-                    "category": cat.code, "letter": cat.letter, "name": cat.name.get(lang),
-                    "names": {"zh": cat.name.zh, "en": cat.name.en}, "waiting": waiting,
-                    "longest_wait_minutes": _round_minutes(now - mine.oldest_queue_at)
-                    if mine and mine.oldest_queue_at is not None else 0,
-                    "oldest_queue_at": mine.oldest_queue_at if mine else None,
-                    "estimated_wait_minutes": estimate_wait_minutes(ahead, able, minutes),
-                })
+            groups = [(probe, index.ahead_groups(probe, views, now)) for _, probe in probes]
             waiting_total = len(index)
+        estimates = hall.wait_estimator.estimates(db, groups, now, day, views=hall.views_by_number(db))
+        queues = []
+        for (cat, _), estimate in zip(probes, estimates):
+            mine = per_category.get(cat.code)
+            queues.append({
+                "category": cat.code, "letter": cat.letter, "name": cat.name.get(lang),
+                "names": {"zh": cat.name.zh, "en": cat.name.en}, "waiting": mine.waiting if mine else 0,
+                "longest_wait_minutes": _round_minutes(now - mine.oldest_queue_at)
+                if mine and mine.oldest_queue_at is not None else 0,
+                "oldest_queue_at": mine.oldest_queue_at if mine else None,
+                "estimated_wait_minutes": estimate.point,
+                "estimated_wait_range": [estimate.low, estimate.high],
+            })
     now_calling, calls = board.snapshot(recent)
     zh_notices = [str(n) for n in notices.get("zh") or []] if isinstance(notices, dict) else []
     en_notices = [str(n) for n in notices.get("en") or []] if isinstance(notices, dict) else []
@@ -112,26 +108,9 @@ def _localised_text(value: Any, fallback: dict[str, str]) -> dict[str, str]:
 
 def waiting_status(hall: HallService, ticket_ids: list[int]) -> dict[int, dict[str, Any]]:
     """People ahead and the estimate of each waiting ticket among *ticket_ids*, in one index sync."""
-    now = hall.clock.now()
-    day = hall.today(now)
-    with hall.storage.read() as db:
-        views = hall.able_views(db)
-        cycle = repo.recent_cycle_seconds(db, day)
-        fallbacks = {r["code"]: float(r["avg_service_minutes"]) for r in db.execute(
-            "SELECT code, avg_service_minutes FROM service_items")}
-        with hall.queue.view(db, day) as index:
-            found = {}
-            for ticket_id in ticket_ids:
-                queued = index.get(ticket_id)
-                if queued is None:
-                    continue
-                ahead = index.people_ahead(queued, views, now)
-                able = hall.serving_counters(db, queued)
-                fallback = sum(fallbacks.get(code, 8.0) for code in queued.items) or 8.0
-                found[ticket_id] = {"state": "waiting", "people_ahead_now": ahead,
-                                    "estimated_wait_minutes": estimate_wait_minutes(
-                                        ahead, able, mean_service_minutes(cycle, fallback))}
-    return found
+    return {ticket_id: {"state": "waiting", "people_ahead_now": ahead, "estimated_wait_minutes": estimate.point,
+                        "wait_estimate": estimate.as_dict()}
+            for ticket_id, (ahead, estimate) in waits_of(hall, ticket_ids).items()}
 
 
 # ---- a counter -------------------------------------------------------------------------------------

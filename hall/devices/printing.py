@@ -55,6 +55,8 @@ def ticket_layout(service: HallService, catalogue: Catalogue, ticket: Ticket, st
         service_name=service_name,
         people_ahead=ticket.people_ahead,
         estimated_wait_minutes=ticket.estimated_wait_minutes,
+        estimated_wait_range=(None if ticket.estimated_wait_low is None or ticket.estimated_wait_high is None
+                              else (ticket.estimated_wait_low, ticket.estimated_wait_high)),
         issued_at=datetime.fromtimestamp(ticket.issued_at, hall.tz),
         status_url=status_url,
         notices=tuple(notices.get(lang) or notices.get("zh") or []),

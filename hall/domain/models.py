@@ -104,6 +104,9 @@ class Ticket:
     estimated_wait_minutes: int
     people_ahead: int
     kiosk: str | None = None
+    #: The range shown with the estimate (whole minutes); None on tickets issued before ranges were shown.
+    estimated_wait_low: int | None = None
+    estimated_wait_high: int | None = None
 
     def public(self) -> dict[str, Any]:
         """What anyone may see of a ticket: no personal data is ever held on it."""
@@ -113,6 +116,7 @@ class Ticket:
             "priority": self.priority, "counter": self.counter, "recall_count": self.recall_count,
             "issued_at": self.issued_at, "called_at": self.called_at, "started_at": self.started_at,
             "finished_at": self.finished_at, "estimated_wait_minutes": self.estimated_wait_minutes,
+            "estimated_wait_low": self.estimated_wait_low, "estimated_wait_high": self.estimated_wait_high,
             "people_ahead": self.people_ahead, "target_counter": self.target_counter,
             "target_category": self.target_category,
         }

@@ -172,6 +172,24 @@ class QueueIndex:
         return sum(self._ahead_in_lane(lane, priority, own, now)
                    for key in keys for priority, lane in self._classes[key].lanes())
 
+    def ahead_groups(self, ticket: QueuedTicket, counters: Iterable[CounterView],
+                     now: float) -> list[tuple[QueuedTicket, int]]:
+        """The tickets ahead of *ticket* (as ``people_ahead`` counts them) by class and lane: the oldest of
+        each lane's tickets ahead and how many they are. The ones ahead in a lane are always its oldest
+        entries, so the first entry stands for them. For the wait estimate (hall.advisor.snapshot)."""
+        able = [c for c in counters if self.policy.eligible(c, ticket)]
+        keys: set[ClassKey] = set()
+        for counter in able:
+            keys.update(self.eligible_classes(counter))
+        own = self.policy.sort_key(ticket, now)
+        groups = []
+        for key in keys:
+            for priority, lane in self._classes[key].lanes():
+                count = self._ahead_in_lane(lane, priority, own, now)
+                if count:
+                    groups.append((self._tickets[lane[0][1]], count))
+        return groups
+
     def _ahead_in_lane(self, lane: SortedList, priority: bool, own: tuple[int, int, float, int],
                        now: float) -> int:
         """Entries of one lane whose sort key is below *own* (a ticket never counts itself)."""

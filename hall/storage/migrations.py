@@ -410,3 +410,20 @@ def m1302_personal_data_retention(db: sqlite_utils.Database) -> None:
             WHERE notes_erased_at IS NULL AND state IN ('delivered', 'rejected');
         """
     )
+
+
+@migrations(name="1701_wait_estimate_ranges_and_errors")
+def m1701_wait_estimate_ranges_and_errors(db: sqlite_utils.Database) -> None:
+    db.executescript(
+        """
+        -- The range shown with each ticket's estimate ("约 10–15 分钟"), whole minutes; NULL on older tickets.
+        ALTER TABLE tickets ADD COLUMN estimated_wait_low INTEGER;
+        ALTER TABLE tickets ADD COLUMN estimated_wait_high INTEGER;
+        -- Each finished day's estimate error: recorded by the day-closing job, read by the reports.
+        CREATE TABLE estimate_errors (
+            service_day TEXT PRIMARY KEY, tickets INTEGER NOT NULL, ranged INTEGER NOT NULL,
+            mean_abs_minutes REAL, p90_abs_minutes REAL, bias_minutes REAL, coverage REAL,
+            recorded_at REAL NOT NULL
+        );
+        """
+    )

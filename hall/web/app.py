@@ -133,13 +133,14 @@ def _register_blueprints(app: Flask) -> None:
     from lobby_display.api import bp as lobby_api_bp
     from lobby_display.views import bp as lobby_bp
 
+    from .advisor_views import bp as advisor_bp
     from .api import bp as api_bp
     from .cases_api import bp as cases_bp
     from .console import bp as console_bp
     from .console_api import bp as console_api_bp
 
     for bp in (api_bp, console_bp, console_api_bp, cases_bp, kiosk_bp, kiosk_api_bp, caller_bp, caller_api_bp,
-               lobby_bp, lobby_api_bp, evaluator_bp, evaluator_api_bp, followups_bp):
+               lobby_bp, lobby_api_bp, evaluator_bp, evaluator_api_bp, followups_bp, advisor_bp):
         app.register_blueprint(bp)
 
 

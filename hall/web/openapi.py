@@ -383,9 +383,16 @@ def openapi_document() -> dict[str, Any]:
                     "id": {"type": "integer"}, "number": {"type": "string"},
                     "state": {"enum": [s.value for s in TicketState]},
                     "people_ahead": {"type": "integer"}, "estimated_wait_minutes": {"type": "integer"},
+                    "estimated_wait_low": {"type": ["integer", "null"]}, "estimated_wait_high": {"type": ["integer", "null"]},
                     "status_url": {"type": "string"}, "counter": {"type": ["integer", "null"]}}},
             },
         },
         "paths": {**_public_paths(), **_counter_paths(), **_appointment_paths(), **_followup_paths(),
-                  **_console_paths(), **_case_paths()},
+                  **_console_paths(), **_case_paths(), **_advisor_paths()},
     }
+
+
+def _advisor_paths() -> dict[str, Any]:
+    from .advisor_views import openapi_paths
+
+    return openapi_paths()

@@ -7,6 +7,7 @@ from typing import Any
 from ..commands import CounterResult
 from ..domain.models import Ticket
 from ..storage import print_jobs
+from ..wait_estimates import waits_of
 from .context import hall
 from .i18n import lang
 from .urls import status_url_of
@@ -27,7 +28,10 @@ def ticket_payload(ticket: Ticket, *, just_issued: bool = False) -> dict[str, An
     """A ticket as the API shows it: no personal data, its position now, its print state."""
     ctx = hall()
     payload = ticket.public()
-    payload["people_ahead_now"] = ticket.people_ahead if just_issued else ctx.service.people_ahead_now(ticket)
+    live = waits_of(ctx.service, [ticket.id]).get(ticket.id) if not just_issued else None
+    payload["people_ahead_now"] = ticket.people_ahead if just_issued else (live[0] if live is not None else 0)
+    payload["wait_estimate"] = live[1].as_dict() if live is not None else {
+        "point": ticket.estimated_wait_minutes, "low": ticket.estimated_wait_low, "high": ticket.estimated_wait_high}
     payload["service_name"] = ctx.catalogue.service_name(item=ticket.item, bundle=ticket.bundle, lang=lang())
     payload["status_url"] = status_url_of(ticket.token)
     payload["print"] = print_state(ticket.id)

@@ -22,7 +22,9 @@
     last = t;
     $("service").textContent = t.service_name;
     $("ahead").textContent = t.people_ahead_now;
-    $("wait").textContent = t.estimated_wait_minutes;
+    var e = t.wait_estimate || {point: t.estimated_wait_minutes};
+    $("wait").textContent = e.high === null || e.high === undefined ? S.text.minutes.replace("__N__", e.point)
+      : S.text.range.replace("__L__", e.low).replace("__H__", e.high);
     $("state").textContent = S.text.states[t.state] || t.state;
     $("waiting-line").hidden = t.state !== "waiting";
     var called = t.state === "called";

@@ -18,7 +18,8 @@
       cell(tr, q.letter + " · " + (q.names ? q.names[L.lang] || q.names.zh : q.name), "business");
       cell(tr, q.waiting, "num");
       cell(tr, q.waiting ? minutes(q.longest_wait_minutes) : "—", "num");
-      cell(tr, minutes(q.estimated_wait_minutes), "num");
+      var range = q.estimated_wait_range;
+      cell(tr, range ? fill(fill(L.text.range, "__L__", range[0]), "__H__", range[1]) : minutes(q.estimated_wait_minutes), "num wait-range");
       body.appendChild(tr);
     });
   }

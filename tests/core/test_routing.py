@@ -109,18 +109,28 @@ def test_estimated_wait_grows_with_the_queue_and_shrinks_with_open_counters(hall
     assert one_open.estimated_wait_minutes > 4 * five_open.estimated_wait_minutes > 0
 
 
-def test_estimate_uses_the_days_call_to_finish_cycle_of_every_item(hall_service, clock):
+def test_estimate_adds_up_the_items_ahead_at_todays_pace(hall_service, clock):
     for number in (2, 3, 4, 5):
         hall_service.pause(number, None, "training")
-    for _ in range(3):
+    for _ in range(6):  # today A01 takes 5 minutes, half the catalogue's 10: the hall runs at half its pace
         hall_service.issue_ticket(service="A01")
         hall_service.call_next(1, None)
-        clock.advance(120)  # two minutes to walk up
+        clock.advance(30)
         hall_service.start(1, None)
-        clock.advance(240)  # four minutes of service
+        clock.advance(300)
         hall_service.finish(1, None)
-    hall_service.issue_ticket(service="B01")
+    hall_service.issue_ticket(service="B06")  # pension check: 3 catalogue minutes, 1.5 today
+    hall_service.issue_ticket(service="B06")
+    behind_quick = hall_service.issue_ticket(service="E05")
+    for _ in range(3):
+        hall_service.call_next(1, None)
+        hall_service.no_show(1, None)
+    hall_service.issue_ticket(service="C01")  # work-injury claim: 15 catalogue minutes, 7.5 today
     hall_service.issue_ticket(service="C01")
-    third = hall_service.issue_ticket(service="E01")  # other items than the ones measured
-    assert third.people_ahead == 2
-    assert third.estimated_wait_minutes == 12  # 2 ahead × 6-minute cycle ÷ 1 open counter
+    behind_slow = hall_service.issue_ticket(service="E05")
+    assert behind_quick.people_ahead == behind_slow.people_ahead == 2
+    # The one open counter takes both tickets ahead in turn, each for its item's time plus the walk.
+    assert 3 <= behind_quick.estimated_wait_minutes <= 5
+    assert 14 <= behind_slow.estimated_wait_minutes <= 19
+    for ticket in (behind_quick, behind_slow):
+        assert ticket.estimated_wait_low <= ticket.estimated_wait_minutes <= ticket.estimated_wait_high

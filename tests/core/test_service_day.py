@@ -93,3 +93,31 @@ def test_the_day_closer_runs_in_the_owner_process_at_start(app, ctx, clock):
     process = app.extensions.get("onewindow_process")
     assert ctx.owner is not None and (process is None or process.is_owner)
     assert MORNING == clock.now()
+
+
+def test_closing_records_each_past_days_wait_estimate_error_once_even_after_a_long_weekend(storage, clock):
+    from hall.demo import catalogue_document, load_catalogue
+    from hall.storage import advisor as estimates
+
+    load_catalogue(storage, catalogue_document(), clock.now())
+    days = []
+    for n in range(3):  # three days with tickets, then the server is down over a weekend
+        clock.set(MORNING + n * 86400)
+        service = HallService(storage, HallSettings(), make_policy("one-window", 1800), clock, EventBus())
+        DayCloser(service).close_past_days()
+        sign_in_demo_clerks(storage, clock.now())
+        for _ in range(2):
+            service.issue_ticket(service="A01")
+        clock.advance(600)
+        service.call_next(1, "clerk1")
+        days.append(service.today())
+    clock.set(MORNING + 5 * 86400)
+    service = HallService(storage, HallSettings(), make_policy("one-window", 1800), clock, EventBus())
+    DayCloser(service).close_past_days()
+    with storage.read() as db:
+        recorded = estimates.estimate_errors(db, days[0], service.today())
+    assert [r["service_day"] for r in recorded] == days  # each day once, the days without tickets not at all
+    assert all(r["tickets"] == 1 for r in recorded)  # one ticket of each day was called, the other expired
+    DayCloser(service).close_past_days()
+    with storage.read() as db:
+        assert len(estimates.estimate_errors(db, days[0], service.today())) == 3

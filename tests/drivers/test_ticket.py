@@ -53,6 +53,15 @@ def test_ticket_lines_have_chinese_labels() -> None:
     assert any("绿色通道" in text for text in texts)
 
 
+def test_the_estimate_prints_as_the_range_the_screens_show() -> None:
+    ranged = make_layout(estimated_wait_range=(8, 12))
+    assert "预计等候约 8–12 分钟" in [line.text for line in ticket_lines(ranged)]
+    assert "预计等候约 8–12 分钟".encode("gb18030") in printed(ranged)
+    english = dataclasses.replace(ranged, lang="en")
+    assert "Estimated wait: about 8–12 min" in [line.text for line in ticket_lines(english)]
+    assert "预计等候约 10 分钟" in [line.text for line in ticket_lines(make_layout())]  # no range: the point
+
+
 def test_ticket_number_is_the_largest_line() -> None:
     lines = ticket_lines(make_layout())
     number = next(line for line in lines if line.text == "A001")

@@ -33,7 +33,9 @@ CLERK_ENDPOINTS = {"caller_api.counter_action", "caller_api.counter_state", "cal
                    "console_api.waiting_report", "console.reports_page",
                    # clerks see back-office cases and deliver results (综合窗口出件); the steps check roles
                    # and the separation of duties themselves (tests/cases)
-                   "cases.list_cases", "cases.take_step", "cases.page"}
+                   "cases.list_cases", "cases.take_step", "cases.page",
+                   # a clerk sees their own assessment (hall/web/advisor_views.py; tests/advisor)
+                   "advisor.assessment_api", "advisor.assessment_page"}
 #: Socket.IO namespaces anyone may join, and those that need staff or a device.
 PUBLIC_NAMESPACES = {"/lobby", "/screen", "/status"}
 

@@ -39,7 +39,9 @@ def test_ticket_bytes_from_the_kiosks_file_printer(client, ctx, ticket_file: Pat
     data = ticket_file.read_bytes()
     assert FS_CHINESE_MODE_ON in data
     lines = text_lines(data)
-    for expected in ("社会保险综合服务大厅", ticket["number"], "职工退休", "前面还有 0 人", "预计等候约 0 分钟",
+    wait = ticket["wait_estimate"]  # the range the kiosk's screen shows, printed the same
+    for expected in ("社会保险综合服务大厅", ticket["number"], "职工退休", "前面还有 0 人",
+                     f"预计等候约 {wait['low']}–{wait['high']} 分钟",
                      "取号时间 2026-11-25 09:00", "过号请重新取号", "扫码查看排队进度"):
         assert expected in lines, (expected, lines)
     assert QR_STORE in data and ticket["status_url"].encode() in data

@@ -1,0 +1,178 @@
+"""The hall's wait estimates: a snapshot of the hall from its storage, the advisor's predictor, the range.
+
+Called on every ticket issue (inside its transaction), every status-page update and every lobby
+snapshot. The queries are bounded by the service day; the prior learned from the hall's own record
+(the last four weeks) is computed once per day and process.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, timedelta
+from typing import TYPE_CHECKING, Any, Protocol
+from zoneinfo import ZoneInfo
+
+from .advisor.predictors import WaitEstimate, estimate_wait
+from .advisor.snapshot import (
+    DUE_WINDOW,
+    PRIORITY_WINDOW,
+    CounterNow,
+    DayHistory,
+    MixPrior,
+    ServiceMix,
+    WaitSnapshot,
+    build_snapshot,
+    catalogue_prior,
+    in_hand_of,
+    recent_rate,
+)
+from .advisor.workload import fit_workload, prior_from_workload
+from .domain.models import QueuedTicket
+from .domain.routing import CounterView, OneWindowPolicy
+from .domain.clock import Clock
+from .storage import Storage
+from .storage import advisor as store
+
+if TYPE_CHECKING:
+    from .queue_book import QueueBook
+
+logger = logging.getLogger(__name__)
+
+#: How many days of the record the prior is learned from, and how many finished cases it needs.
+RECORD_DAYS = 28
+MIN_RECORD_CASES = 200
+
+
+#: Tickets ahead by group: (the oldest of the group, how many), as ``QueueIndex.ahead_groups`` gives them.
+AheadGroups = Sequence[tuple[QueuedTicket, int]]
+
+
+@dataclass(frozen=True)
+class _HallNow:
+    """What every estimate of one moment shares: the day so far and the counters."""
+
+    history: DayHistory
+    mix: ServiceMix
+    counters: list[CounterNow]
+    priority_rate: float
+    appointments_due: int
+    show_rate: float
+
+
+class WaitEstimator:
+    """Estimates waits from the hall's storage with the advisor's predictor (thread-safe)."""
+
+    def __init__(self, policy: OneWindowPolicy, tz: ZoneInfo) -> None:
+        self.policy = policy
+        self.tz = tz
+        self._prior: tuple[str, MixPrior] | None = None
+        self._lock = threading.Lock()
+
+    def prior(self, db: Any, day: str) -> MixPrior:
+        """The day's prior: learned from the last four weeks of the record, or the catalogue's figures."""
+        with self._lock:
+            if self._prior is not None and self._prior[0] == day:
+                return self._prior[1]
+        prior = self._learn_prior(db, day)
+        with self._lock:
+            self._prior = (day, prior)
+        return prior
+
+    def warm(self, storage: Storage, day: str) -> None:
+        """Learn *day*'s prior now, in a read transaction of its own, if it is not known yet: so that the
+        first ticket of the day does not learn it inside its write transaction (a few hundred ms)."""
+        with self._lock:
+            if self._prior is not None and self._prior[0] == day:
+                return
+        with storage.read() as db:
+            self.prior(db, day)
+
+    def _learn_prior(self, db: Any, day: str) -> MixPrior:
+        minutes = store.catalogue_minutes(db)
+        last = date.fromisoformat(day) - timedelta(days=1)
+        record = store.visits(db, (last - timedelta(days=RECORD_DAYS - 1)).isoformat(), last.isoformat(), self.tz)
+        if sum(1 for v in record if v.state == "finished") < MIN_RECORD_CASES:
+            return catalogue_prior(minutes)
+        learned = prior_from_workload(fit_workload(record, minutes))
+        # Items the record has not seen keep the catalogue's proportions, at the record's pace.
+        seen = [code for code in learned.item_seconds if code in minutes]
+        pace = (sum(learned.item_seconds[c] for c in seen) / sum(minutes[c] * 60.0 for c in seen)) if seen else 1.0
+        items = {code: m * 60.0 * pace for code, m in minutes.items()}
+        items.update(learned.item_seconds)
+        logger.info("wait estimates for %s learned from %d tickets of the record", day, len(record))
+        return replace(learned, item_seconds=items)
+
+    def _now(self, db: Any, now: float, day: str, views: Mapping[int, CounterView]) -> _HallNow:
+        prior = self.prior(db, day)
+        history = store.day_history(db, day, prior)
+        walk = history.walk_total / history.walks if history.walks else prior.walk_seconds
+        counters = store.counters_now(db, views, walk)
+        if counters and not any(c.open for c in counters):  # before opening: as if every counter opens
+            counters = [replace(c, open=True) for c in counters]
+        first = store.first_ticket_at(db, day)
+        return _HallNow(
+            history=history, mix=ServiceMix.of_day(history, prior, in_hand_of(counters, now, history)),
+            counters=counters,
+            priority_rate=recent_rate(store.priority_walk_ins_since(db, day, now - PRIORITY_WINDOW),
+                                      now - (first if first is not None else now)),
+            appointments_due=store.appointments_due(db, day, now, DUE_WINDOW),
+            show_rate=prior.appointment_show_rate,
+        )
+
+    def snapshots(self, db: Any, tickets: Sequence[tuple[QueuedTicket, AheadGroups | None]], now: float, day: str,
+                  *, views: Mapping[int, CounterView], waiting: Sequence[QueuedTicket] = ()) -> list[WaitSnapshot]:
+        """The snapshot of each ticket (waiting, or a probe not yet issued) at *now*, with the groups of
+        tickets ahead of it (from the queue index), or None to find them among *waiting*.
+
+        *views*: every counter that serves, by number, as routing sees it (open or not).
+        """
+        hall = self._now(db, now, day, views)
+        return [build_snapshot(self.policy, ticket, hall.counters, hall.history, hall.mix, now,
+                               ahead_groups=groups, waiting=waiting, priority_rate=hall.priority_rate,
+                               appointments_due=hall.appointments_due, appointment_show_rate=hall.show_rate)
+                for ticket, groups in tickets]
+
+    def estimates(self, db: Any, tickets: Sequence[tuple[QueuedTicket, AheadGroups | None]], now: float, day: str,
+                  *, views: Mapping[int, CounterView], waiting: Sequence[QueuedTicket] = ()) -> list[WaitEstimate]:
+        """The shown estimate of each ticket."""
+        return [estimate_wait(s) for s in self.snapshots(db, tickets, now, day, views=views, waiting=waiting)]
+
+    def estimate(self, db: Any, ticket: QueuedTicket, now: float, day: str, *, views: Mapping[int, CounterView],
+                 ahead_groups: AheadGroups | None = None, waiting: Sequence[QueuedTicket] = ()) -> WaitEstimate:
+        """The shown estimate of one ticket: a new one (id NEWEST) at issue, or a waiting one."""
+        return self.estimates(db, [(ticket, ahead_groups)], now, day, views=views, waiting=waiting)[0]
+
+
+class QueueOwner(Protocol):
+    """What ``waits_of`` needs of the hall service: its clock and day, storage, queue index and estimator."""
+
+    clock: Clock
+    storage: Storage
+    queue: QueueBook
+    wait_estimator: WaitEstimator
+
+    def today(self, at: float | None = None) -> str: ...
+
+    def able_views(self, db: Any) -> list[CounterView]: ...
+
+    def views_by_number(self, db: Any) -> dict[int, CounterView]: ...
+
+
+def waits_of(hall: QueueOwner, ticket_ids: Sequence[int]) -> dict[int, tuple[int, WaitEstimate]]:
+    """(people ahead, live estimate) of each waiting ticket among *ticket_ids*: one index sync for all."""
+    now = hall.clock.now()
+    day = hall.today(now)
+    hall.wait_estimator.warm(hall.storage, day)
+    with hall.storage.read() as db:
+        views = hall.able_views(db)
+        with hall.queue.view(db, day) as index:
+            waiting = [queued for ticket_id in ticket_ids if (queued := index.get(ticket_id)) is not None]
+            ahead = [index.people_ahead(queued, views, now) for queued in waiting]
+            groups = [(queued, index.ahead_groups(queued, views, now)) for queued in waiting]
+        if not waiting:
+            return {}
+        estimates = hall.wait_estimator.estimates(db, groups, now, day, views=hall.views_by_number(db))
+    return {queued.id: (n, estimate) for queued, n, estimate in zip(waiting, ahead, estimates)}
