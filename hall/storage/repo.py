@@ -198,6 +198,7 @@ def ticket_from_row(row: Any, items: tuple[str, ...]) -> Ticket:
         recall_count=row["recall_count"], first_called_at=row["first_called_at"], called_at=row["called_at"],
         started_at=row["started_at"], finished_at=row["finished_at"],
         estimated_wait_minutes=row["estimated_wait_minutes"], people_ahead=row["people_ahead"], kiosk=row["kiosk"],
+        channel=row["channel"], arrived_at=row["arrived_at"], moved_back=bool(row["moved_back"]),
     )
 
 

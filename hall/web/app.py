@@ -12,6 +12,7 @@ from flask import Flask, has_app_context, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from ..accounts import Accounts
+from ..admission import Admission, RulesWatch
 from ..cases import BackOffice
 from ..catalogue import Catalogue
 from ..commands import Commands
@@ -223,6 +224,7 @@ def build_context(app: Flask, config: Config, clock: Clock) -> HallContext:
     ctx.closers += [storage.close, voice.close]
     ctx.backoffice = BackOffice(service)
     service.on_finish = ctx.backoffice.open_cases
+    service.admission = Admission(RulesWatch(config.service_hours, config.phone), lambda: service.hall)
     return ctx
 
 
