@@ -137,6 +137,12 @@ class HallProcess:
         if followups is not None:
             self.tasks.append(PeriodicTask("followup-overdue", FOLLOWUP_SWEEP_SECONDS, followups.sweep_overdue,
                                            run_at_start=True))
+        phone = self.app.extensions.get("onewindow.phone")
+        if phone is not None:  # the SMS sender, notices, remote no-shows, reminders, phone-number retention
+            listeners, tasks = phone.start_owner()
+            self._closers.append(phone.close_owner)
+            self._closers += [ctx.bus.subscribe(listener) for listener in listeners]
+            self.tasks += tasks
         if ctx.config.prefecture.url:
             self._start_outbox()
         if ctx.config.backup.interval_minutes > 0:

@@ -16,6 +16,7 @@ Pure: no storage. ``hall.queue_book`` keeps one index consistent with the event 
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -171,6 +172,33 @@ class QueueIndex:
         own = self.policy.sort_key(ticket, now)
         return sum(self._ahead_in_lane(lane, priority, own, now)
                    for key in keys for priority, lane in self._classes[key].lanes())
+
+    def tickets_behind(self, ticket: QueuedTicket, counters: Iterable[CounterView], now: float,
+                       limit: int) -> list[QueuedTicket]:
+        """The next *limit* waiting tickets a counter able to serve *ticket* would call after it, in order.
+
+        A merge of the lanes of the classes those counters serve, each from the first entry past *ticket*:
+        O(K log n + limit log K). For "I need more time": the ticket moves behind the last of these.
+        """
+        able = [c for c in counters if self.policy.eligible(c, ticket)]
+        keys: set[ClassKey] = set()
+        for counter in able:
+            keys.update(self.eligible_classes(counter))
+        own = self.policy.sort_key(ticket, now)
+
+        def after(lane: SortedList, priority: bool) -> Iterator[tuple[tuple[int, int, float, int], int]]:
+            start = self._ahead_in_lane(lane, priority, own, now)
+            for _, ticket_id in lane.islice(start):
+                if ticket_id != ticket.id:
+                    yield self.policy.sort_key(self._tickets[ticket_id], now), ticket_id
+
+        lanes = [after(lane, priority) for key in keys for priority, lane in self._classes[key].lanes() if lane]
+        behind = []
+        for _, ticket_id in heapq.merge(*lanes):
+            behind.append(self._tickets[ticket_id])
+            if len(behind) >= limit:
+                break
+        return behind
 
     def _ahead_in_lane(self, lane: SortedList, priority: bool, own: tuple[int, int, float, int],
                        now: float) -> int:

@@ -132,7 +132,7 @@ def openapi_document() -> dict[str, Any]:
             "/appointments": {
                 "get": _op("A day's appointments (manager)", auth="staff", params=[
                     {"name": "date", "in": "query", "schema": {"type": "string", "format": "date"}}]),
-                "post": _op("Book a time slot for an item or a bundle (manager); returns the 8-digit booking code",
+                "post": _op("Book a time slot for an item or a bundle (manager); returns the 12-digit booking code",
                             auth="staff", status="201", body={
                                 "type": "object", "required": ["slot_start"], "additionalProperties": False,
                                 "properties": {"service": {"type": "string"}, "bundle": {"type": "string"},
@@ -151,8 +151,15 @@ def openapi_document() -> dict[str, Any]:
             **_followup_paths(),
             **_console_paths(),
             **_case_paths(),
+            **_phone_paths(),
         },
     }
+
+
+def _phone_paths() -> dict[str, Any]:
+    from phone.openapi import phone_paths
+
+    return phone_paths()
 
 
 def _query(name: str, kind: str = "string", **schema: Any) -> dict[str, Any]:

@@ -11,11 +11,13 @@
     var data = (err && err.data) || {}, details = data.details || {};
     if (!err || !err.status) return K.text.offline;
     switch (data.error) {
-      case "unknown_appointment": return K.text.unknownAppointment;
-      case "check_in_closed":
-        if (details.reason === "too_early") return K.text.tooEarly.replace("__T__", details.opens || "");
-        if (details.reason === "cancelled") return K.text.cancelled;
-        return K.text.tooLate;
+      case "check_in_refused": return K.text.checkInRefused;
+      case "too_many_attempts": return K.text.tooManyAttempts;
+      case "outside_service_hours":
+        return details.next_opening ? K.text.closed.replace("__D__", details.next_opening_date)
+          .replace("__W__", K.text.weekdays[details.next_opening_weekday]).replace("__T__", details.next_opening_time)
+          : K.text.closedUnknown;
+      case "quota_exhausted": return details.limit === "slot" ? K.text.slotQuota : K.text.dayQuota;
       case "reprint_refused": return K.text.reprintRefused;
       case "invalid_input": return page() === "appointment" ? K.text.badCode : K.text.failed;
       default: return K.text.failed;
@@ -102,18 +104,22 @@
 
   /* ---- appointment check-in ---- */
   function initAppointment() {
-    var code = "", button = $("check-in");
-    function show() { $("code").textContent = code.replace(/(\d{4})(?=\d)/, "$1 "); button.disabled = code.length !== 8; }
+    /* 12 digits, shown 4 4 4; codes of 8 digits booked before still check in */
+    var code = "", button = $("check-in"), DIGITS = 12;
+    function show() {
+      $("code").textContent = code.replace(/(\d{4})(?=\d)/g, "$1 ");
+      button.disabled = code.length !== DIGITS && code.length !== 8;
+    }
     $("keypad").addEventListener("click", function (event) {
       var key = event.target.closest("[data-key]");
       if (!key) return;
       var k = key.dataset.key;
       if (k === "clear") code = ""; else if (k === "backspace") code = code.slice(0, -1);
-      else if (code.length < 8) code += k;
+      else if (code.length < DIGITS) code += k;
       $("take-error").textContent = ""; show();
     });
     window.addEventListener("keydown", function (event) {
-      if (/^[0-9]$/.test(event.key) && code.length < 8) { code += event.key; show(); }
+      if (/^[0-9]$/.test(event.key) && code.length < DIGITS) { code += event.key; show(); }
       else if (event.key === "Backspace") { code = code.slice(0, -1); show(); }
       else if (event.key === "Enter" && !button.disabled) button.click();
     });

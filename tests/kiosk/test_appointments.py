@@ -13,7 +13,7 @@ def book(manager, slot_start: str = "2026-11-25T09:15", **body) -> dict:
 
 def test_checked_in_appointment_is_called_before_earlier_walk_ins(client, manager, clerk, ctx, clock):
     booking = book(manager, service="B03", bundle=None)
-    assert len(booking["code"]) == 8 and booking["state"] == "booked"
+    assert len(booking["code"]) == 12 and booking["state"] == "booked"
     walk_ins = [client.post("/api/v1/tickets", json={"service": "B03"}).get_json() for _ in range(2)]
     clock.advance(60)
     checked = client.post("/api/v1/appointments/check-in", json={"code": booking["code"][:4] + " " + booking["code"][4:],
@@ -53,26 +53,29 @@ def test_second_check_in_returns_the_same_ticket_without_printing_again(client, 
     assert b"\x1dB\x01" not in data  # no inverted 绿色通道 banner (the hall notice may still mention it)
 
 
-def test_check_in_outside_the_window_is_refused_plainly(client, manager, clock):
+def test_too_early_is_refused_plainly_and_late_becomes_a_walk_in_ticket(client, manager, clock):
     early = book(manager, slot_start="2026-11-25T10:00")["code"]  # it is 09:00: check-in opens at 09:30
-    refused = client.post("/api/v1/appointments/check-in", json={"code": early}).get_json()
-    assert refused["error"] == "check_in_closed" and refused["details"] == {"reason": "too_early", "opens": "09:30"}
+    refused = client.post("/api/v1/appointments/check-in", json={"code": early})
+    assert refused.status_code == 404 and refused.get_json()["error"] == "check_in_refused"
     clock.advance(30 * 60)
     assert client.post("/api/v1/appointments/check-in", json={"code": early}).status_code == 201
     late = book(manager, slot_start="2026-11-25T09:40", slot_minutes=30)["code"]
-    clock.advance(41 * 60)  # 10:11, the 09:40-10:10 slot is over
-    refused = client.post("/api/v1/appointments/check-in", json={"code": late})
-    assert refused.status_code == 409 and refused.get_json()["details"]["reason"] == "too_late"
+    clock.advance(41 * 60)  # 10:11, the 09:40-10:10 slot is over: a walk-in ticket, never a dead end
+    walk_in = client.post("/api/v1/appointments/check-in", json={"code": late})
+    assert walk_in.status_code == 201 and walk_in.get_json()["late"] is True
+    assert walk_in.get_json()["priority"] is False and walk_in.get_json()["channel"] == "walk_in"
+    clock.advance(86_400)  # the next day it is refused like any other code
+    assert client.post("/api/v1/appointments/check-in", json={"code": early}).status_code == 404
 
 
 def test_unknown_bad_and_cancelled_codes(client, manager):
-    assert client.post("/api/v1/appointments/check-in", json={"code": "00000000"}).get_json()["error"] == \
-        "unknown_appointment"
+    assert client.post("/api/v1/appointments/check-in", json={"code": "000000000000"}).get_json()["error"] == \
+        "check_in_refused"
     assert client.post("/api/v1/appointments/check-in", json={"code": "12ab"}).status_code == 400
     code = book(manager)["code"]
     assert manager.post(f"/api/v1/appointments/{code}/cancel", json={}).status_code == 200
     cancelled = client.post("/api/v1/appointments/check-in", json={"code": code}).get_json()
-    assert cancelled["details"]["reason"] == "cancelled"
+    assert cancelled["error"] == "check_in_refused"
 
 
 def test_booking_needs_a_manager_and_valid_input(client, clerk, manager):
