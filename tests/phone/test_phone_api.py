@@ -4,55 +4,12 @@ nothing changed)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import replace
-
 import pytest
-from flask import Flask
 
-from hall.phone_config import SmsSettings
 from hall.storage import repo
 
-from tests.conftest import login, running_hall
-
-PHONE = "13800001234"
-
-
-@pytest.fixture
-def phone_app(config, clock) -> Iterator[Flask]:
-    """The demo hall with SMS written to the log (the LogGateway keeps what it was given)."""
-    with running_hall(replace(config, sms=SmsSettings(backend="log", templates={"code": "T1"})), clock) as app:
-        yield app
-
-
-@pytest.fixture
-def ph(phone_app):
-    return phone_app.extensions["onewindow.phone"]
-
-
-def settle(app: Flask) -> None:
-    """Wait until every committed event reached the owner's listeners and their notices went out."""
-    ctx = app.extensions["onewindow"]
-    ph = app.extensions["onewindow.phone"]
-    with ctx.storage.read() as db:
-        last = db.execute("SELECT max(id) FROM events").fetchone()[0] or 0
-    ctx.feed.wait_until(last)
-    assert ph.watcher.wait_idle()
-    if ph.sender is not None:
-        ph.sender.run_once()
-
-
-def last_code(ph) -> str:
-    ph.sender.run_once()
-    return ph.gateway.sent[-1].params["code"]
-
-
-def verified_client(app: Flask, ph, phone: str = PHONE):
-    client = app.test_client()
-    assert client.post("/api/v1/phone/codes", json={"phone": phone}).status_code == 202
-    answer = client.post("/api/v1/phone/verify", json={"phone": phone, "code": last_code(ph)})
-    assert answer.status_code == 200, answer.get_json()
-    return client
+from tests.conftest import login
+from tests.phone.conftest import PHONE, last_code, settle, verified_client
 
 
 def test_a_verified_number_takes_one_remote_ticket(phone_app, ph):
