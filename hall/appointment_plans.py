@@ -128,7 +128,7 @@ class AppointmentPlans:
             before = store.plan(db, scope, code)
             store.save_plan(db, {**plan.as_dict(), "active": int(plan.active), "updated_at": self.service.clock.now(),
                                  "updated_by": actor})
-            audit.record(db, self.service.clock, actor, "appointment_plan.update", f"{scope} {code}",
+            audit.record(db, self.service.clock, actor, "appointment_plan.update", code,
                          {k: before[k] for k in plan.as_dict() if k not in ("scope", "code")} if before else None,
                          {k: v for k, v in plan.as_dict().items() if k not in ("scope", "code")})
         return plan
@@ -139,7 +139,7 @@ class AppointmentPlans:
             if before is None:
                 raise InvalidInput(f"there is no booking plan for {scope} {code}")
             store.delete_plan(db, scope, code)
-            audit.record(db, self.service.clock, actor, "appointment_plan.delete", f"{scope} {code}",
+            audit.record(db, self.service.clock, actor, "appointment_plan.delete", code,
                          {k: before[k] for k in ("slot_minutes", "capacity")}, None)
 
     def set_day(self, actor: str, day: str, scope: str, code: str, capacity: int | None) -> None:
@@ -156,7 +156,7 @@ class AppointmentPlans:
                 raise InvalidInput(f"there is no booking plan for {scope} {code}")
             before = store.day_capacity(db, day, scope, code)
             store.set_day_capacity(db, day, scope, code, capacity)
-            audit.record(db, self.service.clock, actor, "appointment_day.update", f"{scope} {code} {day}",
+            audit.record(db, self.service.clock, actor, "appointment_day.update", f"{code} {day}",
                          {"capacity": before}, {"capacity": capacity})
 
     @staticmethod

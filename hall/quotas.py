@@ -209,7 +209,8 @@ def rules_of(rows: Iterable[Mapping[str, Any]]) -> dict[Target, QuotaRule]:
 
 
 def _audit_target(scope: str, code: str) -> str:
-    return "quota hall" if scope == "hall" else f"quota {scope} {code}"
+    """The audit log's target: "hall", or the item's or bundle's code (the action names the quota)."""
+    return "hall" if scope == "hall" else code
 
 
 def _audited(row: Mapping[str, Any] | None) -> dict[str, Any] | None:

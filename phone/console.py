@@ -3,6 +3,7 @@ the poster QR code (print it from the console), and the SMS log (masked numbers)
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, jsonify, render_template, request, url_for
@@ -74,8 +75,10 @@ def remote_page() -> Any:
 def poster_page() -> Any:
     """The poster for the hall's entrance (print it): a QR code to take a ticket or book from the phone."""
     target = f"{public_base()}{url_for('phone.home')}"
+    with hall().storage.read() as db:
+        hours = phone_hall().watch.current(db).hours
     return render_template("phone/poster.html", qr=qr_svg(target), target=target,
-                           hours=phone_hall().watch.hours.display(lang()))
+                           hours=hours.display(lang()) if hours.enforce else "")
 
 
 # ---- service hours ------------------------------------------------------------------------------------
@@ -173,7 +176,9 @@ def sms_log() -> Any:
     ctx = hall()
     with ctx.storage.read() as db:
         rows = contact_store.sms_log(db, ctx.service.clock.now() - SMS_LOG_HOURS * 3600, 200)
-    return jsonify(messages=rows)
+    tz = ctx.service.hall.tz  # the hall's time zone, not the browser's
+    return jsonify(messages=[{**r, "when": datetime.fromtimestamp(r["created_at"], tz).strftime("%m-%d %H:%M")}
+                             for r in rows])
 
 
 # ---- booking plans ----------------------------------------------------------------------------------------

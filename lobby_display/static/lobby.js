@@ -53,7 +53,9 @@
       var li = document.createElement("li");
       var num = document.createElement("span"); num.className = "number"; num.textContent = c.number;
       var to = document.createElement("span"); to.className = "to"; to.textContent = fill(L.text.to, "__N__", c.counter);
-      li.appendChild(num); li.appendChild(to); ol.appendChild(li);
+      li.appendChild(num);
+      if (c.remote) { var mark = document.createElement("span"); mark.className = "remote"; mark.textContent = L.text.remote; li.appendChild(mark); }
+      li.appendChild(to); ol.appendChild(li);
     });
   }
   function showNow(text) { /* shrink the type only if the call does not fit on one line */
