@@ -70,6 +70,20 @@ class FakeGateway:
             assert self._changed.wait_for(lambda: len(self.received) >= count, timeout), self.received
             return list(self.received)
 
+    def wait_until(self, predicate: Any, timeout: float = 15.0) -> list[Received]:
+        """Block until *predicate* holds of the requests received so far; returns the ones it matched."""
+        with self._changed:
+            assert self._changed.wait_for(lambda: [r for r in self.received if predicate(r)], timeout), self.received
+            return [r for r in self.received if predicate(r)]
+
+    def sent_to(self, mobile: str, template: str, timeout: float = 15.0) -> list[dict[str, Any]]:
+        """The JSON bodies of the requests for *template* to *mobile*, once there is one."""
+        def matches(r: Received) -> bool:
+            body = r.json()
+            return body.get("mobile") == mobile and body.get("template") == template
+
+        return [r.json() for r in self.wait_until(matches, timeout)]
+
     def close(self) -> None:
         self.server.shutdown()
         self.server.server_close()

@@ -206,3 +206,36 @@ def test_the_arrival_screen_and_the_id_card_check_in_need_their_devices(phone_ap
     assert refused.status_code == 404 and refused.get_json()["error"] == "check_in_refused"
     with ctx.storage.read() as db:
         assert repo.is_empty(db) is False
+
+
+def test_a_followed_case_ready_for_pickup(phone_app, ph):
+    client = verified_client(phone_app, ph)
+    ticket = client.post("/api/v1/phone/tickets", json={"service": "C01"}).get_json()  # 工伤认定: reviewed
+    clerk = phone_app.test_client()
+    login(clerk, "clerk5")
+    for action in ("call-next", "start", "finish"):
+        assert clerk.post(f"/api/v1/counters/5/{action}", json={}).status_code == 200
+    ctx = phone_app.extensions["onewindow"]
+    with ctx.storage.read() as db:
+        case = db.execute("SELECT id FROM cases WHERE ticket = ?", [ticket["id"]]).fetchone()[0]
+    for username, step in (("review", "review"), ("approve", "approve")):
+        back = phone_app.test_client()
+        login(back, username)
+        assert back.post(f"/api/v1/cases/{case}/{step}", json={}).status_code == 200
+    settle(phone_app)
+    kinds = [n["kind"] for n in client.get(f"/api/v1/phone/tickets/{ticket['token']}").get_json()["notices"]]
+    assert kinds[-1] == "ready"
+
+
+def test_sms_to_one_number_stop_at_its_daily_limit(phone_app, ph):
+    client = verified_client(phone_app, ph)
+    ticket = client.post("/api/v1/phone/tickets", json={"service": "E02", "sms": True}).get_json()
+    ctx = phone_app.extensions["onewindow"]
+    ph.notices.per_number_per_day = 3  # the code counted already
+    with ctx.storage.write() as db:
+        contact = db.execute("SELECT contact FROM ticket_watch WHERE ticket = ?", [ticket["id"]]).fetchone()[0]
+        sent = [ph.notices.emit(db, subject=f"t:{ticket['id']}", kind="reminder", key=str(n), params={"time": "x"},
+                                ticket_id=ticket["id"], contact=contact, sms=True) for n in range(4)]
+    with ctx.storage.read() as db:
+        queued = db.execute("SELECT count(*) FROM sms_messages WHERE kind = 'reminder'").fetchone()[0]
+    assert all(sent) and queued == 2  # four notices on the page, two more SMS only
