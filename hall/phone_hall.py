@@ -28,6 +28,7 @@ from .periodic import PeriodicTask
 from .phone_config import PhoneSettings
 from .remote import ArrivalCodes, RemoteQueue
 from .service import HallService
+from .storage import appointments as appointment_store
 
 logger = logging.getLogger(__name__)
 
@@ -74,6 +75,13 @@ class PhoneHall:
         """The [phone] settings in force (configuration and what managers saved)."""
         with self.service.storage.read() as db:
             return self.watch.current(db).phone
+
+    def open_bookings(self, contact: int, *, today_only: bool = False) -> list[dict[str, Any]]:
+        """The number's bookings not yet checked in or cancelled, from today on (or of today only)."""
+        today = self.service.today()
+        with self.service.storage.read() as db:
+            found = appointment_store.open_bookings_of_contact(db, contact, today)
+        return [b for b in found if b["token"] and (not today_only or b["service_day"] == today)]
 
     def _wake_sender(self) -> None:
         if self.sender is not None:

@@ -2,7 +2,9 @@
 
 Every process runs the log feed and its live channel. Exactly one process on a database is the *device
 owner*: it runs the devices attached to the server (printers, announcer, keypads), the rating sweeper,
-the follow-up watch, the day closer and the scheduled backups. The owner is elected with an exclusive
+the follow-up watch, the day closer, the scheduled backups, and the phone's work (``hall.phone_hall``): the
+SMS sender, the notice watcher, the no-shows of remote tickets not confirmed in time, booking reminders and
+the retention job that erases phone numbers no longer needed. The owner is elected with an exclusive
 lock on a file beside the database (``flock``): the lock dies with its process, so when the owner stops
 or crashes another process takes over within ``ELECTION_SECONDS``. ``[server] role`` can pin it:
 ``owner`` (wait for the lock), ``web`` (never own), ``auto`` (the default).

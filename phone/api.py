@@ -17,7 +17,6 @@ from hall.domain.errors import HallError, IllegalTransition, InvalidInput, NotAu
 from hall.domain.models import Ticket
 from hall.domain.states import TicketState
 from hall.remote import ArrivalRefused, check_ahead
-from hall.storage import appointments as booking_store
 from hall.web.auth import current_device
 from hall.web.context import hall
 from hall.web.jsonio import body, field, refuse_unknown
@@ -82,10 +81,8 @@ def me() -> Any:
     if not found.verified or found.erased:
         return jsonify(verified=False)
     ticket = ph.remote.open_ticket_of(contact)
-    with hall().storage.read() as db:
-        bookings = booking_store.open_bookings_of_contact(db, contact, hall().service.today())
     return jsonify(verified=True, masked=found.masked, ticket=ticket.token if ticket else None,
-                   bookings=[{"token": b["token"], "slot_start": b["slot_start"]} for b in bookings if b["token"]])
+                   bookings=[{"token": b["token"], "slot_start": b["slot_start"]} for b in ph.open_bookings(contact)])
 
 
 @bp.post("/phone/logout")
@@ -170,10 +167,7 @@ def here() -> Any:
         return jsonify(kind="ticket", ticket=ticket_view(ph.remote.arrive(ticket.token, code)))
     if not ph.arrival.valid(code, hall().service.clock.now()):
         raise ArrivalRefused("not the lobby's arrival code")
-    today = hall().service.today()
-    with hall().storage.read() as db:
-        bookings = [b for b in booking_store.open_bookings_of_contact(db, contact, today)
-                    if b["service_day"] == today and b["token"]]
+    bookings = ph.open_bookings(contact, today_only=True)
     if bookings:
         checked = ph.plans.check_in_on_phone(bookings[0]["token"])
         return jsonify(kind="booking", late=checked.late, ticket=ticket_view(checked.ticket),
