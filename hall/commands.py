@@ -17,17 +17,29 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .accounts import COUNTER_ROLES, MANAGER_ROLES, Device, StaffMember
-from .domain.errors import IllegalTransition, InvalidInput, NotAuthenticated, NotAuthorised, UnknownCounter
+from .domain.errors import (
+    N_,
+    IllegalTransition,
+    InvalidInput,
+    NotAuthenticated,
+    NotAuthorised,
+    UnknownCounter,
+    role_names,
+)
 from .domain.models import Counter, Ticket
 from .domain.states import CounterState
 from .service import HallService
 from .storage import checklist, print_jobs, repo
+from .storage.group_commit import writes
 
 #: Counter actions, as named in the REST API, the socket protocol and the keypad map.
 COUNTER_ACTIONS = ("call-next", "call", "recall", "start", "finish", "no-show", "hold", "transfer", "pause",
                    "resume", "call-held", "request-rating")
 #: Pause reasons offered to clerks; "other" takes a free-text note that public screens never show.
 PAUSE_REASONS = ("lunch", "away", "training", "equipment", "other")
+#: What the reasons are called on the panel and the console (translated where they are shown).
+PAUSE_REASON_LABELS = {"lunch": N_("Lunch break"), "away": N_("Away for a moment"), "training": N_("Training"),
+                       "equipment": N_("Equipment fault"), "other": N_("Other")}
 
 
 @dataclass(frozen=True)
@@ -85,6 +97,7 @@ class Commands:
 
     # ---- tickets ------------------------------------------------------------------------------
 
+    @writes
     def issue_ticket(self, request: TicketRequest, *, appointment: str | None = None) -> Ticket:
         """Issue a ticket and queue its print job, in one transaction: the ticket is never lost to a printer."""
         svc = self.service
@@ -95,11 +108,13 @@ class Commands:
                 self._queue_print(db, ticket, request.lang, reprint=False)
         return ticket
 
+    @writes
     def print_first(self, ticket: Ticket, lang: str) -> int | None:
         """Queue the first print of a ticket issued by another command (an appointment check-in)."""
         with self.service.storage.write() as db:
             return self._queue_print(db, ticket, lang, reprint=False)
 
+    @writes
     def reprint(self, ticket: Ticket, lang: str, *, by: str | None) -> int | None:
         """Queue the ticket's print job again (a kiosk's reprint, or a manager's); the job id."""
         with self.service.storage.write() as db:
@@ -203,6 +218,7 @@ class Commands:
             raise NotAuthorised(f"counter {number} is signed in by {holder}", holder=holder)
         return username
 
+    @writes
     def tick_material(self, actor: Actor, number: int, ticket_id: int, index: int, checked: bool) -> frozenset[int]:
         """The clerk ticks one material of the ticket in hand; logged, so every process's citizen screen follows."""
         staff = self._acting_staff(actor, number)
@@ -236,7 +252,7 @@ def _require_role(actor: Actor, roles: frozenset[str]) -> str:
     if actor.kind != "staff" or actor.username is None:
         raise NotAuthenticated("log in as a member of staff first")
     if not actor.roles & roles:
-        raise NotAuthorised(f"this needs one of the roles: {', '.join(sorted(roles))}")
+        raise NotAuthorised(N_("this needs one of these roles: {roles}"), roles=role_names(roles))
     return actor.username
 
 
