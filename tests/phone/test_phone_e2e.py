@@ -18,6 +18,7 @@ import requests
 
 from tests.live import LiveServer, free_port
 from tests.phone.fake_gateway import FakeGateway
+from tests.e2e.test_chinese_everywhere import latin_runs
 from tests.security.test_pages_browser import RECORD_VIOLATIONS
 
 pytestmark = pytest.mark.e2e
@@ -328,20 +329,32 @@ def test_late_arrival_becomes_a_walk_in_with_a_message(server, gateway, phones):
 # ---- light and accessible ---------------------------------------------------------------------------------------
 
 def test_pages_at_200_percent_text_labelled_light_and_over_a_slow_connection(server, gateway, phones):
+    for _ in range(2):
+        walk_in(server)
     phone = phones()
-    page = phone.page
-    cdp = phone.context.new_cdp_session(page)
+    number = take_remote(phone, gateway, "13800000051")
+    ticket_path = phone.page.url.replace(server.url, "")
+    # Another visit over a slow mobile connection (400 ms, 50 KB/s), nothing cached: scripts under 100 KB, and the
+    # live page still follows the queue.
+    slow = phones()
+    page = slow.page
+    cdp = slow.context.new_cdp_session(page)
     cdp.send("Network.enable")
     cdp.send("Network.emulateNetworkConditions", {"offline": False, "latency": 400, "downloadThroughput": 50 * 1024,
                                                   "uploadThroughput": 20 * 1024})
-    page.goto(f"{server.url}/phone/take")  # the first visit: nothing cached
+    page.goto(f"{server.url}/phone/take")
     scripts = page.evaluate("performance.getEntriesByType('resource').filter(e => e.initiatorType === 'script')"
                             ".map(e => [e.name, e.encodedBodySize])")
     assert len(scripts) == 3 and 0 < sum(size for _, size in scripts) < 100 * 1024, scripts
-    number = take_remote(phone, gateway, "13800000051")  # over the slow connection, to the end
+    page.goto(f"{server.url}{ticket_path}")
+    page.wait_for_function("document.getElementById('ahead-now').textContent === '2'")
+    page.wait_for_function("!document.documentElement.classList.contains('offline')")
+    clerk = staff(server, "clerk5")
+    counter_action(server, clerk, "call-next")
+    page.wait_for_function("document.getElementById('ahead-now').textContent === '1'", timeout=20_000)
     cdp.send("Network.emulateNetworkConditions", {"offline": False, "latency": 0, "downloadThroughput": -1,
                                                   "uploadThroughput": -1})
-    for path in ("/phone", "/phone/take", page.url.replace(server.url, ""), "/phone/book"):
+    for path in ("/phone", "/phone/take", ticket_path, "/phone/book", "/phone/here"):
         page.goto(f"{server.url}{path}")
         page.add_style_tag(content="html { font-size: 200% !important; }")
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), path
@@ -350,10 +363,12 @@ def test_pages_at_200_percent_text_labelled_light_and_over_a_slow_connection(ser
             .filter(e => !(e.labels && e.labels.length) && !e.getAttribute('aria-label') && !e.textContent.trim())
             .map(e => e.outerHTML)""")
         assert unlabelled == [], (path, unlabelled)
+        assert latin_runs(page) == [], path  # Chinese everywhere (tests/e2e/test_chinese_everywhere.py)
     page.goto(f"{server.url}/phone/t/forged")
     assert "没有这张号" in page.content()
     assert number
     phone.clean()
+    slow.clean()
 
 
 def test_kiosk_outside_the_hours_and_the_manager_opens_early(server, browser):
