@@ -8,7 +8,7 @@ from typing import Any
 
 from . import audit
 from .admission import EARLY_KEY, HOURS_KEY, PHONE_KEY, RulesWatch
-from .domain.errors import InvalidInput
+from .domain.errors import N_, InvalidInput
 from .hours import EarlyOpening, HoursError, OpeningHours, early_until
 from .phone_config import PhoneConfigError, PhoneSettings
 from .service import HallService
@@ -59,7 +59,7 @@ class AdmissionAdmin:
         try:
             hours = OpeningHours.from_dict(data, self._rules().hours)
         except HoursError as exc:
-            raise InvalidInput(str(exc)) from None
+            raise InvalidInput(exc.template or str(exc), **exc.details) from None
         before = self._rules().hours
         with self.storage.write() as db:
             repo.set_setting(db, HOURS_KEY, hours.as_dict())
@@ -72,7 +72,7 @@ class AdmissionAdmin:
         now = self.clock.now()
         rules = self._rules()
         if rules.hours.opening(now, hall.tz, calendar_of(hall)).open:
-            raise InvalidInput("the hall is open now: tickets are given out already")
+            raise InvalidInput(N_("The hall is open now: tickets are given out already."))
         if minutes is not None and (not isinstance(minutes, int) or isinstance(minutes, bool)
                                     or not 5 <= minutes <= 16 * 60):
             raise InvalidInput("'minutes' must be a whole number from 5 to 960")
@@ -89,7 +89,7 @@ class AdmissionAdmin:
         with self.storage.write() as db:
             before = EarlyOpening.from_dict(repo.get_setting(db, EARLY_KEY, None))
             if before is None or not before.covers(now):
-                raise InvalidInput("the hall is not opened early now")
+                raise InvalidInput(N_("The hall is not opened early now."))
             repo.set_setting(db, EARLY_KEY, replace(before, until=now).as_dict())
             audit.record(db, self.clock, actor, "hours.end_early", "hall",
                          {"until": _local(before.until, self.service.hall.tz)}, {"until": _local(now, self.service.hall.tz)})

@@ -25,7 +25,7 @@ from drivers.idcard import id_number_valid
 from . import audit
 from .appointments import AppointmentBook, CheckIn
 from .contacts import Contacts, WrongCode
-from .domain.errors import HallError, InvalidInput, UnknownService
+from .domain.errors import N_, HallError, InvalidInput, UnknownService
 from .hours import OpeningHours
 from .notices.book import Notices, booking_subject
 from .service import HallService
@@ -81,10 +81,16 @@ def id_digest(key: bytes, id_number: str) -> str:
     return hmac.new(key, id_number.strip().upper().encode("ascii"), hashlib.sha256).hexdigest()
 
 
+#: A plan's fields as the console names them in a refusal.
+FIELD_LABELS = {"slot_minutes": N_("Slot (min)"), "capacity": N_("Bookings per slot"),
+                "min_lead_minutes": N_("Book at least (min ahead)"), "max_days_ahead": N_("At most (days ahead)")}
+
+
 def _whole(data: dict[str, Any], name: str, low: int, high: int, default: int | None = None) -> int:
     value = data.get(name, default)
     if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
-        raise InvalidInput(f"{name!r} must be a whole number from {low} to {high}")
+        raise InvalidInput(N_("{name}: a whole number from {low} to {high}"), name=FIELD_LABELS[name], low=low,
+                           high=high)
     return value
 
 

@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 
 import chinese_calendar
 
+from .domain.errors import N_, Template, fill
 from .workdays import WorkCalendar
 
 logger = logging.getLogger(__name__)
@@ -30,13 +31,21 @@ logger = logging.getLogger(__name__)
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 WEEKDAY_NAMES = {"zh": ("周一", "周二", "周三", "周四", "周五", "周六", "周日"),
                  "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")}
+#: The weekdays as the console names them in a refusal (translated where it is shown).
+WEEKDAY_LABELS = (N_("Monday"), N_("Tuesday"), N_("Wednesday"), N_("Thursday"), N_("Friday"), N_("Saturday"),
+                  N_("Sunday"))
 #: How far ahead the next opening is looked for (a hall shut for longer says "not known").
 LOOKAHEAD_DAYS = 62
 _SESSION = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*[-–—~至]\s*(\d{1,2}):(\d{2})\s*$")
 
 
 class HoursError(ValueError):
-    """Service hours that cannot be: the message names the bad part."""
+    """Service hours that cannot be: the message names the bad part (a template, translated where it is shown)."""
+
+    def __init__(self, message: str, **details: object) -> None:
+        super().__init__(fill(message, details))
+        self.template = message if isinstance(message, Template) else None
+        self.details = details
 
 
 @dataclass(frozen=True, order=True)
@@ -47,15 +56,16 @@ class Session:
     end: int
 
     @classmethod
-    def parse(cls, text: str) -> "Session":
+    def parse(cls, text: str, where: object = "") -> "Session":
         """A session written "09:00-12:00" (a dash, en dash, ~ or 至 between the times)."""
         match = _SESSION.match(str(text))
         if not match:
-            raise HoursError(f"{text!r} is not a session like 09:00-12:00")
+            raise HoursError(N_("{where}: {text} is not a session like 09:00-12:00"), where=where, text=str(text))
         h1, m1, h2, m2 = (int(g) for g in match.groups())
         start, end = h1 * 60 + m1, h2 * 60 + m2
         if m1 > 59 or m2 > 59 or start > 1440 or end > 1440 or start >= end:
-            raise HoursError(f"{text!r}: the session must start before it ends, within one day")
+            raise HoursError(N_("{where}: {text} must start before it ends, within one day"), where=where,
+                             text=str(text))
         return cls(start, end)
 
     def text(self) -> str:
@@ -71,19 +81,17 @@ def _clock(minutes: int, *, pad: bool = True) -> str:
     return f"{hours:02d}:{rest:02d}" if pad else f"{hours}:{rest:02d}"
 
 
-def parse_sessions(values: Any, where: str) -> tuple[Session, ...]:
+def parse_sessions(values: Any, where: object) -> tuple[Session, ...]:
     """A list of sessions (sorted, not overlapping); HoursError names *where* they were."""
     if isinstance(values, str) or not isinstance(values, (list, tuple)):
-        raise HoursError(f"{where} must be a list of sessions like [\"09:00-12:00\", \"13:30-17:00\"]")
+        raise HoursError(N_("{where}: sessions are a list like 09:00-12:00, 13:30-17:00"), where=where)
     if len(values) > 6:
-        raise HoursError(f"{where}: at most 6 sessions a day")
-    try:
-        sessions = sorted(Session.parse(v) for v in values)
-    except HoursError as exc:
-        raise HoursError(f"{where}: {exc}") from None
+        raise HoursError(N_("{where}: at most 6 sessions a day"), where=where)
+    sessions = sorted(Session.parse(v, where) for v in values)
     for earlier, later in zip(sessions, sessions[1:]):
         if later.start < earlier.end:
-            raise HoursError(f"{where}: sessions {earlier.text()} and {later.text()} overlap")
+            raise HoursError(N_("{where}: the sessions {first} and {second} overlap"), where=where,
+                             first=earlier.text(), second=later.text())
     return tuple(sessions)
 
 
@@ -254,7 +262,7 @@ class OpeningHours:
             raise HoursError(f"'week' must map weekdays ({', '.join(WEEKDAYS)}) to lists of sessions")
         for index, name in enumerate(WEEKDAYS):
             if name in given:
-                week[index] = parse_sessions(given[name], name)
+                week[index] = parse_sessions(given[name], WEEKDAY_LABELS[index])
         return cls(enforce=enforce, week=tuple(week), stop_before_minutes=stop, early=base.early)
 
 

@@ -21,7 +21,7 @@ from typing import Any
 
 from . import audit
 from .domain.clock import Clock
-from .domain.errors import HallError, InvalidInput, UnknownService
+from .domain.errors import N_, HallError, InvalidInput, UnknownService
 from .storage import Storage, repo
 from .storage import quotas as store
 
@@ -117,11 +117,17 @@ def _name(target: Target) -> str:
     return "the hall" if target[0] == "hall" else f"{target[0]} {target[1]}"
 
 
+#: The quota's fields as the console names them in a refusal.
+FIELD_LABELS = {"daily": N_("tickets a day"), "slot_minutes": N_("time slot (min)"), "per_slot": N_("tickets per slot"),
+                "remote_share": N_("remote share (per cent)")}
+
+
 def _limit(value: Any, name: str, low: int, high: int) -> int | None:
     if value is None:
         return None
     if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
-        raise InvalidInput(f"{name!r} must be empty or a whole number from {low} to {high}")
+        raise InvalidInput(N_("{name}: empty or a whole number from {low} to {high}"), name=FIELD_LABELS[name],
+                           low=low, high=high)
     return value
 
 
@@ -149,7 +155,7 @@ class QuotaBook:
                          _limit(data.get("per_slot"), "per_slot", 0, MAX_QUOTA),
                          _limit(data.get("remote_share"), "remote_share", 0, 100))
         if (rule.slot_minutes is None) != (rule.per_slot is None):
-            raise InvalidInput("a slot quota needs both 'slot_minutes' and 'per_slot'")
+            raise InvalidInput(N_("A quota per time slot needs both the time slot and the tickets per slot."))
         with self.storage.write() as db:
             if scope == "item" and repo.service_item(db, code) is None:
                 raise UnknownService(f"unknown service item {code!r}", code=code)

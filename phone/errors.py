@@ -13,6 +13,7 @@ from flask import jsonify, render_template, request
 from flask_babel import gettext as _
 
 from hall.domain.errors import HallError
+from hall.web.errors import translated
 
 
 def weekday_name(index: int) -> str:
@@ -77,6 +78,8 @@ def message_of(exc: HallError) -> str:
     if code in simple:
         return simple[code]
     if code == "invalid_input":
+        if "field" not in details and exc.template is not None:
+            return translated(exc)  # a manager's refusal that names what is wrong
         return {
             "id_number": _("This is not a valid resident ID number."),
             "phone": _("Please give a mobile phone number of 11 digits."),

@@ -71,3 +71,16 @@ def test_the_console_pages_are_for_managers(phone_app):
     assert "<svg" in poster and "/phone" in poster
     for page in ("/console/hours", "/console/remote"):
         assert manager.get(page + "?lang=zh").status_code == 200
+
+
+def test_a_managers_mistake_is_named_in_chinese(phone_app):
+    manager = phone_app.test_client()
+    login(manager, "manager")
+    wrong = manager.put("/api/v1/admin/hours?lang=zh", json={"week": {"tuesday": ["9点到12点"]}}).get_json()
+    assert wrong["message"] == "周二：9点到12点 不是正确的时段，应写作 09:00-12:00"
+    overlap = manager.put("/api/v1/admin/hours", json={"week": {"monday": ["09:00-12:00", "11:00-13:00"]}}).get_json()
+    assert "重叠" in overlap["message"]
+    quota = manager.put("/api/v1/admin/quotas/item/E02", json={"slot_minutes": 1}).get_json()
+    assert quota["message"] == "时段长度（分钟）：留空，或填写 5 至 720 的整数"
+    plan = manager.put("/api/v1/admin/appointment-plans/item/E02", json={"capacity": 5000}).get_json()
+    assert "每时段可约数" in plan["message"]

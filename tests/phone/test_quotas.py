@@ -142,7 +142,7 @@ def test_managers_see_what_is_left(hall_with_rules):
 
 def test_quota_changes_are_checked_and_audited(hall_with_rules):
     book = QuotaBook(hall_with_rules.storage, hall_with_rules.clock)
-    with pytest.raises(Exception, match="slot_minutes"):
+    with pytest.raises(Exception, match="time slot"):
         book.save("manager", "item", "A01", {"slot_minutes": 30})
     with pytest.raises(Exception, match="unknown service item"):
         book.save("manager", "item", "NOPE", {"daily": 3})
