@@ -4,7 +4,8 @@ Service hours 9:00–12:00 and 13:30–17:00, a daily quota for the hall with a 
 Walk-ins arrive at the kiosk over the sessions (a morning crowd), remote citizens take their ticket on the phone
 between 7:30 and 15:30 (refused before the opening and at lunch, they try again when the hall opens). A remote
 citizen sets off when the people ahead are about as many as the counters serve during the way (three in four judge
-it well, the others leave at half of it; the way takes 10 to 45 minutes), and confirms arrival on reaching the hall; one in ten never comes. When
+it well, the others leave at half of it; the way takes 10 to 45 minutes), and confirms arrival on reaching the
+hall; one in ten never comes. When
 "your turn is near" (3 ahead) finds a remote citizen still far away, they ask for more time (once). A counter that
 calls a remote ticket whose holder has not arrived waits for them — or, after the grace, the sweeper records the
 no-show and the counter calls next.
@@ -295,12 +296,14 @@ class Day:
 
     def waits(self) -> dict[str, list[float]]:
         with self.storage.read() as db:
-            rows = db.execute("SELECT channel, issued_at, first_called_at FROM tickets WHERE first_called_at IS NOT NULL")
+            rows = db.execute("SELECT channel, issued_at, first_called_at FROM tickets "
+                              "WHERE first_called_at IS NOT NULL")
             out: dict[str, list[float]] = {"walk_in": [], "remote": []}
             for r in rows:
                 out[r["channel"]].append((r["first_called_at"] - r["issued_at"]) / 60)
             waiting = db.execute("SELECT count(*) FROM tickets WHERE state = 'waiting'").fetchone()[0]
-            missed = db.execute("SELECT count(*) FROM tickets WHERE channel = 'remote' AND state = 'no_show'").fetchone()[0]
+            missed = db.execute("SELECT count(*) FROM tickets WHERE channel = 'remote' "
+                                "AND state = 'no_show'").fetchone()[0]
         out["left_waiting"] = [float(waiting)]
         self.figures["remote_no_shows"] = int(missed)
         return out
@@ -334,7 +337,8 @@ def report(args: argparse.Namespace) -> int:
     for channel in ("walk_in", "remote"):
         values = waits[channel]
         if values:
-            print(f"wait {channel:<8} mean {sum(values) / len(values):>6.1f} min, p90 {percentile(values, 0.9):>6.1f} min "
+            print(f"wait {channel:<8} mean {sum(values) / len(values):>6.1f} min, "
+                  f"p90 {percentile(values, 0.9):>6.1f} min "
                   f"({len(values)} called)")
     print(f"still waiting when the day ended {int(waits['left_waiting'][0]):>6}")
     print(f"admission check (hours, quotas): {len(costs)} checks, first 100 {sum(first) / len(first) * 1000:.3f} ms, "
@@ -360,7 +364,9 @@ def main(argv: list[str] | None = None) -> int:
           f"({args.share} % remote), {args.counters} counters, mean service {args.service_minutes} min ...",
           file=sys.stderr, flush=True)
     refused = 0
-    for grace, places in zip(args.grace_minutes, args.more_time_places):
+    if len(args.grace_minutes) != len(args.more_time_places):
+        parser.error("give as many --more-time-places as --grace-minutes")
+    for grace, places in zip(args.grace_minutes, args.more_time_places, strict=True):
         refused += report(argparse.Namespace(**{**vars(args), "grace_minutes": grace, "more_time_places": places}))
     return 0 if refused == 0 else 1
 

@@ -92,7 +92,8 @@ class AdmissionAdmin:
                 raise InvalidInput(N_("The hall is not opened early now."))
             repo.set_setting(db, EARLY_KEY, replace(before, until=now).as_dict())
             audit.record(db, self.clock, actor, "hours.end_early", "hall",
-                         {"until": _local(before.until, self.service.hall.tz)}, {"until": _local(now, self.service.hall.tz)})
+                         {"until": _local(before.until, self.service.hall.tz)},
+                         {"until": _local(now, self.service.hall.tz)})
         return self.hours()
 
     # ---- the [phone] settings ------------------------------------------------------------------

@@ -107,8 +107,8 @@ class AppointmentBook:
             raise InvalidInput(f"slot_minutes must be from 5 to {MAX_SLOT_MINUTES}")
         if slot_start + slot_minutes * 60 <= self.service.clock.now():
             raise InvalidInput("the slot is already over")
-        return self.insert(service=service, bundle=bundle, slot_start=slot_start, slot_end=slot_start + slot_minutes * 60,
-                           values={"created_by": staff})
+        return self.insert(service=service, bundle=bundle, slot_start=slot_start,
+                           slot_end=slot_start + slot_minutes * 60, values={"created_by": staff})
 
     def insert(self, *, service: str | None, bundle: str | None, slot_start: float, slot_end: float,
                values: dict[str, Any]) -> dict[str, Any]:

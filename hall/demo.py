@@ -85,9 +85,9 @@ def install_demo(storage: Storage, accounts: Accounts, clock: Clock, instance: P
     _, arrival = accounts.add_device("lobby", name="arrival-screen")
     with storage.write() as db:
         for scope, code, minutes, capacity in DEMO_PLANS:
-            appointment_store.save_plan(db, {"scope": scope, "code": code, "slot_minutes": minutes, "capacity": capacity,
-                                             "min_lead_minutes": 30, "max_days_ahead": 14, "active": 1,
-                                             "updated_at": clock.now(), "updated_by": "demo"})
+            appointment_store.save_plan(db, {"scope": scope, "code": code, "slot_minutes": minutes,
+                                             "capacity": capacity, "min_lead_minutes": 30, "max_days_ahead": 14,
+                                             "active": 1, "updated_at": clock.now(), "updated_by": "demo"})
     path = instance / "demo_devices.json"
     path.write_text(json.dumps({"evaluators": tokens, "arrival": arrival}, indent=2), encoding="utf-8")
     path.chmod(0o600)
@@ -104,7 +104,7 @@ def banner_lines(base: str, hall_name: str, db_path: Path, demo: DemoHall | None
              f"  console       {base}/console   (log in as manager)",
              f"  appointments  {base}/console/appointments   (log in as manager)",
              f"  back office   {base}/console/cases   (review, then approve as another back-office user)",
-             f"  phone         {base}/phone   (remote tickets and bookings; print its poster QR at {base}/console/poster)",
+             f"  phone         {base}/phone   (remote tickets and bookings; its poster QR: {base}/console/poster)",
              f"  hours, quotas {base}/console/hours   (service hours, open early, 限号)"]
     if demo:
         if demo.arrival_token:

@@ -88,7 +88,7 @@ def parse_sessions(values: Any, where: object) -> tuple[Session, ...]:
     if len(values) > 6:
         raise HoursError(N_("{where}: at most 6 sessions a day"), where=where)
     sessions = sorted(Session.parse(v, where) for v in values)
-    for earlier, later in zip(sessions, sessions[1:]):
+    for earlier, later in zip(sessions, sessions[1:], strict=False):
         if later.start < earlier.end:
             raise HoursError(N_("{where}: the sessions {first} and {second} overlap"), where=where,
                              first=earlier.text(), second=later.text())
@@ -241,7 +241,8 @@ class OpeningHours:
     def as_dict(self) -> dict[str, Any]:
         """What the console edits and the settings store keep."""
         return {"enforce": self.enforce, "stop_before_minutes": self.stop_before_minutes,
-                "week": {name: [s.text() for s in sessions] for name, sessions in zip(WEEKDAYS, self.week)}}
+                "week": {name: [s.text() for s in sessions]
+                         for name, sessions in zip(WEEKDAYS, self.week, strict=True)}}
 
     @classmethod
     def from_dict(cls, value: dict[str, Any], base: "OpeningHours | None" = None) -> "OpeningHours":

@@ -62,8 +62,8 @@ class LobbyBoard:
     def load(self, db: Any, service_day: str, since: float) -> None:
         """Rebuild from the day's calls (events since *since*, the day's start: bounded by the events' time index)."""
         rows = db.execute(
-            "SELECT e.id, e.at, e.type, e.counter, e.ticket, t.number, t.state, t.recall_count, t.channel FROM events e "
-            "JOIN tickets t ON t.id = e.ticket WHERE e.at >= ? AND e.type IN ('called', 'recalled') "
+            "SELECT e.id, e.at, e.type, e.counter, e.ticket, t.number, t.state, t.recall_count, t.channel "
+            "FROM events e JOIN tickets t ON t.id = e.ticket WHERE e.at >= ? AND e.type IN ('called', 'recalled') "
             "AND t.service_day = ? ORDER BY e.id", [since, service_day]).fetchall()
         with self._lock:
             self._calls.clear()

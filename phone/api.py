@@ -23,7 +23,7 @@ from hall.web.jsonio import body, field, refuse_unknown
 
 from .errors import error_response
 from .session import current_contact, forget, remember
-from .views import KIOSK_ID, hall_status, phone_hall, ticket_view, booking_view
+from .views import KIOSK_ID, booking_view, hall_status, phone_hall, ticket_view
 
 bp = Blueprint("phone_api", __name__, url_prefix="/api/v1")
 bp.register_error_handler(HallError, error_response)
@@ -58,7 +58,8 @@ def request_code() -> Any:
     refuse_unknown(data, {"phone"})
     sent = phone_hall().contacts.request_code(field(data, "phone", str, required=True), request.remote_addr or "?")
     now = hall().service.clock.now()
-    return jsonify(masked=sent.masked, expires_in=round(sent.expires_at - now), again_in=round(sent.again_at - now)), 202
+    return jsonify(masked=sent.masked, expires_in=round(sent.expires_at - now),
+                   again_in=round(sent.again_at - now)), 202
 
 
 @bp.post("/phone/verify")

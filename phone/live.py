@@ -12,11 +12,10 @@ from typing import Any
 
 from flask import session
 
-from kiosk.sockets import StatusNamespace
-
 from hall.domain import events as ev
 from hall.web.context import HallContext, hall
 from hall.web.live import STATUS, ticket_room
+from kiosk.sockets import StatusNamespace
 
 PHONE = "/phone"
 

@@ -26,7 +26,8 @@ def phone_paths() -> dict[str, Any]:
     return {
         "/phone/hall": {"get": _op("Whether tickets are given out now, the next opening, what can be taken or booked")},
         "/phone/codes": {"post": _op("Send a one-time code to a mobile number (limited per number and address)",
-                                     status="202", body=_obj(["phone"], phone={"type": "string", "example": "13800001234"}))},
+                                     status="202",
+                                     body=_obj(["phone"], phone={"type": "string", "example": "13800001234"}))},
         "/phone/verify": {"post": _op("Check the code; the phone's cookie then holds the verified number",
                                       body=_obj(["phone", "code"], phone=_TEXT, code={"type": "string"}))},
         "/phone/me": {"get": _op("The verified number of this phone (masked), its remote ticket and bookings")},
@@ -48,7 +49,8 @@ def phone_paths() -> dict[str, Any]:
         "/phone/slots": {"get": _op("The slots of a day for an item or bundle", params=[
             {"name": n, "in": "query", "schema": {"type": "string"}} for n in ("scope", "code", "date")])},
         "/phone/bookings": {"post": _op("Book a slot (verified number); the booking code and page token",
-                                        status="201", body=_obj(["code", "slot_start"], scope={"enum": ["item", "bundle"]},
+                                        status="201",
+                                        body=_obj(["code", "slot_start"], scope={"enum": ["item", "bundle"]},
                                                                 code=_TEXT, slot_start={"type": "string"},
                                                                 sms={"type": "boolean"}, id_number=_TEXT))},
         "/phone/bookings/{token}": {"get": _op("A booking as its page shows it", params=_TOKEN)},
@@ -58,7 +60,8 @@ def phone_paths() -> dict[str, Any]:
         "/kiosk/arrivals": {"post": _op("Confirm a remote ticket's arrival at the kiosk", body=_obj(
             ["number", "digits"], number={"type": "string", "maxLength": 8}, digits={"type": "string"}, kiosk=_TEXT))},
         "/appointments/check-in-id": {"post": _op("Check a booking in by ID card (the kiosk's reader)", auth="device",
-                                                  status="201", body=_obj(["id_number"], id_number=_TEXT, kiosk=_TEXT))},
+                                                  status="201",
+                                                  body=_obj(["id_number"], id_number=_TEXT, kiosk=_TEXT))},
         "/admin/hours": {"get": _op("Service hours in force, now and the next two weeks (manager)", auth="staff"),
                          "put": _op("Set the service hours (manager; audited)", auth="staff", body={"type": "object"})},
         "/admin/hours/open-early": {"post": _op("Open the hall early (manager; audited)", auth="staff",

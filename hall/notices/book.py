@@ -49,7 +49,8 @@ class Notices:
     """Records notices, subscribes tickets to them, and queues their SMS."""
 
     def __init__(self, service: HallService, contacts: Contacts, settings: Callable[[], PhoneSettings], *,
-                 sms_kinds: frozenset[str], per_number_per_day: int, on_sms: Callable[[], object] | None = None) -> None:
+                 sms_kinds: frozenset[str], per_number_per_day: int,
+                 on_sms: Callable[[], object] | None = None) -> None:
         self.service = service
         self.contacts = contacts
         self.settings = settings

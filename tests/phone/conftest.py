@@ -14,7 +14,6 @@ from hall.hours import OpeningHours
 from hall.phone_config import PhoneSettings, SmsSettings
 from hall.service import HallService
 from hall.storage import Storage
-
 from tests.conftest import demo_service, running_hall
 
 PHONE = "13800001234"

@@ -9,7 +9,6 @@ from datetime import datetime
 import pytest
 
 from hall.quotas import QuotaBook, QuotaExhausted
-
 from tests.conftest import MORNING, SHANGHAI, login
 from tests.phone.conftest import settle, verified_client
 
@@ -73,7 +72,8 @@ def test_a_booking_its_code_its_notice_and_the_refusals(phone_app, ph, planned):
     full = book(third, at("2026-11-25T11:00"))
     assert full.status_code == 409 and full.get_json()["error"] == "slot_full"
     assert [s["left"] for s in slots(third) if s["time"] == "11:00"] == [0]
-    assert phone_app.test_client().post("/api/v1/phone/bookings", json={"code": "B03", "slot_start": 1}).status_code == 400
+    anonymous = phone_app.test_client()
+    assert anonymous.post("/api/v1/phone/bookings", json={"code": "B03", "slot_start": 1}).status_code == 400
 
 
 def test_bookings_hold_their_quota_and_cancelling_gives_it_back(phone_app, ph, planned, clock):

@@ -9,7 +9,6 @@ import pytest
 from hall.config import ConfigError, parse_config
 from hall.hours import EarlyOpening, HoursError, OpeningHours, Session, early_until, parse_sessions
 from hall.workdays import CHINA, WorkCalendar
-
 from tests.conftest import SHANGHAI
 
 HOURS = OpeningHours(enforce=True)

@@ -10,7 +10,6 @@ from hypothesis import strategies as st
 
 from hall.domain.queue import QueueIndex
 from hall.domain.routing import make_policy, people_ahead
-
 from tests.core.test_queue_index import FAIRNESS, counters, queues
 
 

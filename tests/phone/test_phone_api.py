@@ -7,7 +7,6 @@ from __future__ import annotations
 import pytest
 
 from hall.storage import repo
-
 from tests.conftest import login
 from tests.phone.conftest import PHONE, last_code, settle, verified_client
 

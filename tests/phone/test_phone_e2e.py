@@ -16,9 +16,9 @@ from zoneinfo import ZoneInfo
 import pytest
 import requests
 
+from tests.e2e.test_chinese_everywhere import latin_runs
 from tests.live import LiveServer, free_port
 from tests.phone.fake_gateway import FakeGateway
-from tests.e2e.test_chinese_everywhere import latin_runs
 from tests.security.test_pages_browser import RECORD_VIOLATIONS
 
 pytestmark = pytest.mark.e2e
@@ -221,8 +221,8 @@ def test_more_time_once(server, gateway, phones):
     page.wait_for_selector("#more-time-box[hidden]", state="attached")
     page.wait_for_function("document.getElementById('ahead-now').textContent === '3'")
     page.wait_for_selector("#notices li[data-kind=moved_back]")
-    answer = requests.post(f"{server.url}{page.url.replace(server.url, '').replace('/phone/t/', '/api/v1/phone/tickets/')}"
-                           "/more-time", json={}, timeout=10)
+    token = page.url.rsplit("/", 1)[1]
+    answer = requests.post(f"{server.url}/api/v1/phone/tickets/{token}/more-time", json={}, timeout=10)
     assert answer.status_code == 409 and "一次" in answer.json()["message"]
     # In the hall the phone scans the lobby's arrival QR code: it opens /phone/here and confirms this ticket.
     ticket_page = page.url
@@ -382,7 +382,8 @@ def test_kiosk_outside_the_hours_and_the_manager_opens_early(server, browser):
     try:
         kiosk = context.new_page()
         kiosk.goto(f"{server.url}/kiosk")
-        assert "现在不是取号时间" in kiosk.inner_text("#closed-banner") and "09:00" in kiosk.inner_text("#closed-banner")
+        banner = kiosk.inner_text("#closed-banner")
+        assert "现在不是取号时间" in banner and "09:00" in banner
         kiosk.goto(f"{server.url}/kiosk/default/item/E02")
         kiosk.click("#take")
         kiosk.wait_for_selector("#take-error:has-text('下次取号时间')")

@@ -16,7 +16,6 @@ from hall.phone_config import PhoneSettings
 from hall.quotas import QuotaBook, QuotaExhausted, local_minute, release, rules_of, take, targets_of
 from hall.storage import open_storage, repo
 from hall.storage import quotas as store
-
 from tests.conftest import MORNING, SHANGHAI, demo_service
 from tests.phone.conftest import ENFORCED, admitted
 

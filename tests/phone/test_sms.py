@@ -18,7 +18,6 @@ from hall.notices.sender import SmsSender, backoff
 from hall.notices.sms import HttpGateway, SmsError, SmsMessage, aliyun_signature
 from hall.phone_config import PhoneSettings, SmsSettings, parse_sms
 from hall.storage import contacts as store
-
 from tests.phone.fake_gateway import FakeGateway
 
 MESSAGE = SmsMessage("13800001234", "138****1234", "code", "SMS_0001", {"code": "123456", "minutes": "5"})
@@ -93,7 +92,8 @@ def test_json_and_form_templates_for_other_gateways(fake):
 
 
 def test_failures_are_retryable_or_not(fake):
-    settings = SmsSettings(backend="http", profile="json", url=fake.url, fields={"m": "{phone}"}, templates={"code": "t"})
+    settings = SmsSettings(backend="http", profile="json", url=fake.url, fields={"m": "{phone}"},
+                           templates={"code": "t"})
     gateway = HttpGateway(settings)
     for answer, retry in (((503, {}), True), ((429, {}), True), ((400, {}), False), ((200, {"code": 17}), True)):
         fake.answers.append(answer)
@@ -154,7 +154,8 @@ def test_the_sender_retries_with_backoff_then_gives_up_and_logs_masked(storage, 
 
 def test_an_erased_number_is_never_sent_to(storage, clock, fake):
     contacts = Contacts(storage, clock, b"k" * 32, PhoneSettings)
-    settings = SmsSettings(backend="http", profile="json", url=fake.url, fields={"m": "{phone}"}, templates={"code": "t"})
+    settings = SmsSettings(backend="http", profile="json", url=fake.url, fields={"m": "{phone}"},
+                           templates={"code": "t"})
     message = queue(storage, clock, contacts)
     with storage.write() as db:
         store.erase(db, [1], clock.now())
