@@ -9,6 +9,8 @@ Rules, in the order they are checked (each in one write transaction):
   holder has ``no_show_after_seconds`` to confirm arrival — by the code shown on the lobby screen (its
   QR, or typed), or at the kiosk with the ticket's number and the phone number's last four digits — or
   the owner process's sweeper records a no-show;
+* eight wrong arrival codes (or kiosk digits) for one ticket and none is taken any more: nobody guesses the
+  code from home;
 * "I need more time" moves a waiting remote ticket back ``more_time_places`` places, once: its queue time
   becomes just after that of the ticket that many places behind it (the queue index's own order), and
   the move is its own event in the log (``moved_back``), so every process's index follows.
@@ -39,6 +41,9 @@ logger = logging.getLogger(__name__)
 #: The arrival code on the lobby screen changes this often; the previous one is still taken.
 ARRIVAL_WINDOW_SECONDS = 600
 ARRIVAL_DIGITS = 6
+#: Wrong arrival codes (or kiosk digits) a ticket may be tried with; then none is taken, and the clerk who calls
+#: the citizen standing at the counter starts serving (a ticket being served is never a no-show).
+MAX_ARRIVAL_FAILURES = 8
 
 
 class AlreadyQueued(HallError):
@@ -137,15 +142,22 @@ class RemoteQueue:
     # ---- arrival --------------------------------------------------------------------------------
 
     def arrive(self, token: str, code: str) -> Ticket:
-        """Confirm arrival with the lobby's code; a ticket already confirmed stays as it is."""
-        if not isinstance(code, str) or not self.codes.valid(code, self.service.clock.now()):
-            raise ArrivalRefused("this is not the arrival code of the lobby screen now; scan its QR code or type "
-                                 "the six digits under it")
+        """Confirm arrival with the lobby's code; a ticket already confirmed stays as it is.
+
+        Each wrong code counts against the ticket: after MAX_ARRIVAL_FAILURES none is taken any more, so the
+        code cannot be guessed from home (the clerk serves a citizen who is at the counter all the same).
+        """
         with self.service.storage.write() as db:
             ticket = repo.ticket_by_token(db, token)
             if ticket is None:
                 raise UnknownTicket("no such ticket")
-            return self._arrive(db, ticket, "lobby")
+            valid = isinstance(code, str) and self.codes.valid(code, self.service.clock.now())
+            if valid and store.arrival_failures(db, ticket.id) < MAX_ARRIVAL_FAILURES:
+                return self._arrive(db, ticket, "lobby")
+            if not valid:  # counted (committed) before the refusal
+                store.count_arrival_failure(db, ticket.id)
+        raise ArrivalRefused("this is not the arrival code of the lobby screen now; scan its QR code or type "
+                             "the six digits under it")
 
     def arrive_at_kiosk(self, number: str, last_digits: str, kiosk: str | None) -> Ticket:
         """Confirm arrival at the kiosk: today's ticket number and the last four digits of its phone number."""
@@ -153,10 +165,13 @@ class RemoteQueue:
         with self.service.storage.write() as db:
             ticket = repo.ticket_by_number(db, self.service.today(), number) if len(number) <= 8 else None
             watch = store.watch(db, ticket.id) if ticket is not None else None
-            if ticket is None or not ticket.remote or not self.contacts.last_digits_match(
-                    db, watch["contact"] if watch else None, str(last_digits).strip()):
-                raise ArrivalRefused("no remote ticket of today has this number and these digits")
-            return self._arrive(db, ticket, "kiosk", kiosk=kiosk)
+            matches = ticket is not None and ticket.remote and self.contacts.last_digits_match(
+                db, watch["contact"] if watch else None, str(last_digits).strip())
+            if ticket is not None and matches and store.arrival_failures(db, ticket.id) < MAX_ARRIVAL_FAILURES:
+                return self._arrive(db, ticket, "kiosk", kiosk=kiosk)
+            if ticket is not None and not matches:
+                store.count_arrival_failure(db, ticket.id)
+        raise ArrivalRefused("no remote ticket of today has this number and these digits")
 
     def _arrive(self, db: Any, ticket: Ticket, where: str, kiosk: str | None = None) -> Ticket:
         if not ticket.remote:

@@ -498,3 +498,9 @@ def m1602_phone_contacts_notices(db: sqlite_utils.Database) -> None:
         CREATE INDEX appointments_reminders ON appointments (state, slot_start) WHERE reminded_at IS NULL;
         """
     )
+
+
+@migrations(name="1603_arrival_failures")
+def m1603_arrival_failures(db: sqlite_utils.Database) -> None:
+    """Wrong arrival codes tried for a remote ticket: after a few, only the kiosk confirms it (no guessing from home)."""
+    db.execute("ALTER TABLE tickets ADD COLUMN arrival_failures INTEGER NOT NULL DEFAULT 0")

@@ -33,6 +33,14 @@ def remote_called_not_arrived(db: Db, day: str, called_before: float) -> list[in
     return [int(r[0]) for r in rows]
 
 
+def arrival_failures(db: Db, ticket_id: int) -> int:
+    return int(db.execute("SELECT arrival_failures FROM tickets WHERE id = ?", [ticket_id]).fetchone()[0])
+
+
+def count_arrival_failure(db: Db, ticket_id: int) -> None:
+    db.execute("UPDATE tickets SET arrival_failures = arrival_failures + 1 WHERE id = ?", [ticket_id])
+
+
 # ---- watches -------------------------------------------------------------------------------
 
 def watch(db: Db, ticket_id: int) -> dict[str, Any] | None:

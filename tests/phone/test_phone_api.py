@@ -238,3 +238,22 @@ def test_sms_to_one_number_stop_at_its_daily_limit(phone_app, ph):
     with ctx.storage.read() as db:
         queued = db.execute("SELECT count(*) FROM sms_messages WHERE kind = 'reminder'").fetchone()[0]
     assert all(sent) and queued == 2  # four notices on the page, two more SMS only
+
+
+def test_the_arrival_code_cannot_be_guessed_from_home(phone_app, ph, clock):
+    client = verified_client(phone_app, ph)
+    ticket = client.post("/api/v1/phone/tickets", json={"service": "E02"}).get_json()
+    right = ph.arrival.code(clock.now())
+    wrong = f"{(int(right) + 1) % 1_000_000:06d}"
+    for _ in range(8):
+        assert client.post(f"/api/v1/phone/tickets/{ticket['token']}/arrived", json={"code": wrong}).status_code == 400
+    refused = client.post(f"/api/v1/phone/tickets/{ticket['token']}/arrived", json={"code": right})
+    assert refused.status_code == 400  # eight wrong tries: no code is taken any more, the kiosk's digits neither
+    assert phone_app.test_client().post("/api/v1/kiosk/arrivals", json={"number": ticket["number"],
+                                                                        "digits": "1234"}).status_code == 400
+    clerk = phone_app.test_client()  # the clerk who calls the citizen standing at the counter starts serving
+    login(clerk, "clerk5")
+    clerk.post("/api/v1/counters/5/call-next", json={})
+    assert clerk.post("/api/v1/counters/5/start", json={}).status_code == 200
+    clock.advance(600)
+    assert ph.remote.sweep_no_shows() == 0
