@@ -1,4 +1,4 @@
-"""Appointments (预约取号): a ticket booked for a time slot, checked in at a kiosk by its booking code.
+"""Appointments (预约取号): a ticket booked for a time slot, checked in at a kiosk, by ID card or on the phone.
 
 Ordering: a booking checked in within its window becomes a *priority* ticket
 (``priority=True``, ``appointment=<code>``) queued at the moment of check-in. The
@@ -6,10 +6,17 @@ one-window policy already orders (overdue, priority, queue_at), so checked-in
 appointments go ahead of every walk-in, in check-in order among themselves and the
 priority lane, and the fairness guard still lets an overdue walk-in through. The
 ticket keeps its booking code, so the clerk and the printed ticket can tell an
-appointment from the 绿色通道. Outside the window the check-in is refused; the
-citizen can take a walk-in ticket instead. A kiosk gets one answer for every code it
-cannot check in (unknown, too early, too late, cancelled, already used), so answers
-never tell a valid code from a wrong one; the log keeps the reason.
+appointment from the 绿色通道.
+
+Check-in opens ``CHECK_IN_EARLY_MINUTES`` before the slot. A booking checked in after its slot
+ended, on its own day, becomes an ordinary walk-in ticket (``late``): never a dead end, and it uses
+the quota the booking held, so a full day cannot refuse it. A kiosk gets one answer for every code it
+cannot check in (unknown, too early, cancelled, already used, another day), so answers never tell a
+valid code from a wrong one; the log keeps the reason (issue 13 point 8).
+
+Online bookings (``book_online``) follow the managers' plans (``hall.appointment_plans``): a slot of
+the day's service hours with room left, far enough ahead; the booking takes its place in the slot and
+its quota (``hall.quotas``) in one transaction, and gets a booking code and a token for its phone page.
 """
 
 from __future__ import annotations
@@ -21,6 +28,7 @@ from typing import Any
 
 from .domain.errors import HallError, InvalidInput, UnknownService
 from .domain.models import Ticket
+from .quotas import local_minute, release, take, targets_of
 from .service import HallService
 from .storage import appointments as store
 from .storage import repo
@@ -29,7 +37,7 @@ logger = logging.getLogger(__name__)
 
 #: A citizen may check in this long before the slot starts …
 CHECK_IN_EARLY_MINUTES = 30
-#: … and until the slot ends.
+#: … and until the slot ends; later the same day the booking becomes a walk-in ticket.
 #: Booking codes are 12 random digits: with 200 bookings a day and the kiosk's throttle, a guess hits once
 #: in thousands of years. Codes of 8 digits booked before issue 13 still check in.
 CODE_DIGITS = 12
@@ -48,14 +56,14 @@ class UnknownAppointment(HallError):
 
 
 class CheckInClosed(HallError):
-    """The booking cannot be checked in now: too early, too late, or cancelled."""
+    """The booking cannot be changed now: it was checked in or cancelled already."""
 
     status = 409
     code = "check_in_closed"
 
 
 class CheckInRefused(HallError):
-    """The one answer a kiosk gets for a code it cannot check in: unknown, too early, too late, cancelled or
+    """The one answer a kiosk gets for a code it cannot check in: unknown, too early, cancelled or
     already used look the same, so an answer never tells a valid code from a wrong one."""
 
     status = 404
@@ -64,10 +72,11 @@ class CheckInRefused(HallError):
 
 @dataclass(frozen=True)
 class CheckIn:
-    """The ticket of a checked-in booking; ``again`` when the booking had been checked in before."""
+    """The ticket of a checked-in booking; ``again`` when checked in before, ``late`` when it came after its slot."""
 
     ticket: Ticket
     again: bool
+    late: bool = False
 
 
 def normalise_code(code: str) -> str:
@@ -89,31 +98,57 @@ class AppointmentBook:
     def __init__(self, service: HallService) -> None:
         self.service = service
 
+    # ---- booking -----------------------------------------------------------------------------
+
     def book(self, *, service: str | None, bundle: str | None, slot_start: float, slot_minutes: int,
              staff: str | None) -> dict[str, Any]:
-        """Book a slot for an item or a bundle; returns the booking with its code."""
-        if (service is None) == (bundle is None):
-            raise InvalidInput("give either a service item code or a bundle code")
+        """Book a slot for an item or a bundle (a manager, at the front desk); returns the booking with its code."""
         if not 5 <= slot_minutes <= MAX_SLOT_MINUTES:
             raise InvalidInput(f"slot_minutes must be from 5 to {MAX_SLOT_MINUTES}")
-        svc = self.service
-        now = svc.clock.now()
-        if slot_start + slot_minutes * 60 <= now:
+        if slot_start + slot_minutes * 60 <= self.service.clock.now():
             raise InvalidInput("the slot is already over")
+        return self.insert(service=service, bundle=bundle, slot_start=slot_start,
+                           slot_end=slot_start + slot_minutes * 60, values={"created_by": staff})
+
+    def insert(self, *, service: str | None, bundle: str | None, slot_start: float, slot_end: float,
+               values: dict[str, Any]) -> dict[str, Any]:
+        """Record a booking and take its quota (in its day and slot), in one transaction (nested when called
+        inside one); QuotaExhausted when the day or the slot has no room left."""
+        if (service is None) == (bundle is None):
+            raise InvalidInput("give either a service item code or a bundle code")
+        svc = self.service
         with svc.storage.write() as db:
             if service is not None and repo.service_item(db, service) is None:
                 raise UnknownService(f"unknown service item {service!r}", code=service)
             if bundle is not None and repo.bundle(db, bundle) is None:
                 raise UnknownService(f"unknown bundle {bundle!r}", code=bundle)
+            day = svc.today(slot_start)
+            self._take_quota(db, service, bundle, day, slot_start)
             code = self._new_code(db)
             store.insert_appointment(db, {
-                "code": code, "service_day": svc.today(slot_start), "item": service, "bundle": bundle,
-                "slot_start": slot_start, "slot_end": slot_start + slot_minutes * 60, "state": "booked",
-                "created_at": now, "created_by": staff,
+                "code": code, "service_day": day, "item": service, "bundle": bundle, "slot_start": slot_start,
+                "slot_end": slot_end, "state": "booked", "created_at": svc.clock.now(), **values,
             })
             booking = store.appointment(db, code)
         assert booking is not None
         return booking
+
+    def _take_quota(self, db: Any, service: str | None, bundle: str | None, day: str, slot_start: float) -> None:
+        watch = getattr(self.service.admission, "watch", None)
+        if watch is None:  # a hall without admission checks (tests of the core)
+            return
+        rules = watch.current(db)
+        take(db, rules.quotas, day=day, targets=targets_of(service, bundle),
+             minute=local_minute(slot_start, self.service.hall.tz), remote=False, booking=True,
+             share_default=rules.phone.remote_share_percent)
+
+    def _release_quota(self, db: Any, booking: dict[str, Any]) -> None:
+        watch = getattr(self.service.admission, "watch", None)
+        if watch is None:
+            return
+        release(db, watch.current(db).quotas, day=booking["service_day"],
+                targets=targets_of(booking["item"], booking["bundle"]),
+                minute=local_minute(booking["slot_start"], self.service.hall.tz))
 
     @staticmethod
     def _new_code(db: Any) -> str:
@@ -122,33 +157,46 @@ class AppointmentBook:
             if store.appointment(db, code) is None:
                 return code
 
+    # ---- check-in --------------------------------------------------------------------------------
+
     def check_in(self, code: str, kiosk: str | None) -> CheckIn:
         """Turn the booking into a queue ticket (once); CheckInRefused for any code it cannot check in now."""
         code = normalise_code(code)
-        svc = self.service
-        with svc.storage.write() as db:
-            booking = store.appointment(db, code)
-            now = svc.clock.now()
-            reason = self._refusal(db, booking, kiosk, now)
-            if reason:
-                logger.info("check-in of booking %s refused: %s", loggable_code(code), reason)
-                raise CheckInRefused("this code cannot be checked in now; please check the code and the time of "
-                                     "your booking, or take a ticket")
-            assert booking is not None
-            if booking["state"] == "checked_in":
-                ticket = repo.ticket(db, booking["ticket"])
-                assert ticket is not None
-                return CheckIn(ticket, again=True)
-            # Nested in this transaction (a savepoint), so the booking and its ticket commit together
-            # and a second check-in of the same code waits here and then finds it checked in.
-            ticket = svc.issue_ticket(service=booking["item"], bundle=booking["bundle"], priority=True,
-                                      kiosk=kiosk, appointment=code)
-            store.mark_checked_in(db, code, ticket.id, now)
-        logger.info("appointment %s checked in as %s", loggable_code(code), ticket.number)
-        return CheckIn(ticket, again=False)
+        with self.service.storage.write() as db:
+            return self._check_in(db, store.appointment(db, code), kiosk, how="kiosk")
 
-    @staticmethod
-    def _refusal(db: Any, booking: dict[str, Any] | None, kiosk: str | None, now: float) -> str | None:
+    def check_in_booking(self, db: Any, booking: dict[str, Any] | None, kiosk: str | None, how: str) -> CheckIn:
+        """Check in a booking found otherwise (its phone page, an ID card), inside the caller's transaction."""
+        return self._check_in(db, booking, kiosk, how=how)
+
+    def _check_in(self, db: Any, booking: dict[str, Any] | None, kiosk: str | None, *, how: str) -> CheckIn:
+        svc = self.service
+        now = svc.clock.now()
+        reason = self._refusal(db, booking, kiosk, now)
+        code = booking["code"] if booking else "????"
+        if reason:
+            logger.info("check-in of booking %s refused: %s", loggable_code(code), reason)
+            raise CheckInRefused("this code cannot be checked in now; please check the code and the time of "
+                                 "your booking, or take a ticket")
+        assert booking is not None
+        if booking["state"] == "checked_in":
+            ticket = repo.ticket(db, booking["ticket"])
+            assert ticket is not None
+            return CheckIn(ticket, again=True, late=bool(booking["late"]))
+        late = now > booking["slot_end"]
+        if late and svc.admission is not None:  # the hall must be open to take a walk-in
+            svc.admission.require_open(db, now)  # type: ignore[attr-defined]
+        # Nested in this transaction (a savepoint), so the booking and its ticket commit together
+        # and a second check-in of the same code waits here and then finds it checked in.
+        ticket = svc.issue_ticket(service=booking["item"], bundle=booking["bundle"], priority=not late, kiosk=kiosk,
+                                  appointment=code, channel="walk_in" if late else "appointment", reserved=True)
+        store.mark_checked_in(db, code, ticket.id, now, late=late)
+        svc.note_in(db, ticket.id, "appointment_checked_in", {"how": how, "late": late, "kiosk": kiosk})
+        logger.info("appointment %s checked in (%s) as %s%s", loggable_code(code), how, ticket.number,
+                    ", late: a walk-in ticket" if late else "")
+        return CheckIn(ticket, again=False, late=late)
+
+    def _refusal(self, db: Any, booking: dict[str, Any] | None, kiosk: str | None, now: float) -> str | None:
         """Why *booking* cannot be checked in at *kiosk* now (for the log only), or None."""
         if booking is None:
             return "unknown code"
@@ -160,20 +208,30 @@ class AppointmentBook:
             return None if recent and ticket is not None and ticket.kiosk == kiosk else "already checked in"
         if now < booking["slot_start"] - CHECK_IN_EARLY_MINUTES * 60:
             return "too early"
-        if now > booking["slot_end"]:
-            return "too late"
+        if now > booking["slot_end"] and booking["service_day"] != self.service.today(now):
+            return "another day"
         return None
 
+    # ---- cancelling and listing ----------------------------------------------------------------------
+
     def cancel(self, code: str) -> None:
-        """Cancel a booking that has not been checked in."""
+        """Cancel a booking that has not been checked in (by its code: managers)."""
         code = normalise_code(code)
         with self.service.storage.write() as db:
-            booking = store.appointment(db, code)
-            if booking is None:
-                raise UnknownAppointment("no booking has this code")
-            if booking["state"] != "booked":
-                raise CheckInClosed(f"the booking is {booking['state']}", reason=booking["state"])
-            store.mark_cancelled(db, code)
+            self.cancel_booking(db, store.appointment(db, code))
+
+    def cancel_booking(self, db: Any, booking: dict[str, Any] | None) -> dict[str, Any]:
+        """Cancel *booking* inside the caller's transaction: its place in the slot and its quota are given back."""
+        if booking is None:
+            raise UnknownAppointment("no booking has this code")
+        if booking["state"] != "booked":
+            raise CheckInClosed(f"the booking is {booking['state']}", reason=booking["state"])
+        now = self.service.clock.now()
+        store.mark_cancelled(db, booking["code"], now)
+        if booking["slot_end"] > now:
+            self._release_quota(db, booking)
+            store.release_slot(db, booking)
+        return {**booking, "state": "cancelled"}
 
     def of_day(self, day: str) -> list[dict[str, Any]]:
         """Every booking of a service day, by slot."""

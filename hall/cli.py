@@ -87,7 +87,25 @@ def _install_demo(config: Config) -> None:
         storage.close()
     lines = banner_lines(config.hall.public_url.rstrip("/"), config.hall.name, config.database,
                          demo_hall(config.instance_path))
-    print("\n".join(lines), flush=True)
+    print("\n".join([*lines[:1], _hours_line(config), *lines[1:]]), flush=True)
+
+
+def _hours_line(config: Config) -> str:
+    """Whether the demo gives out tickets now, and when it opens next (a manager may open it early)."""
+    import time
+
+    from .hours import OpeningHours
+    from .workdays import calendar_of
+
+    hours: OpeningHours = config.service_hours
+    if not hours.enforce:
+        return "  service hours not enforced: tickets at any time ([service_hours] in the configuration)"
+    opening = hours.opening(time.time(), config.hall.tz, calendar_of(config.hall))
+    if opening.open:
+        return f"  service hours {hours.display('en')}: tickets are given out now"
+    following = opening.next_opening.strftime("%a %Y-%m-%d %H:%M") if opening.next_opening else "not known"
+    return (f"  service hours {hours.display('en')}: closed now, next opening {following} "
+            "(a manager can open early at /console/hours)")
 
 
 def refuse_demo_passwords(accounts: "Accounts") -> bool:

@@ -10,6 +10,9 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from .hours import OpeningHours
+from .phone_config import PhoneConfigError, PhoneSettings, SmsSettings, parse_phone, parse_service_hours, parse_sms
+
 PRINTER_BACKENDS = ("dummy", "file", "network", "serial", "usb")
 SPEECH_BACKENDS = ("none", "wav")
 ROUTING_POLICIES = ("one-window", "dedicated")
@@ -206,6 +209,10 @@ class Config:
     privacy: PrivacySettings = field(default_factory=PrivacySettings)
     backup: BackupSettings = field(default_factory=BackupSettings)
     prefecture: PrefectureSettings = field(default_factory=PrefectureSettings)
+    #: [service_hours]: not enforced unless configured (or switched on in the console).
+    service_hours: OpeningHours = field(default_factory=OpeningHours)
+    phone: PhoneSettings = field(default_factory=PhoneSettings)
+    sms: SmsSettings = field(default_factory=SmsSettings)
     testing: bool = False
 
     def with_overrides(self, **changes: Any) -> "Config":
@@ -367,7 +374,7 @@ def parse_config(raw: dict[str, Any], base: Config | None = None) -> Config:
     """Build a Config from a parsed TOML document; ConfigError on any problem."""
     config = base or Config()
     known = {"hall", "routing", "printer", "speech", "keypads", "kiosks", "server", "lobby", "caller",
-             "evaluator_keypads", "backup", "prefecture", "security", "privacy"}
+             "evaluator_keypads", "backup", "prefecture", "security", "privacy", "service_hours", "phone", "sms"}
     unknown = sorted(set(raw) - known)
     if unknown:
         raise ConfigError(f"unknown section(s): {', '.join(unknown)}; known: {', '.join(sorted(known))}")
@@ -416,6 +423,12 @@ def parse_config(raw: dict[str, Any], base: Config | None = None) -> Config:
     if "prefecture" in raw:
         changes["prefecture"] = _section(PrefectureSettings, raw["prefecture"], "prefecture")
         changes["prefecture"].validate()
+    try:
+        for name, parse in (("service_hours", parse_service_hours), ("phone", parse_phone), ("sms", parse_sms)):
+            if name in raw:
+                changes[name] = parse(raw[name])
+    except PhoneConfigError as exc:
+        raise ConfigError(str(exc)) from None
     if "server" in raw:
         server = dict(raw["server"])
         if "db" in server:

@@ -12,6 +12,7 @@ from .accounts import Accounts
 from .domain.clock import Clock
 from .domain.models import Bundle, Category, Localised, ServiceItem
 from .storage import Storage, catalogue_admin, repo
+from .storage import appointments as appointment_store
 
 logger = logging.getLogger(__name__)
 
@@ -31,12 +32,17 @@ DEMO_STAFF = (
 )
 
 
+#: Online booking plans of the demo: (scope, code, slot minutes, bookings per slot).
+DEMO_PLANS = (("item", "B03", 30, 2), ("item", "E01", 30, 4), ("bundle", "P07", 60, 2))
+
+
 @dataclass(frozen=True)
 class DemoHall:
-    """What `serve --demo` prints: the logins and the evaluator tokens."""
+    """What `serve --demo` prints: the logins, the evaluator tokens and the lobby's arrival screen token."""
 
     staff: tuple[tuple[str, str, str], ...]
     evaluator_tokens: dict[int, str]
+    arrival_token: str | None = None
 
 
 def catalogue_document() -> dict:
@@ -76,8 +82,14 @@ def install_demo(storage: Storage, accounts: Accounts, clock: Clock, instance: P
     tokens = {}
     for number in range(1, DEMO_COUNTERS + 1):
         _, tokens[number] = accounts.add_device("evaluator", counter=number, name=f"evaluator-{number}")
+    _, arrival = accounts.add_device("lobby", name="arrival-screen")
+    with storage.write() as db:
+        for scope, code, minutes, capacity in DEMO_PLANS:
+            appointment_store.save_plan(db, {"scope": scope, "code": code, "slot_minutes": minutes,
+                                             "capacity": capacity, "min_lead_minutes": 30, "max_days_ahead": 14,
+                                             "active": 1, "updated_at": clock.now(), "updated_by": "demo"})
     path = instance / "demo_devices.json"
-    path.write_text(json.dumps({"evaluators": tokens}, indent=2), encoding="utf-8")
+    path.write_text(json.dumps({"evaluators": tokens, "arrival": arrival}, indent=2), encoding="utf-8")
     path.chmod(0o600)
     return demo_hall(instance)
 
@@ -91,8 +103,12 @@ def banner_lines(base: str, hall_name: str, db_path: Path, demo: DemoHall | None
              f"  citizen screen {base}/screen/citizen/1   (one per counter: /screen/citizen/<n>)",
              f"  console       {base}/console   (log in as manager)",
              f"  appointments  {base}/console/appointments   (log in as manager)",
-             f"  back office   {base}/console/cases   (review, then approve as another back-office user)"]
+             f"  back office   {base}/console/cases   (review, then approve as another back-office user)",
+             f"  phone         {base}/phone   (remote tickets and bookings; its poster QR: {base}/console/poster)",
+             f"  hours, quotas {base}/console/hours   (service hours, open early, 限号)"]
     if demo:
+        if demo.arrival_token:
+            lines.append(f"  arrival       {base}/phone/arrival?token={demo.arrival_token}   (the lobby's arrival QR)")
         for number, token in sorted(demo.evaluator_tokens.items()):
             lines.append(f"  evaluator     {base}/evaluator?token={token}   (counter {number})")
         lines.append("  logins (username / password / roles):")
@@ -105,5 +121,6 @@ def demo_hall(instance: Path) -> DemoHall | None:
     path = instance / "demo_devices.json"
     if not path.exists():
         return None
-    tokens = {int(k): v for k, v in json.loads(path.read_text(encoding="utf-8"))["evaluators"].items()}
-    return DemoHall(tuple((u, p, ",".join(r)) for u, _, r, _, p in DEMO_STAFF), tokens)
+    saved = json.loads(path.read_text(encoding="utf-8"))
+    tokens = {int(k): v for k, v in saved["evaluators"].items()}
+    return DemoHall(tuple((u, p, ",".join(r)) for u, _, r, _, p in DEMO_STAFF), tokens, saved.get("arrival"))

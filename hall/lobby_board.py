@@ -35,6 +35,8 @@ class Call:
     ticket: int
     recall_count: int
     active: bool
+    #: Taken on the phone (the lobby marks it, like the counter's panel).
+    remote: bool = False
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -60,15 +62,15 @@ class LobbyBoard:
     def load(self, db: Any, service_day: str, since: float) -> None:
         """Rebuild from the day's calls (events since *since*, the day's start: bounded by the events' time index)."""
         rows = db.execute(
-            "SELECT e.id, e.at, e.type, e.counter, e.ticket, t.number, t.state, t.recall_count FROM events e "
-            "JOIN tickets t ON t.id = e.ticket WHERE e.at >= ? AND e.type IN ('called', 'recalled') "
+            "SELECT e.id, e.at, e.type, e.counter, e.ticket, t.number, t.state, t.recall_count, t.channel "
+            "FROM events e JOIN tickets t ON t.id = e.ticket WHERE e.at >= ? AND e.type IN ('called', 'recalled') "
             "AND t.service_day = ? ORDER BY e.id", [since, service_day]).fetchall()
         with self._lock:
             self._calls.clear()
             for r in rows:
                 recalls = r["recall_count"] if r["type"] == "recalled" else 0
                 self._put(Call(r["id"], r["at"], r["type"], r["counter"], r["number"], r["ticket"], recalls,
-                               active=False))
+                               active=False, remote=r["channel"] == "remote"))
             latest_state = {r["ticket"]: r["state"] for r in rows}
             for call in self._calls.values():
                 call.active = latest_state.get(call.ticket) in ("called", "serving")
@@ -85,7 +87,7 @@ class LobbyBoard:
                 kind = "recalled" if isinstance(event, ev.TicketRecalled) else "called"
                 recalls = int(ticket.get("recall_count") or 0) if kind == "recalled" else 0
                 self._put(Call(event.event_id, event.at, kind, event.counter, str(ticket.get("number", "")),
-                               int(ticket_id), recalls, active=True))
+                               int(ticket_id), recalls, active=True, remote=bool(ticket.get("remote"))))
                 return True
             if isinstance(event, _LEAVES_COUNTER) and ticket_id in self._calls:
                 call = self._calls[ticket_id]

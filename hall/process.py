@@ -2,7 +2,9 @@
 
 Every process runs the log feed and its live channel. Exactly one process on a database is the *device
 owner*: it runs the devices attached to the server (printers, announcer, keypads), the rating sweeper,
-the follow-up watch, the day closer and the scheduled backups. The owner is elected with an exclusive
+the follow-up watch, the day closer, the scheduled backups, and the phone's work (``hall.phone_hall``): the
+SMS sender, the notice watcher, the no-shows of remote tickets not confirmed in time, booking reminders and
+the retention job that erases phone numbers no longer needed. The owner is elected with an exclusive
 lock on a file beside the database (``flock``): the lock dies with its process, so when the owner stops
 or crashes another process takes over within ``ELECTION_SECONDS``. ``[server] role`` can pin it:
 ``owner`` (wait for the lock), ``web`` (never own), ``auto`` (the default).
@@ -159,6 +161,12 @@ class HallProcess:
         if followups is not None:
             self.tasks.append(PeriodicTask("followup-overdue", FOLLOWUP_SWEEP_SECONDS, followups.sweep_overdue,
                                            run_at_start=True))
+        phone = self.app.extensions.get("onewindow.phone")
+        if phone is not None:  # the SMS sender, notices, remote no-shows, reminders, phone-number retention
+            listeners, tasks = phone.start_owner()
+            self._closers.append(phone.close_owner)
+            self._closers += [ctx.bus.subscribe(listener) for listener in listeners]
+            self.tasks += tasks
         if ctx.config.prefecture.url:
             self._start_outbox()
         if ctx.config.backup.interval_minutes > 0:

@@ -16,6 +16,7 @@ from dataclasses import replace
 from typing import Any
 
 from . import rating_chain, ratings
+from .admission import TicketAdmission
 from .config import HallSettings
 from .domain import events as ev
 from .domain.clock import Clock
@@ -49,6 +50,7 @@ logger = logging.getLogger(__name__)
 _RELEASES = frozenset({TicketAction.FINISH, TicketAction.NO_SHOW, TicketAction.TRANSFER, TicketAction.HOLD,
                        TicketAction.EXPIRE})
 FinishHook = Callable[[Any, int, str, "str | None", "int | None", float], object]
+AdmissionHook = Callable[[Any, TicketAdmission], object]
 
 
 class HallService:
@@ -65,6 +67,9 @@ class HallService:
         self.queue = QueueBook(policy)
         #: Called inside the finishing transaction: (db, ticket id, number, staff, counter, time).
         self.on_finish: FinishHook | None = None
+        #: Called inside the issuing transaction before the number is drawn; raises to refuse the ticket
+        #: (service hours, quotas: ``hall.admission``).
+        self.admission: AdmissionHook | None = None
         self._routing_cache: tuple[int, dict[str, str], dict[int, frozenset[str]]] | None = None
         self._views: dict[tuple[int, str | None], CounterView] = {}
         self.wait_estimator = WaitEstimator(policy, hall.tz)
@@ -207,8 +212,13 @@ class HallService:
 
     @writes
     def issue_ticket(self, *, service: str | None = None, bundle: str | None = None, priority: bool = False,
-                     kiosk: str | None = None, appointment: str | None = None) -> Ticket:
-        """Take a ticket for one service item or one bundle; committed before this returns."""
+                     kiosk: str | None = None, appointment: str | None = None, channel: str = "walk_in",
+                     reserved: bool = False) -> Ticket:
+        """Take a ticket for one service item or one bundle; committed before this returns.
+
+        *channel* says how it came (walk_in, remote, appointment); *reserved* that a booking already holds
+        its quota. The admission hook may refuse it (outside the service hours, quota used up).
+        """
         if (service is None) == (bundle is None):
             raise InvalidInput("give either a service item code or a bundle code")
         self.wait_estimator.warm(self.storage, self.today())
@@ -217,6 +227,9 @@ class HallService:
             items, category, _ = self._service_of(db, service, bundle)
             letter = db.execute("SELECT letter FROM categories WHERE code = ?", [category]).fetchone()[0]
             day = self.today(now)
+            if self.admission is not None:
+                self.admission(db, TicketAdmission(service, bundle, channel, now, day, reserved))
+            arrived_at = None if channel == "remote" else now
             number = format_number(letter, repo.next_sequence(db, day, letter))
             probe = QueuedTicket(id=NEWEST, category=category, items=frozenset(items), priority=priority,
                                  queue_at=now)
@@ -231,13 +244,14 @@ class HallService:
                 "item": service, "bundle": bundle, "priority": int(priority), "appointment": appointment,
                 "kiosk": kiosk, "state": TicketState.WAITING.value, "issued_at": now, "queue_at": now,
                 "estimated_wait_minutes": estimate.point, "estimated_wait_low": estimate.low,
-                "estimated_wait_high": estimate.high, "people_ahead": ahead,
+                "estimated_wait_high": estimate.high, "people_ahead": ahead, "channel": channel,
+                "arrived_at": arrived_at,
             }
             ticket_id = repo.insert_ticket(db, values, items)
             self._record(db, at=now, type=TicketAction.ISSUE.value, ticket_id=ticket_id,
                          data={"number": number, "item": service, "bundle": bundle, "priority": priority,
                                "kiosk": kiosk, "people_ahead": ahead, "estimated_wait_minutes": estimate.point,
-                               "estimated_wait_range": [estimate.low, estimate.high]})
+                               "estimated_wait_range": [estimate.low, estimate.high], "channel": channel})
         self._committed()
         return Ticket(
             id=ticket_id, token=values["token"], number=number, service_day=day, category=category, item=service,
@@ -245,7 +259,8 @@ class HallService:
             state=TicketState.WAITING, issued_at=now, queue_at=now, target_counter=None, target_category=None,
             counter=None, staff=None, recall_count=0, first_called_at=None, called_at=None, started_at=None,
             finished_at=None, estimated_wait_minutes=estimate.point, people_ahead=ahead, kiosk=kiosk,
-            estimated_wait_low=estimate.low, estimated_wait_high=estimate.high)
+            estimated_wait_low=estimate.low, estimated_wait_high=estimate.high, channel=channel,
+            arrived_at=arrived_at)
 
     # ---- counter actions ---------------------------------------------------------------------------
 

@@ -128,6 +128,7 @@ def check_in() -> Any:
     payload = ticket_payload(result.ticket)
     payload["token"] = result.ticket.token
     payload["again"] = result.again
+    payload["late"] = result.late  # after its slot: an ordinary walk-in ticket (the kiosk says so)
     return jsonify(payload), 200 if result.again else 201
 
 

@@ -94,7 +94,23 @@ def home(kiosk_id: str | None = None) -> Any:
     popular_bundles = [bundles[c] for c in used["bundles"] if c in bundles]
     # Most-used bundles first, then the rest in catalogue order.
     ordered_bundles = popular_bundles + [b for b in catalogue["bundles"] if b not in popular_bundles]
-    return _page("kiosk/home.html", kiosk, catalogue=catalogue, popular=popular, bundles=ordered_bundles)
+    return _page("kiosk/home.html", kiosk, catalogue=catalogue, popular=popular, bundles=ordered_bundles,
+                 closed=_closed_now())
+
+
+def _closed_now() -> dict[str, str] | None:
+    """Outside the service hours: when tickets are given out next (the home page says so before anyone tries)."""
+    from phone.errors import when_text
+
+    ctx = hall()
+    admission = ctx.service.admission
+    if admission is None:
+        return None
+    with ctx.storage.read() as db:
+        opening = admission.opening(db, ctx.service.clock.now())  # type: ignore[attr-defined]
+    if opening.open:
+        return None
+    return {"next": when_text(opening.next_opening.isoformat()) if opening.next_opening else ""}
 
 
 @bp.get("/kiosk/<kiosk_id>/category/<code>")

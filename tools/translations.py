@@ -24,7 +24,7 @@ from babel.messages.mofile import read_mo, write_mo
 from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ("hall", "kiosk", "caller", "lobby_display", "evaluator", "region")
+PACKAGES = ("hall", "kiosk", "caller", "lobby_display", "evaluator", "region", "phone")
 LOCALES = ("zh",)
 
 

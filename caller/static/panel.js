@@ -89,6 +89,7 @@
     if (t) {
       detail.push(T.waited.replace("__M__", t.waited_minutes));
       if (t.recall_count) detail.push(T.recalled.replace("__N__", t.recall_count));
+      if (t.remote) detail.push(t.arrived ? T.remoteArrived : T.remoteNotArrived);
     }
     $("current-detail").textContent = detail.join(" · ");
     /* A ticket sent here by another counter: from where, and the note the colleague wrote. */

@@ -123,6 +123,20 @@ class TicketExpired(HallEvent):
 
 
 @dataclass(frozen=True)
+class TicketArrived(HallEvent):
+    """The holder of a remote ticket confirmed being in the hall (lobby QR or kiosk)."""
+
+    name: ClassVar[str] = "ticket_arrived"
+
+
+@dataclass(frozen=True)
+class TicketMovedBack(HallEvent):
+    """A waiting ticket was moved back some places ("I need more time"): its queue time changed."""
+
+    name: ClassVar[str] = "ticket_moved_back"
+
+
+@dataclass(frozen=True)
 class TicketNoted(HallEvent):
     """Something logged about a ticket that changes no queue state (printed, a back-office step …)."""
 
@@ -141,6 +155,7 @@ LOG_TYPES: dict[str, type[HallEvent]] = {
     "expired": TicketExpired, "counter_paused": CounterPaused, "counter_resumed": CounterResumed,
     "counter_opened": CounterOpened, "counter_closed": CounterClosed, "counter_configured": CounterConfigured,
     "rating_requested": RatingRequested, "rated": RatingRecorded, "rating_expired": RatingExpired,
+    "arrived": TicketArrived, "moved_back": TicketMovedBack,
 }
 
 

@@ -107,6 +107,20 @@ class Ticket:
     #: The range shown with the estimate (whole minutes); None on tickets issued before ranges were shown.
     estimated_wait_low: int | None = None
     estimated_wait_high: int | None = None
+    #: walk_in (kiosk, staff), remote (the phone) or appointment (a checked-in booking).
+    channel: str = "walk_in"
+    #: When a remote ticket's holder confirmed being in the hall (None: not yet).
+    arrived_at: float | None = None
+    moved_back: bool = False
+
+    @property
+    def remote(self) -> bool:
+        return self.channel == "remote"
+
+    @property
+    def arrived(self) -> bool:
+        """Whether the citizen is in the hall as far as the hall knows (only remote tickets can say no)."""
+        return not self.remote or self.arrived_at is not None
 
     def public(self) -> dict[str, Any]:
         """What anyone may see of a ticket: no personal data is ever held on it."""
@@ -118,7 +132,8 @@ class Ticket:
             "finished_at": self.finished_at, "estimated_wait_minutes": self.estimated_wait_minutes,
             "estimated_wait_low": self.estimated_wait_low, "estimated_wait_high": self.estimated_wait_high,
             "people_ahead": self.people_ahead, "target_counter": self.target_counter,
-            "target_category": self.target_category,
+            "target_category": self.target_category, "channel": self.channel, "remote": self.remote,
+            "arrived": self.arrived, "moved_back": self.moved_back,
         }
 
 

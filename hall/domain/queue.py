@@ -16,6 +16,7 @@ Pure: no storage. ``hall.queue_book`` keeps one index consistent with the event 
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
@@ -162,26 +163,25 @@ class QueueIndex:
         The same count as ``hall.domain.routing.people_ahead`` over the whole queue. *ticket* may be
         waiting in the index or a probe for one not yet issued (id ``NEWEST``).
         """
-        able = [c for c in counters if self.policy.eligible(c, ticket)]
-        if not able:
-            return 0
-        keys: set[ClassKey] = set()
-        for counter in able:
-            keys.update(self.eligible_classes(counter))
-        own = self.policy.sort_key(ticket, now)
+        keys, own = self._serving_classes(ticket, counters, now)
         return sum(self._ahead_in_lane(lane, priority, own, now)
                    for key in keys for priority, lane in self._classes[key].lanes())
+
+    def _serving_classes(self, ticket: QueuedTicket, counters: Iterable[CounterView],
+                         now: float) -> tuple[set[ClassKey], tuple[int, int, float, int]]:
+        """The classes the counters able to serve *ticket* call from, and *ticket*'s own sort key."""
+        keys: set[ClassKey] = set()
+        for counter in counters:
+            if self.policy.eligible(counter, ticket):
+                keys.update(self.eligible_classes(counter))
+        return keys, self.policy.sort_key(ticket, now)
 
     def ahead_groups(self, ticket: QueuedTicket, counters: Iterable[CounterView],
                      now: float) -> list[tuple[QueuedTicket, int]]:
         """The tickets ahead of *ticket* (as ``people_ahead`` counts them) by class and lane: the oldest of
         each lane's tickets ahead and how many they are. The ones ahead in a lane are always its oldest
         entries, so the first entry stands for them. For the wait estimate (hall.advisor.snapshot)."""
-        able = [c for c in counters if self.policy.eligible(c, ticket)]
-        keys: set[ClassKey] = set()
-        for counter in able:
-            keys.update(self.eligible_classes(counter))
-        own = self.policy.sort_key(ticket, now)
+        keys, own = self._serving_classes(ticket, counters, now)
         groups = []
         for key in keys:
             for priority, lane in self._classes[key].lanes():
@@ -189,6 +189,29 @@ class QueueIndex:
                 if count:
                     groups.append((self._tickets[lane[0][1]], count))
         return groups
+
+    def tickets_behind(self, ticket: QueuedTicket, counters: Iterable[CounterView], now: float,
+                       limit: int) -> list[QueuedTicket]:
+        """The next *limit* waiting tickets a counter able to serve *ticket* would call after it, in order.
+
+        A merge of the lanes of the classes those counters serve, each from the first entry past *ticket*:
+        O(K log n + limit log K). For "I need more time": the ticket moves behind the last of these.
+        """
+        keys, own = self._serving_classes(ticket, counters, now)
+
+        def after(lane: SortedList, priority: bool) -> Iterator[tuple[tuple[int, int, float, int], int]]:
+            start = self._ahead_in_lane(lane, priority, own, now)
+            for _, ticket_id in lane.islice(start):
+                if ticket_id != ticket.id:
+                    yield self.policy.sort_key(self._tickets[ticket_id], now), ticket_id
+
+        lanes = [after(lane, priority) for key in keys for priority, lane in self._classes[key].lanes() if lane]
+        behind = []
+        for _, ticket_id in heapq.merge(*lanes):
+            behind.append(self._tickets[ticket_id])
+            if len(behind) >= limit:
+                break
+        return behind
 
     def _ahead_in_lane(self, lane: SortedList, priority: bool, own: tuple[int, int, float, int],
                        now: float) -> int:

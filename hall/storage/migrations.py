@@ -427,3 +427,136 @@ def m1701_wait_estimate_ranges_and_errors(db: sqlite_utils.Database) -> None:
         );
         """
     )
+
+
+@migrations(name="1601_service_hours_quotas")
+def m1601_service_hours_quotas(db: sqlite_utils.Database) -> None:
+    """Quotas (限号) per day: rules set by managers, and counters of what each day used, so that checking a
+    ticket against its quotas costs the same whatever the day's length; remote tickets and arrival."""
+    db.executescript(
+        """
+        -- A quota rule: the whole hall (code ''), one item or one bundle; a daily limit, a limit per time slot
+        -- of slot_minutes, and the share of the daily limit remote tickets may take (NULL: the hall's share).
+        CREATE TABLE quota_rules (
+            scope TEXT NOT NULL CHECK (scope IN ('hall', 'item', 'bundle')), code TEXT NOT NULL,
+            daily INTEGER CHECK (daily IS NULL OR daily >= 0),
+            slot_minutes INTEGER CHECK (slot_minutes IS NULL OR slot_minutes BETWEEN 5 AND 720),
+            per_slot INTEGER CHECK (per_slot IS NULL OR per_slot >= 0),
+            remote_share INTEGER CHECK (remote_share IS NULL OR remote_share BETWEEN 0 AND 100),
+            updated_at REAL NOT NULL, updated_by TEXT,
+            PRIMARY KEY (scope, code)
+        );
+        -- What a day used: slot '' is the whole day, 'HH:MM' one time slot. Issued tickets count in used (remote
+        -- ones also in remote); bookings count in used and booked when they are made, never again at check-in.
+        CREATE TABLE quota_usage (
+            service_day TEXT NOT NULL, scope TEXT NOT NULL, code TEXT NOT NULL, slot TEXT NOT NULL DEFAULT '',
+            used INTEGER NOT NULL DEFAULT 0, remote INTEGER NOT NULL DEFAULT 0, booked INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (service_day, scope, code, slot)
+        );
+        INSERT INTO hall_versions (name, version) VALUES ('quotas', 1);
+        CREATE TRIGGER quota_rules_version_insert AFTER INSERT ON quota_rules
+            BEGIN UPDATE hall_versions SET version = version + 1 WHERE name = 'quotas'; END;
+        CREATE TRIGGER quota_rules_version_update AFTER UPDATE ON quota_rules
+            BEGIN UPDATE hall_versions SET version = version + 1 WHERE name = 'quotas'; END;
+        CREATE TRIGGER quota_rules_version_delete AFTER DELETE ON quota_rules
+            BEGIN UPDATE hall_versions SET version = version + 1 WHERE name = 'quotas'; END;
+        -- How a ticket came: walk_in (kiosk, staff), remote (the phone), appointment (a checked-in booking).
+        ALTER TABLE tickets ADD COLUMN channel TEXT NOT NULL DEFAULT 'walk_in';
+        -- A remote ticket is called only as "arrived" once the citizen confirmed being in the hall.
+        ALTER TABLE tickets ADD COLUMN arrived_at REAL;
+        -- "I need more time" was used (once per ticket).
+        ALTER TABLE tickets ADD COLUMN moved_back INTEGER NOT NULL DEFAULT 0;
+        CREATE INDEX tickets_remote ON tickets (service_day, state) WHERE channel = 'remote';
+        """
+    )
+
+
+@migrations(name="1602_phone_contacts_notices")
+def m1602_phone_contacts_notices(db: sqlite_utils.Database) -> None:
+    """The citizen's phone: verified numbers kept only as long as needed, one-time codes, the SMS outbox (with
+    masked numbers), notice subscriptions and the notices sent; online appointments with slots and plans."""
+    db.executescript(
+        """
+        -- A verified phone number: the number itself (and its keyed hash) only until needed_until has passed
+        -- by the retention time; the masked form stays for the record.
+        CREATE TABLE contacts (
+            id INTEGER PRIMARY KEY, phone TEXT, phone_hash TEXT, phone_masked TEXT NOT NULL,
+            created_at REAL NOT NULL, verified_at REAL, needed_until REAL NOT NULL, erased_at REAL
+        );
+        CREATE UNIQUE INDEX contacts_phone ON contacts (phone_hash) WHERE phone_hash IS NOT NULL;
+        CREATE INDEX contacts_retention ON contacts (needed_until) WHERE erased_at IS NULL;
+        CREATE TABLE phone_codes (
+            id INTEGER PRIMARY KEY, contact INTEGER NOT NULL REFERENCES contacts(id), code_hash TEXT NOT NULL,
+            address_hash TEXT NOT NULL, created_at REAL NOT NULL, expires_at REAL NOT NULL,
+            attempts INTEGER NOT NULL DEFAULT 0, used_at REAL
+        );
+        CREATE INDEX phone_codes_contact ON phone_codes (contact, created_at);
+        CREATE INDEX phone_codes_address ON phone_codes (address_hash, created_at);
+        CREATE INDEX phone_codes_at ON phone_codes (created_at);
+        -- Every SMS, sent or not: the outbox of the gateway worker and its log (masked numbers only).
+        CREATE TABLE sms_messages (
+            id INTEGER PRIMARY KEY, contact INTEGER NOT NULL REFERENCES contacts(id), phone_masked TEXT NOT NULL,
+            kind TEXT NOT NULL, params TEXT NOT NULL DEFAULT '{}', ticket INTEGER, booking TEXT,
+            state TEXT NOT NULL DEFAULT 'queued' CHECK (state IN ('queued', 'sent', 'failed', 'dropped')),
+            attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at REAL NOT NULL, created_at REAL NOT NULL,
+            sent_at REAL, error TEXT, gateway_id TEXT
+        );
+        CREATE INDEX sms_queue ON sms_messages (state, next_attempt_at);
+        CREATE INDEX sms_contact ON sms_messages (contact, created_at);
+        CREATE INDEX sms_at ON sms_messages (created_at);
+        -- Who follows a ticket: at how many people ahead to tell them, and whether by SMS too (opt-in).
+        CREATE TABLE ticket_watch (
+            ticket INTEGER PRIMARY KEY REFERENCES tickets(id), service_day TEXT NOT NULL,
+            contact INTEGER REFERENCES contacts(id), ahead INTEGER NOT NULL, sms INTEGER NOT NULL DEFAULT 0,
+            ahead_notified_at REAL, created_at REAL NOT NULL
+        );
+        CREATE INDEX ticket_watch_pending ON ticket_watch (service_day) WHERE ahead_notified_at IS NULL;
+        CREATE INDEX ticket_watch_contact ON ticket_watch (contact);
+        -- Notices shown on the open phone page (and sent by SMS when opted in): once per subject, kind and key.
+        CREATE TABLE notices (
+            id INTEGER PRIMARY KEY, subject TEXT NOT NULL, kind TEXT NOT NULL, key TEXT NOT NULL DEFAULT '',
+            params TEXT NOT NULL DEFAULT '{}', at REAL NOT NULL, sms INTEGER,
+            UNIQUE (subject, kind, key)
+        );
+        -- Online appointments: a plan per item or bundle (slots of slot_minutes inside the service hours, with a
+        -- capacity each, bookable from min_lead_minutes to max_days_ahead ahead), a day's own capacity, and
+        -- the count of bookings per slot.
+        CREATE TABLE appointment_plans (
+            scope TEXT NOT NULL CHECK (scope IN ('item', 'bundle')), code TEXT NOT NULL,
+            slot_minutes INTEGER NOT NULL CHECK (slot_minutes BETWEEN 5 AND 240),
+            capacity INTEGER NOT NULL CHECK (capacity BETWEEN 0 AND 1000),
+            min_lead_minutes INTEGER NOT NULL DEFAULT 60 CHECK (min_lead_minutes BETWEEN 0 AND 20160),
+            max_days_ahead INTEGER NOT NULL DEFAULT 14 CHECK (max_days_ahead BETWEEN 0 AND 90),
+            active INTEGER NOT NULL DEFAULT 1, updated_at REAL NOT NULL, updated_by TEXT,
+            PRIMARY KEY (scope, code)
+        );
+        CREATE TABLE appointment_days (
+            service_day TEXT NOT NULL, scope TEXT NOT NULL, code TEXT NOT NULL,
+            capacity INTEGER NOT NULL CHECK (capacity BETWEEN 0 AND 1000),
+            PRIMARY KEY (service_day, scope, code)
+        );
+        CREATE TABLE appointment_slots (
+            service_day TEXT NOT NULL, scope TEXT NOT NULL, code TEXT NOT NULL, slot_start REAL NOT NULL,
+            booked INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (service_day, scope, code, slot_start)
+        );
+        ALTER TABLE appointments ADD COLUMN token TEXT;
+        ALTER TABLE appointments ADD COLUMN contact INTEGER REFERENCES contacts(id);
+        ALTER TABLE appointments ADD COLUMN id_digest TEXT;
+        ALTER TABLE appointments ADD COLUMN channel TEXT NOT NULL DEFAULT 'console';
+        ALTER TABLE appointments ADD COLUMN reminded_at REAL;
+        ALTER TABLE appointments ADD COLUMN late INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE appointments ADD COLUMN cancelled_at REAL;
+        ALTER TABLE appointments ADD COLUMN sms INTEGER NOT NULL DEFAULT 0;
+        CREATE UNIQUE INDEX appointments_token ON appointments (token) WHERE token IS NOT NULL;
+        CREATE INDEX appointments_id_digest ON appointments (id_digest, service_day) WHERE id_digest IS NOT NULL;
+        CREATE INDEX appointments_contact ON appointments (contact, service_day) WHERE contact IS NOT NULL;
+        CREATE INDEX appointments_reminders ON appointments (state, slot_start) WHERE reminded_at IS NULL;
+        """
+    )
+
+
+@migrations(name="1603_arrival_failures")
+def m1603_arrival_failures(db: sqlite_utils.Database) -> None:
+    """Wrong arrival codes tried for a remote ticket: after a few, only the kiosk confirms it (no guessing from home)."""
+    db.execute("ALTER TABLE tickets ADD COLUMN arrival_failures INTEGER NOT NULL DEFAULT 0")

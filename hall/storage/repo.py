@@ -199,6 +199,7 @@ def ticket_from_row(row: Any, items: tuple[str, ...]) -> Ticket:
         started_at=row["started_at"], finished_at=row["finished_at"],
         estimated_wait_minutes=row["estimated_wait_minutes"], people_ahead=row["people_ahead"], kiosk=row["kiosk"],
         estimated_wait_low=row["estimated_wait_low"], estimated_wait_high=row["estimated_wait_high"],
+        channel=row["channel"], arrived_at=row["arrived_at"], moved_back=bool(row["moved_back"]),
     )
 
 

@@ -12,6 +12,7 @@ from flask import Flask, has_app_context, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from ..accounts import Accounts
+from ..admission import Admission, RulesWatch
 from ..cases import BackOffice
 from ..catalogue import Catalogue
 from ..commands import Commands
@@ -39,7 +40,7 @@ PACKAGE_DIR = Path(__file__).resolve().parent
 ROOT_DIR = PACKAGE_DIR.parent.parent
 #: Each package owns its gettext catalogue; Flask-Babel merges them.
 TRANSLATIONS = ";".join(str(ROOT_DIR / package / "translations")
-                        for package in ("hall", "kiosk", "caller", "lobby_display", "evaluator"))
+                        for package in ("hall", "kiosk", "caller", "lobby_display", "evaluator", "phone"))
 MAX_BODY_BYTES = 64 * 1024
 MAX_URL_INT = 2**31
 
@@ -132,6 +133,9 @@ def _register_blueprints(app: Flask) -> None:
     from kiosk.views import bp as kiosk_bp
     from lobby_display.api import bp as lobby_api_bp
     from lobby_display.views import bp as lobby_bp
+    from phone.api import bp as phone_api_bp
+    from phone.console import bp as phone_console_bp
+    from phone.views import bp as phone_bp
 
     from .advisor_views import bp as advisor_bp
     from .api import bp as api_bp
@@ -140,7 +144,8 @@ def _register_blueprints(app: Flask) -> None:
     from .console_api import bp as console_api_bp
 
     for bp in (api_bp, console_bp, console_api_bp, cases_bp, kiosk_bp, kiosk_api_bp, caller_bp, caller_api_bp,
-               lobby_bp, lobby_api_bp, evaluator_bp, evaluator_api_bp, followups_bp, advisor_bp):
+               lobby_bp, lobby_api_bp, evaluator_bp, evaluator_api_bp, followups_bp, advisor_bp, phone_bp,
+               phone_api_bp, phone_console_bp):
         app.register_blueprint(bp)
 
 
@@ -149,13 +154,15 @@ def _register_namespaces() -> None:
     from evaluator.sockets import EvaluatorNamespace
     from kiosk.sockets import StatusNamespace
     from lobby_display.sockets import LobbyNamespace, ScreenNamespace
+    from phone.live import PHONE, PhoneNamespace
 
     from .console import ConsoleNamespace
     from .live import CONSOLE, COUNTER, EVALUATOR, LOBBY, SCREEN, STATUS
 
     registered = {handler.namespace for handler in socketio.namespace_handlers}
     for namespace in (LobbyNamespace(LOBBY), CounterNamespace(COUNTER), EvaluatorNamespace(EVALUATOR),
-                      StatusNamespace(STATUS), ConsoleNamespace(CONSOLE), ScreenNamespace(SCREEN)):
+                      StatusNamespace(STATUS), ConsoleNamespace(CONSOLE), ScreenNamespace(SCREEN),
+                      PhoneNamespace(PHONE)):
         if namespace.namespace not in registered:
             socketio.on_namespace(namespace)
 
@@ -201,6 +208,9 @@ def create_app(config: Config | None = None, *, clock: Clock | None = None) -> F
     from evaluator.followups import install_followups
 
     install_followups(app, ctx)
+    from phone.install import install_phone
+
+    install_phone(app, ctx)
     return app
 
 
@@ -226,6 +236,7 @@ def build_context(app: Flask, config: Config, clock: Clock) -> HallContext:
     ctx.closers += [storage.close, voice.close]
     ctx.backoffice = BackOffice(service)
     service.on_finish = ctx.backoffice.open_cases
+    service.admission = Admission(RulesWatch(config.service_hours, config.phone), lambda: service.hall)
     return ctx
 
 

@@ -441,5 +441,12 @@ def _public_status(ticket: dict[str, Any]) -> dict[str, Any]:
 
 
 def lobby_service_hours(ctx: HallContext) -> dict[str, str]:
-    """The configured service hours, used when managers have not set the `service_hours` setting."""
+    """The service hours in force when they are enforced (so the lobby says what the kiosk does), else the
+    configured text; either is used when managers have not set the `service_hours` text."""
+    watch = getattr(ctx.service.admission, "watch", None)
+    if watch is not None:
+        with ctx.storage.read() as db:
+            hours = watch.current(db).hours
+        if hours.enforce:
+            return {"zh": hours.display("zh"), "en": hours.display("en")}
     return {"zh": ctx.config.lobby.service_hours, "en": ctx.config.lobby.service_hours_en}

@@ -388,8 +388,15 @@ def openapi_document() -> dict[str, Any]:
             },
         },
         "paths": {**_public_paths(), **_counter_paths(), **_appointment_paths(), **_followup_paths(),
-                  **_console_paths(), **_case_paths(), **_advisor_paths()},
+                  **_console_paths(), **_case_paths(), **_advisor_paths(),
+                  **_phone_paths()},
     }
+
+
+def _phone_paths() -> dict[str, Any]:
+    from phone.openapi import phone_paths
+
+    return phone_paths()
 
 
 def _advisor_paths() -> dict[str, Any]:

@@ -13,6 +13,11 @@
     switch (data.error) {
       case "check_in_refused": return K.text.checkInRefused;
       case "too_many_attempts": return K.text.tooManyAttempts;
+      case "outside_service_hours":
+        return details.next_opening ? K.text.closed.replace("__D__", details.next_opening_date)
+          .replace("__W__", K.text.weekdays[details.next_opening_weekday]).replace("__T__", details.next_opening_time)
+          : K.text.closedUnknown;
+      case "quota_exhausted": return details.limit === "slot" ? K.text.slotQuota : K.text.dayQuota;
       case "reprint_refused": return K.text.reprintRefused;
       case "invalid_input": return page() === "appointment" ? K.text.badCode : K.text.failed;
       default: return K.text.failed;

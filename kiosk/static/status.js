@@ -1,20 +1,8 @@
 /* The citizen's phone: follow one ticket live; when called, big "go to counter N", a chime and a vibration. */
 (function () {
   "use strict";
-  var S = OneWindowData("status-data"), lastState = null, audio = null, pending = null;
+  var S = OneWindowData("status-data"), lastState = null, pending = null, chime = window.OneWindowChime;
   function $(id) { return document.getElementById(id); }
-
-  function chime() {
-    try {
-      audio = audio || new (window.AudioContext || window.webkitAudioContext)();
-      [660, 880].forEach(function (freq, i) {
-        var osc = audio.createOscillator(), gain = audio.createGain(), at = audio.currentTime + i * 0.35;
-        osc.frequency.value = freq; osc.connect(gain); gain.connect(audio.destination);
-        gain.gain.setValueAtTime(0.4, at); gain.gain.exponentialRampToValueAtTime(0.001, at + 0.3);
-        osc.start(at); osc.stop(at + 0.32);
-      });
-    } catch (e) { /* no audio on this phone: the screen and vibration still tell */ }
-  }
   $("sound-on").addEventListener("click", function () { chime(); $("sound-on").hidden = true; });
 
   var last = null;

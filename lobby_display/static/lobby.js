@@ -53,7 +53,12 @@
       var li = document.createElement("li");
       var num = document.createElement("span"); num.className = "number"; num.textContent = c.number;
       var to = document.createElement("span"); to.className = "to"; to.textContent = fill(L.text.to, "__N__", c.counter);
-      li.appendChild(num); li.appendChild(to);
+      li.appendChild(num);
+      if (c.remote) {  /* taken on the phone */
+        var phone = document.createElement("span"); phone.className = "remote"; phone.textContent = L.text.remote;
+        li.appendChild(phone);
+      }
+      li.appendChild(to);
       if (c.recall) {  /* each ticket once, with its latest call: a recall is marked, not listed again */
         var mark = document.createElement("span"); mark.className = "recall"; mark.textContent = L.text.recalled;
         li.appendChild(mark);

@@ -19,7 +19,7 @@ PUBLIC_ENDPOINTS = {
     "console.index", "console.login", "console.favicon", "api.openapi", "api.services", "api.service_item",
     "api.bundle", "api.login", "api.logout", "evaluator.pad",
 }
-PUBLIC_BLUEPRINTS = {"kiosk", "lobby_display"}
+PUBLIC_BLUEPRINTS = {"kiosk", "lobby_display", "phone", "phone_api"}  # the citizen's phone: tokens, verified numbers
 PUBLIC_DEVICE_ENDPOINTS = {"kiosk_api.kiosk_search", "kiosk_api.kiosk_reprint", "kiosk_api.check_in",
                            "kiosk_api.issue_ticket", "kiosk_api.ticket", "kiosk_api.ticket_status"}
 

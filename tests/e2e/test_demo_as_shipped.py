@@ -36,6 +36,13 @@ def decode_qr(png: bytes) -> str:
     return out.stdout.decode().strip()
 
 
+def open_the_shipped_hall(url: str) -> None:
+    """The shipped demo gives out tickets in its service hours only: outside them, the manager opens it early."""
+    manager = staff_session(url, "manager")
+    if not manager.get(f"{url}/api/v1/admin/hours", timeout=10).json()["open_now"]:
+        manager.post(f"{url}/api/v1/admin/hours/open-early", json={}, timeout=10).raise_for_status()
+
+
 @pytest.fixture
 def shipped_demo(tmp_path: Path):
     """`scripts/demo`: the shipped configuration copied to instance/hall.toml, the hall served from the checkout."""
@@ -66,6 +73,7 @@ def test_the_shipped_demo_speaks_and_its_qr_codes_reach_phones(shipped_demo: Liv
     lobby.wait_for_function("() => document.documentElement.dataset.snapshots >= 1")
 
     clerk = staff_session(server.url, "clerk3")
+    open_the_shipped_hall(server.url)
     ticket = requests.post(f"{server.url}/api/v1/tickets", json={"service": "A01", "kiosk": "kiosk-1"}, timeout=10)
     assert ticket.status_code == 201
     called = clerk.post(f"{server.url}/api/v1/counters/3/call-next", json={}, timeout=10).json()["ticket"]

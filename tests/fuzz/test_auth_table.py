@@ -20,6 +20,15 @@ PUBLIC_ENDPOINTS = {
     "evaluator.pad",
     # refused inside the view unless an evaluator device token comes with it (tested below)
     "evaluator_api.rate",
+    # the citizen's phone: public, by ticket or booking token, or a number verified by a one-time code
+    "phone.home", "phone.take", "phone.ticket_page", "phone.book", "phone.booking_page", "phone.here",
+    "phone.kiosk_arrival", "phone_api.status", "phone_api.request_code", "phone_api.verify", "phone_api.me",
+    "phone_api.logout", "phone_api.take_ticket", "phone_api.ticket", "phone_api.arrived", "phone_api.more_time",
+    "phone_api.cancel_ticket", "phone_api.follow", "phone_api.here", "phone_api.kiosk_arrival", "phone_api.slots",
+    "phone_api.book", "phone_api.booking", "phone_api.cancel_booking", "phone_api.check_in",
+    # refused inside the view unless a kiosk device (check-in by ID card) or a lobby device or manager (the
+    # arrival screen) calls (tests/phone/test_phone_api.py)
+    "phone_api.check_in_by_id_card", "phone.arrival_board",
 }
 #: Endpoints a clerk (counter role only) may use; everything else that is not public needs more.
 CLERK_ENDPOINTS = {"caller_api.counter_action", "caller_api.counter_state", "caller_api.sign_in",
@@ -37,7 +46,7 @@ CLERK_ENDPOINTS = {"caller_api.counter_action", "caller_api.counter_state", "cal
                    # a clerk sees their own assessment (hall/web/advisor_views.py; tests/advisor)
                    "advisor.assessment_api", "advisor.assessment_page"}
 #: Socket.IO namespaces anyone may join, and those that need staff or a device.
-PUBLIC_NAMESPACES = {"/lobby", "/screen", "/status"}
+PUBLIC_NAMESPACES = {"/lobby", "/screen", "/status", "/phone"}
 
 
 def routes(app):

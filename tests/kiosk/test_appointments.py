@@ -53,16 +53,19 @@ def test_second_check_in_returns_the_same_ticket_without_printing_again(client, 
     assert b"\x1dB\x01" not in data  # no inverted 绿色通道 banner (the hall notice may still mention it)
 
 
-def test_check_in_outside_the_window_is_refused_plainly(client, manager, clock):
+def test_too_early_is_refused_plainly_and_late_becomes_a_walk_in_ticket(client, manager, clock):
     early = book(manager, slot_start="2026-11-25T10:00")["code"]  # it is 09:00: check-in opens at 09:30
     refused = client.post("/api/v1/appointments/check-in", json={"code": early})
     assert refused.status_code == 404 and refused.get_json()["error"] == "check_in_refused"
     clock.advance(30 * 60)
     assert client.post("/api/v1/appointments/check-in", json={"code": early}).status_code == 201
     late = book(manager, slot_start="2026-11-25T09:40", slot_minutes=30)["code"]
-    clock.advance(41 * 60)  # 10:11, the 09:40-10:10 slot is over
-    refused = client.post("/api/v1/appointments/check-in", json={"code": late})
-    assert refused.status_code == 404 and refused.get_json()["error"] == "check_in_refused"
+    clock.advance(41 * 60)  # 10:11, the 09:40-10:10 slot is over: a walk-in ticket, never a dead end
+    walk_in = client.post("/api/v1/appointments/check-in", json={"code": late})
+    assert walk_in.status_code == 201 and walk_in.get_json()["late"] is True
+    assert walk_in.get_json()["priority"] is False and walk_in.get_json()["channel"] == "walk_in"
+    clock.advance(86_400)  # the next day it is refused like any other code
+    assert client.post("/api/v1/appointments/check-in", json={"code": early}).status_code == 404
 
 
 def test_unknown_bad_and_cancelled_codes(client, manager):

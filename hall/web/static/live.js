@@ -42,6 +42,20 @@
     return socket;
   };
 
+  /* Two soft tones for a call or a notice on a phone (after a first tap: browsers start audio on a gesture). */
+  var audio = null;
+  window.OneWindowChime = function () {
+    try {
+      audio = audio || new (window.AudioContext || window.webkitAudioContext)();
+      [660, 880].forEach(function (freq, i) {
+        var osc = audio.createOscillator(), gain = audio.createGain(), at = audio.currentTime + i * 0.35;
+        osc.frequency.value = freq; osc.connect(gain); gain.connect(audio.destination);
+        gain.gain.setValueAtTime(0.4, at); gain.gain.exponentialRampToValueAtTime(0.001, at + 0.3);
+        osc.start(at); osc.stop(at + 0.32);
+      });
+    } catch (e) { /* no audio on this phone: the screen and vibration still tell */ }
+  };
+
   /* Server data for a page: a <script type="application/json" id=…> block (no inline script, so the CSP holds). */
   window.OneWindowData = function (id) {
     var el = document.getElementById(id);

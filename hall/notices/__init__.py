@@ -1,0 +1,1 @@
+"""Notices to citizens' phones: on the open phone page, and by SMS through a gateway adapter (opt-in)."""

@@ -1,0 +1,1 @@
+document.getElementById("print-poster").addEventListener("click", function () { window.print(); });
