@@ -25,11 +25,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 30.0) -> None:
-    """Block until the server answers HTTP (or fail if it died).
+def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 30.0, *, http: bool = True) -> None:
+    """Block until the server answers HTTP (or fail if it died); with http=False (Redis …) until it accepts.
 
-    An open port is not enough: gunicorn's master listens before its worker has started, and a worker that
-    is still starting is not yet serving anyone.
+    An open port is not enough for the hall: gunicorn's master listens before its worker has started, and a
+    worker that is still starting is not yet serving anyone.
     """
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -37,6 +37,8 @@ def wait_for_port(port: int, process: subprocess.Popen, timeout: float = 30.0) -
             raise RuntimeError(f"server exited with {process.returncode}")
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=5) as connection:
+                if not http:
+                    return
                 connection.sendall(b"GET /favicon.ico HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
                 if connection.recv(16).startswith(b"HTTP/"):
                     return

@@ -150,14 +150,17 @@ def _public_paths() -> dict[str, Any]:
         "/tickets/{ticket_id}": {"get": _op("A ticket by its id (staff: ids are sequential, never a way in)",
                                             auth="staff", params=[path_param("ticket_id")], result="Ticket")},
         "/tickets/{ticket_id}/cancel": {"post": _op("Cancel a ticket (manager)", auth="staff",
-                                                    params=[path_param("ticket_id")], request=body({"reason": text()}, nullable=True))},
+                                                    params=[path_param("ticket_id")],
+                                                    request=body({"reason": text()}, nullable=True))},
         "/tickets/{ticket_id}/reprint": {"post": _op("Print a ticket again (manager)", auth="staff", status="202",
-                                                     result="Ticket", params=[path_param("ticket_id")], request=NO_BODY)},
+                                                     result="Ticket", params=[path_param("ticket_id")],
+                                                     request=NO_BODY)},
         "/status/{token}": {"get": _op("A ticket's public state by the unguessable token of its QR code",
                                        params=[path_param("token", text(100, blank=False))], result="Ticket")},
         "/login": {"post": _op("Log in; sets the session cookie and returns a bearer token (throttled per client "
                                "address, per account and address, per account)", throttled=True, more={"401": _ERROR},
-                               request=body({"username": text(), "password": text()}, required=("username", "password")))},
+                               request=body({"username": text(), "password": text()},
+                                            required=("username", "password")))},
         "/logout": {"post": _op("End the login on the server: its cookie and its token", request=NO_BODY)},
         "/me": {"get": _op("The logged-in member of staff", auth="staff")},
         "/counters/{number}": {"get": _op("A counter's state, ticket in hand and queue", auth="staff", params=COUNTER)},
@@ -216,12 +219,14 @@ def _console_paths() -> dict[str, Any]:
     localised_lines = body({"zh": {"type": "array", "items": text(300)}, "en": {"type": "array", "items": text(300)}})
     guide = body({"summary": body({"zh": {"type": "string"}, "en": {"type": "string"}}),
                   **{k: localised_lines for k in ("conditions", "materials", "forms", "basis")}})
+    aliases = {"type": "array", "maxItems": 20, "items": text(20, blank=False)}  # hall.admin.MAX_ALIASES
     item = {"category": text(80, blank=False), **names, "kind": {"enum": ["instant", "reviewed"]},
             "time_limit_days": {"type": "integer", "minimum": 0, "maximum": 365},
             "avg_service_minutes": {"type": "number", "minimum": 0.5, "maximum": 240},
-            "active": FLAG, "position": {"type": "integer", "minimum": 0, "maximum": 10_000}, "guide": guide}
+            "active": FLAG, "position": {"type": "integer", "minimum": 0, "maximum": 10_000}, "guide": guide,
+            "aliases": aliases, "remove_from_bundles": FLAG}
     bundle = {**names, "summary": body({"zh": text(500, blank=False), "en": text(500, blank=False)}),
-              "active": FLAG, "items": {"type": "array", "items": CODE}}
+              "active": FLAG, "items": {"type": "array", "items": CODE}, "aliases": aliases}
     roles = {"type": "array", "minItems": 1, "uniqueItems": True,
              "items": {"enum": ["clerk", "backoffice", "manager", "admin"]}}
     staff = {"display_name": text(60, blank=False), "roles": roles, "counter": {"type": ["integer", "null"],
@@ -315,7 +320,8 @@ def _followup_paths() -> dict[str, Any]:
     followup = [path_param("followup_id")]
     return {
         "/followups": {"get": _op("Follow-ups of ratings 1-2 (managers all, a clerk their own), most urgent first",
-                                  auth="staff", params=[query("state", {"enum": ["open", "closed", "overdue", "all"]})])},
+                                  auth="staff",
+                                  params=[query("state", {"enum": ["open", "closed", "overdue", "all"]})])},
         "/followups/{followup_id}": {"get": _op("One follow-up with its call-back, rectification and appeal",
                                                 auth="staff", params=followup)},
         "/followups/{followup_id}/{step}": {"post": _op(
@@ -372,7 +378,8 @@ def openapi_document() -> dict[str, Any]:
             "securitySchemes": {
                 "staff": {"type": "http", "scheme": "bearer",
                           "description": "Token from POST /login, or the session cookie it sets"},
-                "device": {"type": "http", "scheme": "bearer", "description": "Device token from `onewindow device add`"},
+                "device": {"type": "http", "scheme": "bearer",
+                           "description": "Device token from `onewindow device add`"},
             },
             "schemas": {
                 "Error": {"type": "object", "required": ["error", "message"],
@@ -383,7 +390,8 @@ def openapi_document() -> dict[str, Any]:
                     "id": {"type": "integer"}, "number": {"type": "string"},
                     "state": {"enum": [s.value for s in TicketState]},
                     "people_ahead": {"type": "integer"}, "estimated_wait_minutes": {"type": "integer"},
-                    "estimated_wait_low": {"type": ["integer", "null"]}, "estimated_wait_high": {"type": ["integer", "null"]},
+                    "estimated_wait_low": {"type": ["integer", "null"]},
+                    "estimated_wait_high": {"type": ["integer", "null"]},
                     "status_url": {"type": "string"}, "counter": {"type": ["integer", "null"]}}},
             },
         },

@@ -40,7 +40,8 @@ def test_a_sixth_counter_is_added_serves_and_shows(manager, client, ctx):
     assert called["ticket"]["number"] == ticket["number"] and called["ticket"]["counter"] == 6
     assert client.get("/screen/counter/6").status_code == 200
     entry = audit(manager, "counter.create")[0]
-    assert entry["actor"] == "manager" and entry["target"] == "counter 6" and entry["after"]["name"] == "6号窗口（综合）"
+    assert entry["actor"] == "manager" and entry["target"] == "counter 6"
+    assert entry["after"]["name"] == "6号窗口（综合）"
     listed = {c["number"]: c for c in manager.get("/api/v1/admin/counters").get_json()["counters"]}
     assert sorted(listed) == [1, 2, 3, 4, 5, 6]
 
@@ -116,9 +117,10 @@ def test_evaluator_devices_and_led_strips(manager, client, ctx):
     assert revoked.status_code == 200
     assert client.post("/api/v1/ratings", json={"ticket": 1, "score": 5},
                        headers={"Authorization": f"Bearer {made['token']}"}).status_code == 401
-    assert manager.post(f"/api/v1/admin/counters/2/devices/{made['device']['id']}/revoke", json={}).status_code == 400
+    assert manager.post(f"/api/v1/admin/counters/2/devices/{made['device']['id']}/revoke", json={}).status_code == 404
 
-    assert manager.put("/api/v1/admin/counters/2", json={"led": {"port": "/dev/ttyUSB0", "address": 2}}).status_code == 200
+    led = {"port": "/dev/ttyUSB0", "address": 2}
+    assert manager.put("/api/v1/admin/counters/2", json={"led": led}).status_code == 200
     taken = manager.put("/api/v1/admin/counters/3", json={"led": {"port": "/dev/ttyUSB0", "address": 2}})
     assert taken.status_code == 400 and "counter 2" in taken.get_json()["message"]
     with ctx.storage.read() as db:

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.live import LiveServer, free_port, wait_for_port
 from tests.faults.realserver import Recorder, staff_session
+from tests.live import LiveServer, free_port, wait_for_port
 
 REDIS = shutil.which("redis-server")
 
@@ -23,7 +23,7 @@ def redis_url(tmp_path: Path) -> Iterator[str]:
     process = subprocess.Popen([REDIS, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
                                cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        wait_for_port(port, process)
+        wait_for_port(port, process, http=False)  # Redis does not speak HTTP
         yield f"redis://127.0.0.1:{port}/0"
     finally:
         process.terminate()

@@ -3,12 +3,18 @@ log, and every unmasked view by a manager recorded in the audit log."""
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
 import requests
 
 from hall.personal_data import RetentionJob
 from tests.cases.test_backoffice import finish, staff_client
 from tests.evaluator.test_ratings_api import evaluator, finish_case, rate  # noqa: F401  (fixture and helpers)
 from tests.faults.realserver import staff_session
+from tests.live import LiveServer, free_port
 
 DAY = 86400
 PHONE = "13812345678"
@@ -89,7 +95,33 @@ def test_a_managers_unmasked_view_is_in_the_audit_log_and_a_clerks_masked_one_is
     assert entries[0]["target"].startswith("followup:") and "callback_contact" in entries[0]["after"]["fields"]
 
 
-def test_the_server_log_holds_no_personal_data_or_ticket_token(live_server):
+@pytest.fixture
+def verbose_server(tmp_path: Path) -> Iterator[tuple[LiveServer, Callable[[], str]]]:
+    """The demo hall with gunicorn's access log on (`serve --verbose`), and a function that stops it and
+    returns everything it wrote: its log file and the access log (gunicorn writes that to stdout)."""
+    server = LiveServer(tmp_path, free_port(), ["--verbose"]).start()
+    server.read_banner()
+    process = server.process
+    assert process is not None and process.stdout is not None
+    lines: list[bytes] = []
+    drain = threading.Thread(target=lambda: lines.extend(iter(process.stdout.readline, b"")), daemon=True)
+    drain.start()
+
+    def stop_and_read() -> str:
+        process.terminate()
+        process.wait(timeout=20)
+        drain.join(timeout=20)  # the pipe's end: everything is read
+        written = (tmp_path / "server.log").read_text(encoding="utf-8")
+        return written + b"".join(lines).decode("utf-8", errors="replace")
+
+    yield server, stop_and_read
+    if process.poll() is None:
+        stop_and_read()
+    server.stop()
+
+
+def test_the_server_log_holds_no_personal_data_or_ticket_token(verbose_server):
+    live_server, stop_and_read = verbose_server
     base = live_server.url
     ticket = requests.post(f"{base}/api/v1/tickets", json={"service": "A01", "print": False}, timeout=30).json()
     token = ticket["token"]
@@ -99,8 +131,7 @@ def test_the_server_log_holds_no_personal_data_or_ticket_token(live_server):
     requests.post(f"{base}/api/v1/appointments/check-in", json={"code": "123456789012"}, timeout=30)
     manager = staff_session(base, "manager")
     manager.get(f"{base}/api/v1/followups?state=all", timeout=30)
-    live_server.stop()  # everything it wrote is in the file
-    log = (live_server.workdir / "server.log").read_text(encoding="utf-8")
+    log = stop_and_read()
     assert "GET /t/…" in log  # the requests are logged …
     for secret in (token, PHONE, ID_NUMBER, "123456789012", manager.headers["Authorization"].split()[1]):
         assert secret not in log, secret  # … without what they carried
