@@ -1,4 +1,5 @@
-"""Issue 13, point 8: booking codes are long, check-ins are throttled, and "wrong" and "not now" look alike."""
+"""Issue 13, point 8: booking codes are long, check-ins are throttled, and "wrong" and "not now" look alike; a
+booking checked in after its slot on its own day becomes a walk-in ticket (issue 16)."""
 
 from __future__ import annotations
 
@@ -16,16 +17,24 @@ def test_codes_have_12_random_digits(manager):
     assert len(codes) == 20 and all(len(c) == 12 and c.isdigit() for c in codes)
 
 
-def test_wrong_too_early_too_late_cancelled_and_used_codes_get_one_answer(client, manager, clock):
+def test_every_code_that_cannot_be_checked_in_gets_one_answer_and_a_late_one_is_a_walk_in(client, manager, clock):
     early = book(manager, slot_start="2026-11-25T11:00")["code"]
     late = book(manager, slot_start="2026-11-25T08:55", slot_minutes=10)["code"]  # 08:55-09:05
+    yesterday = book(manager, slot_start="2026-11-25T09:05", slot_minutes=10)["code"]  # 09:05-09:15, never came
     cancelled = book(manager)["code"]
     manager.post(f"/api/v1/appointments/{cancelled}/cancel", json={})
     used = book(manager)["code"]
     assert check_in(client, used, kiosk="east").status_code == 201
-    clock.advance(6 * 60)  # 09:06: the late slot is over
+    clock.advance(6 * 60)  # 09:06: the late slot is over, on its own day
+    walk_in = check_in(client, late)
+    assert walk_in.status_code == 201 and walk_in.get_json()["late"] is True  # an ordinary walk-in ticket
+    assert walk_in.get_json()["channel"] == "walk_in" and not walk_in.get_json()["priority"]
     answers = []
-    for code in ("123456789012", early, late, cancelled, used):  # `used` again, from another kiosk
+    for code in ("123456789012", early, cancelled, used):  # `used` again, from another kiosk
+        response = check_in(client, code)
+        answers.append((response.status_code, response.get_json()))
+    clock.advance(24 * 3600)  # the next morning: yesterday's booking is over on another day
+    for code in (yesterday, "123456789012"):
         response = check_in(client, code)
         answers.append((response.status_code, response.get_json()))
     assert len({repr(a) for a in answers}) == 1, answers  # nothing tells a valid code from a wrong one
