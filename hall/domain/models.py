@@ -8,7 +8,7 @@ from typing import Any
 from .states import CounterState, TicketState
 
 ROLES = ("clerk", "backoffice", "manager", "admin")
-DEVICE_KINDS = ("evaluator", "kiosk", "lobby", "counter_screen", "keypad", "printer")
+DEVICE_KINDS = ("evaluator", "kiosk", "lobby", "counter_screen", "keypad", "printer", "agent")
 RATING_LEVELS = {5: "very_satisfied", 4: "satisfied", 3: "fair", 2: "dissatisfied", 1: "very_dissatisfied"}
 
 
@@ -112,6 +112,18 @@ class Ticket:
             "people_ahead": self.people_ahead, "target_counter": self.target_counter,
             "target_category": self.target_category,
         }
+
+
+@dataclass(frozen=True, repr=False)
+class PersonRef:
+    """Who took a ticket with an ID card, as the hall keeps it: a keyed hash of the ID number and masked forms."""
+
+    person_hash: str
+    id_masked: str
+    name_masked: str
+
+    def __repr__(self) -> str:
+        return f"PersonRef({self.name_masked!r}, {self.id_masked!r})"
 
 
 @dataclass(frozen=True)

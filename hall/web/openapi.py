@@ -91,7 +91,9 @@ def openapi_document() -> dict[str, Any]:
             "/tickets": {"post": _op("Take a ticket for a service item or a bundle", status="201", result="Ticket", body={
                 "type": "object", "additionalProperties": False, "properties": {
                     "service": {"type": "string"}, "bundle": {"type": "string"}, "priority": {"type": "boolean"},
-                    "kiosk": {"type": "string"}, "print": {"type": "boolean"}, "lang": {"enum": ["zh", "en"]}}})},
+                    "kiosk": {"type": "string"}, "print": {"type": "boolean"}, "lang": {"enum": ["zh", "en"]},
+                    "swipe": {"type": "string", "description": "the token of an ID card swiped at this kiosk (from "
+                              "the kiosk page's /kiosk socket); one open ticket per person and item"}}})},
             "/tickets/{ticket_id}": {"get": _op("A ticket's public state", params=[_path_param("ticket_id")], result="Ticket")},
             "/tickets/{ticket_id}/cancel": {"post": _op("Cancel a ticket (manager)", auth="staff", params=[_path_param("ticket_id")],
                                                         body={"type": "object", "properties": {"reason": {"type": "string"}}})},
@@ -126,9 +128,13 @@ def openapi_document() -> dict[str, Any]:
                                          "(q=ylbx finds 养老保险 items)", params=[
                 {"name": "q", "in": "query", "required": True, "schema": {"type": "string", "maxLength": 40}}])},
             "/kiosk/reprint": {"post": _op("Reprint a just-taken ticket on its kiosk's printer (by token, within "
-                                           "5 minutes, twice at most)", status="202", result="Ticket", body={
-                "type": "object", "required": ["token"], "additionalProperties": False,
-                "properties": {"token": {"type": "string"}, "lang": {"enum": ["zh", "en"]}}})},
+                                           "5 minutes, twice at most), or the open ticket of the ID card just swiped "
+                                           "for an item (swipe, kiosk, service or bundle)", status="202",
+                                           result="Ticket", body={
+                "type": "object", "additionalProperties": False,
+                "properties": {"token": {"type": "string"}, "lang": {"enum": ["zh", "en"]},
+                               "swipe": {"type": "string"}, "kiosk": {"type": "string"},
+                               "service": {"type": "string"}, "bundle": {"type": "string"}}})},
             "/appointments": {
                 "get": _op("A day's appointments (manager)", auth="staff", params=[
                     {"name": "date", "in": "query", "schema": {"type": "string", "format": "date"}}]),
