@@ -25,7 +25,13 @@ from drivers.led import LedSettings, load_framing
 from drivers.led_bus import LedBus, LedStatus
 from drivers.printer import PrinterStatus, PrinterWorker, PrintJob
 from hall.devices.wire import (
-    WireError, card_to_wire, key_to_wire, layout_from_wire, led_from_wire, number, text,
+    WireError,
+    card_to_wire,
+    key_to_wire,
+    layout_from_wire,
+    led_from_wire,
+    number,
+    text,
 )
 
 from .config import AgentConfig
@@ -145,9 +151,11 @@ class DeviceHost:
 
     # ---- life ---------------------------------------------------------------------------------------
 
+    def _lines(self) -> list[KeypadBus | EvaluatorKeypadBus | LedBus | IdCardReader]:
+        return [*self.keypads.values(), *self.evaluators.values(), *self.strips.values(), *self.readers.values()]
+
     def start(self) -> None:
-        for part in (*self.keypads.values(), *self.evaluators.values(), *self.strips.values(),
-                     *self.readers.values()):
+        for part in self._lines():
             part.start()
         for printer in self.printers.values():
             printer.worker.check()
@@ -158,8 +166,7 @@ class DeviceHost:
         self._stop.set()
         for printer in self.printers.values():
             printer.worker.close(10.0)
-        for part in (*self.readers.values(), *self.strips.values(), *self.evaluators.values(),
-                     *self.keypads.values()):
+        for part in reversed(self._lines()):
             try:
                 part.close()
             except Exception:  # stopping: close the others anyway
@@ -220,7 +227,10 @@ class DeviceHost:
         return on_key
 
     def _evaluator_hello(self, port: str) -> Callable[[int], None]:
-        return lambda counter: self._send("evaluator_hello", {"port": port, "counter": counter}) and None
+        def on_hello(counter: int) -> None:
+            self._send("evaluator_hello", {"port": port, "counter": counter})
+
+        return on_hello
 
     def _card(self, kiosk: str) -> Callable[[IdCard], None]:
         def on_card(card: IdCard) -> None:

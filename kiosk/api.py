@@ -9,6 +9,7 @@ from flask import Blueprint, jsonify, request
 
 from hall.accounts import MANAGER_ROLES
 from hall.appointments import AppointmentBook
+from hall.commands import TicketRequest
 from hall.domain.errors import HallError, InvalidInput
 from hall.domain.models import PersonRef, Ticket
 from hall.domain.states import TicketState
@@ -16,7 +17,6 @@ from hall.kiosk_support import search_targets
 from hall.search import search
 from hall.storage import agents as card_store
 from hall.storage import repo
-from hall.commands import TicketRequest
 from hall.web.auth import current_staff, require_staff
 from hall.web.context import hall
 from hall.web.i18n import lang

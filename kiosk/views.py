@@ -16,10 +16,10 @@ from drivers.ticket import TicketLayout, render_png
 from hall.accounts import MANAGER_ROLES
 from hall.appointments import AppointmentBook
 from hall.config import KioskSection
+from hall.devices import ticket_layout
 from hall.domain.errors import UnknownService
 from hall.domain.models import Ticket
 from hall.kiosk_support import most_used
-from hall.devices import ticket_layout
 from hall.web.auth import page_requires_staff
 from hall.web.context import hall
 from hall.web.i18n import lang

@@ -108,7 +108,10 @@ class AttachedReaders:
 
     @staticmethod
     def _on_card(kiosk: str, desk: CardDesk) -> Callable[[Any], None]:
-        return lambda card: desk.on_card(kiosk, card_holder(card))
+        def on_card(card: Any) -> None:
+            desk.on_card(kiosk, card_holder(card))
+
+        return on_card
 
     @staticmethod
     def _on_status(kiosk: str, set_status: StatusSetter) -> Callable[[str, str, str], None]:

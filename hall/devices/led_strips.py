@@ -50,7 +50,7 @@ def strip_entries(config_entries: Iterable[Mapping[str, Any]], console: Iterable
 
 def led_settings(entries: list[dict[str, Any]]) -> LedSettings:
     """Settings of the strips that can run; an entry the driver refuses (say address 0) is left out and logged."""
-    usable = []
+    usable: list[dict[str, Any]] = []
     for entry in entries:
         try:
             LedSettings.from_mapping([*usable, entry])

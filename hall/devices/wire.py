@@ -156,7 +156,7 @@ def led_to_wire(port: str, address: int, content: LedContent) -> dict[str, Any]:
 
 
 def led_from_wire(data: Any) -> tuple[str, int, LedContent]:
-    effect = number(data, "effect", high=255)
+    effect = number(data, "effect", high=255) or 0
     try:
         content = LedContent(text(data, "text", limit=250) or "", Effect(effect))
     except ValueError:

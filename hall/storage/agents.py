@@ -60,7 +60,7 @@ def add_swipe(db: Db, *, token: str, kiosk: str, person: PersonRef, at: float, e
         "INSERT INTO card_swipes (token, kiosk, person_hash, id_masked, name_masked, at, expires_at) "
         "VALUES (?, ?, ?, ?, ?, ?, ?)",
         [token, kiosk, person.person_hash, person.id_masked, person.name_masked, at, expires_at])
-    return int(cursor.lastrowid)
+    return int(cursor.lastrowid or 0)
 
 
 def swipe_by_token(db: Db, token: str, kiosk: str, now: float) -> PersonRef | None:

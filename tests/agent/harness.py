@@ -111,7 +111,8 @@ class AgentProcess:
 
 
 def agent_toml(name: str, body: str, state: str = "state") -> str:
-    return f'[agent]\nname = "{name}"\nstate_dir = "{state}-{name}"\nprobe_seconds = 0.5\nheartbeat_seconds = 1\n' + body
+    head = f'[agent]\nname = "{name}"\nstate_dir = "{state}-{name}"\n'
+    return head + "probe_seconds = 0.5\nheartbeat_seconds = 1\n" + body
 
 
 def printer_toml(port: str, kiosk: str = "kiosk-1") -> str:

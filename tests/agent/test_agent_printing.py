@@ -12,7 +12,15 @@ import requests
 
 from drivers.sim_printer import SimulatedSerialPrinter
 from tests.agent.harness import (
-    WAIT, AgentProcess, Console, KioskPage, agent_toml, hall_server, kill_server, printer_toml, register,
+    WAIT,
+    AgentProcess,
+    Console,
+    KioskPage,
+    agent_toml,
+    hall_server,
+    kill_server,
+    printer_toml,
+    register,
 )
 from tests.faults.realserver import staff_session
 from tests.live import LiveServer
@@ -23,13 +31,6 @@ def printer() -> Iterator[SimulatedSerialPrinter]:
     sim = SimulatedSerialPrinter()
     yield sim
     sim.close()
-
-
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[LiveServer]:
-    live = hall_server(tmp_path)
-    yield live
-    live.stop()
 
 
 def kiosk_agent(server: LiveServer, port: str) -> AgentProcess:
@@ -206,8 +207,8 @@ def test_the_printer_unplugged_is_offline_and_replugged_prints_again(
     page.close()
 
 
-def test_a_job_no_printer_took_in_time_is_given_up_and_its_reprint_prints_once(tmp_path: Path,
-                                                                                printer: SimulatedSerialPrinter) -> None:
+def test_a_job_no_printer_took_in_time_is_given_up_and_its_reprint_prints_once(
+        tmp_path: Path, printer: SimulatedSerialPrinter) -> None:
     server = hall_server(tmp_path, give_up=5)
     agent = kiosk_agent(server, printer.port_path)
     try:
@@ -218,7 +219,8 @@ def test_a_job_no_printer_took_in_time_is_given_up_and_its_reprint_prints_once(t
         [job] = job_rows(server, ticket["id"])
         assert job["state"] == "failed" and job["given_up_at"] is not None
         manager = staff_session(server.url, "manager")
-        assert manager.post(f"{server.url}/api/v1/tickets/{ticket['id']}/reprint", json={}, timeout=30).status_code == 202
+        reprint = manager.post(f"{server.url}/api/v1/tickets/{ticket['id']}/reprint", json={}, timeout=30)
+        assert reprint.status_code == 202
         agent.start()
         page.wait_print(ticket["id"], "printed")
         assert printer.wait_tickets(1, WAIT) and printer.ticket_numbers() == [ticket["number"]]
