@@ -45,16 +45,27 @@ Send = Callable[[str, dict[str, Any]], bool]
 PRINT_SECONDS = 40.0
 
 
+#: What the agent answers for a job it was sending when it stopped: a reprint is offered, no second paper risked.
+INTERRUPTED = ("the agent stopped while this ticket was printing: check the printer's tray and reprint it if no "
+               "ticket came out")
+
+
 class _Printer:
     """One kiosk's printer: the driver's worker, the jobs in hand, the journal's say."""
 
-    def __init__(self, kiosk: str, worker_factory: Callable[["_Printer"], PrinterWorker]) -> None:
+    def __init__(self, kiosk: str, worker_factory: Callable[["_Printer"], PrinterWorker],
+                 journal: PrintJournal) -> None:
         self.kiosk = kiosk
         self.name = f"printer:{kiosk}"
+        self.journal = journal
         self._results: dict[int, tuple[bool, str | None]] = {}
         self._in_hand: dict[int, threading.Event] = {}
         self._lock = threading.Lock()
         self.worker = worker_factory(self)
+
+    def starting(self, job_id: str) -> None:
+        """The printer passed its check: the bytes go out next (on the worker's thread)."""
+        self.journal.begin(int(job_id), self.name)
 
     def result(self, job_id: str, ok: bool, error: str | None) -> None:
         with self._lock:
@@ -63,15 +74,15 @@ class _Printer:
         if done is not None:
             done.set()
 
-    def print(self, job: int, layout: Any, journal: PrintJournal) -> dict[str, Any]:
-        """Print *job* once: a job printed before is answered from the journal; one in hand is waited for."""
-        if journal.printed(job):
-            logger.info("%s: job %d was printed before; not again", self.name, job)
-            return {"ok": True, "error": None, "again": True}
+    def print(self, job: int, layout: Any) -> dict[str, Any]:
+        """Print *job* once: a job sent before is answered from the journal; one in hand is waited for."""
         with self._lock:
             done = self._in_hand.get(job)
             first = done is None
             if first:
+                state = self.journal.state(job)
+                if state is not None:
+                    return self._again(job, state)
                 done = self._in_hand[job] = threading.Event()
         assert done is not None
         if first and not self.worker.submit(PrintJob(str(job), layout)):
@@ -83,9 +94,19 @@ class _Printer:
             if first:
                 self._in_hand.pop(job, None)
                 self._results.pop(job, None)
-        if ok and first:
-            journal.record(job, self.name)
+        if first:
+            if ok:
+                self.journal.printed(job, self.name)
+            else:
+                self.journal.forget(job)
         return {"ok": ok, "error": error}
+
+    def _again(self, job: int, state: str) -> dict[str, Any]:
+        if state == "printed":
+            logger.info("%s: job %d was printed before; not again", self.name, job)
+            return {"ok": True, "error": None, "again": True}
+        logger.warning("%s: job %d was being printed when the agent stopped; not printed again", self.name, job)
+        return {"ok": False, "error": INTERRUPTED}
 
     @property
     def idle(self) -> bool:
@@ -104,7 +125,7 @@ class DeviceHost:
         self._status_lock = threading.Lock()
         self._stop = threading.Event()
         self._probe: threading.Thread | None = None
-        self.printers = {kiosk: _Printer(kiosk, self._worker_factory(settings))
+        self.printers = {kiosk: _Printer(kiosk, self._worker_factory(settings), journal)
                          for kiosk, settings in config.printers.items()}
         self.keypads = self._keypad_buses()
         self.evaluators = self._evaluator_buses()
@@ -115,7 +136,7 @@ class DeviceHost:
 
     def _worker_factory(self, settings: Any) -> Callable[[_Printer], PrinterWorker]:
         def make(printer: _Printer) -> PrinterWorker:
-            return PrinterWorker(settings, name=printer.name, on_result=printer.result,
+            return PrinterWorker(settings, name=printer.name, on_result=printer.result, on_start=printer.starting,
                                  on_status=lambda status: self._printer_status(printer.kiosk, status))
 
         return make
@@ -252,7 +273,7 @@ class DeviceHost:
         printer = self.printers.get(printer_name.removeprefix("printer:"))
         if printer is None:
             return {"ok": False, "error": f"this agent has no {printer_name}"}
-        return printer.print(job, layout, self.journal)
+        return printer.print(job, layout)
 
     def keypad(self, data: Any) -> None:
         try:

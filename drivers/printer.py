@@ -381,11 +381,14 @@ class PrinterWorker:
         on_status: StatusCallback,
         on_result: ResultCallback,
         name: str = "ticket-printer",
+        on_start: Callable[[str], None] | None = None,
     ) -> None:
         self.settings = settings
         self.name = name
         self._on_status = on_status
         self._on_result = on_result
+        #: Called with the job id once the printer passed its status check, just before the ticket's bytes go out.
+        self._on_start = on_start
         self._queue: queue.Queue[Any] = queue.Queue()
         self._status: PrinterStatus | None = None
         self._closed = False
@@ -502,6 +505,8 @@ class PrinterWorker:
         capabilities = PrinterCapabilities.of(printer, self.settings)
         try:
             state = check_paper(printer) if capabilities.reads_status else STATE_OK
+            if self._on_start is not None:
+                self._on_start(job.job_id)
             print_ticket(
                 printer,
                 job.layout,
