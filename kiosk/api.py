@@ -78,10 +78,12 @@ def issue_ticket() -> Any:
     refuse_unknown(data, {"service", "bundle", "priority", "kiosk", "print", "lang", "swipe"})
     ctx = hall()
     kiosk = _kiosk_field(data)
-    ticket = ctx.commands.issue_ticket(TicketRequest(
-        service=field(data, "service", str), bundle=field(data, "bundle", str),
-        priority=bool(field(data, "priority", bool)), kiosk=kiosk, lang=_lang_field(data),
-        print=field(data, "print", bool) is not False, person=_person(data, kiosk)))
+    with ctx.storage.write() as db:  # the ticket and the swipe it used up commit together
+        ticket = ctx.commands.issue_ticket(TicketRequest(
+            service=field(data, "service", str), bundle=field(data, "bundle", str),
+            priority=bool(field(data, "priority", bool)), kiosk=kiosk, lang=_lang_field(data),
+            print=field(data, "print", bool) is not False, person=_person(data, kiosk)))
+        _use_swipe(db, data)
     payload = ticket_payload(ticket, just_issued=True)
     payload["token"] = ticket.token
     return jsonify(payload), 201
@@ -131,12 +133,20 @@ def kiosk_reprint() -> Any:
         reprints = sum(1 for e in repo.events_of_ticket(db, ticket.id) if e["type"] == "reprint_requested")
     if reprints >= MAX_KIOSK_REPRINTS:
         raise ReprintRefused("this ticket has been reprinted already; ask the front desk", reason="limit")
-    ctx.service.note(ticket.id, "reprint_requested", {"kiosk": ticket.kiosk})
-    ctx.commands.reprint(ticket, _lang_field(data), by=None)
+    with ctx.storage.write() as db:
+        ctx.service.note(ticket.id, "reprint_requested", {"kiosk": ticket.kiosk})
+        ctx.commands.reprint(ticket, _lang_field(data), by=None)
+        _use_swipe(db, data)
     payload = ticket_payload(ticket)
     if field(data, "swipe", str) is not None:  # the card holder's own ticket: the kiosk shows it
         payload["token"] = ticket.token
     return jsonify(payload), 202
+
+
+def _use_swipe(db: Any, data: dict[str, Any]) -> None:
+    token = field(data, "swipe", str)
+    if token is not None:
+        card_store.use_swipe(db, token[:64])
 
 
 def _swiped_ticket(data: dict[str, Any]) -> Ticket:

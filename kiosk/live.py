@@ -62,9 +62,18 @@ class KioskWatch:
         """What a kiosk page starts from."""
         status = self.ctx.device_status
         reader = status.state_of(reader_name(kiosk)) if device else None
+        swipe = None
+        if device:  # a card laid on the reader while the page was loading is not missed
+            with self.ctx.storage.read() as db:
+                row = card_store.latest_swipe(db, kiosk, self.ctx.service.clock.now())
+            swipe = self._swipe_message(row) if row else None
         return {"kiosk": kiosk, "printer": printer_state(status.state_of(self.printer_of(kiosk))),
-                "reader": printer_state(reader), "cards": device,
+                "reader": printer_state(reader), "cards": device, "swipe": swipe,
                 "give_up_seconds": self.ctx.config.printing.give_up_seconds}
+
+    def _swipe_message(self, swipe: dict[str, Any]) -> dict[str, Any]:
+        left = max(0.0, swipe["expires_at"] - self.ctx.service.clock.now())
+        return {"swipe": swipe["token"], "name": swipe["name_masked"], "expires_in": round(left)}
 
     def start(self) -> Callable[[], None]:
         self._closers.append(self.ctx.bus.subscribe(self.on_event))
@@ -147,9 +156,7 @@ class KioskWatch:
             swipe = card_store.swipe_by_id(db, swipe_id)
         if swipe is None or swipe["kiosk"] != kiosk:
             return
-        left = max(0.0, swipe["expires_at"] - self.ctx.service.clock.now())
-        self._push(kiosk, "card_swiped", {"swipe": swipe["token"], "name": swipe["name_masked"],
-                                          "expires_in": round(left)}, public=False)
+        self._push(kiosk, "card_swiped", self._swipe_message(swipe), public=False)
 
 
 def install_kiosk_watch(app: Any) -> None:

@@ -69,11 +69,11 @@ class KioskNamespace(_LiveNamespace):
         if not isinstance(kiosk, str) or not KIOSK_ID.match(kiosk) or EXTENSION not in current_app.extensions:
             return False
         device = device_from_socket(auth)
-        if isinstance(auth, dict) and auth.get("device_token") is not None and (
-                device is None or device.kind != "kiosk" or device.kiosk != kiosk):
-            return False  # a wrong or revoked token: the page says so instead of silently losing the reader
+        mine = device is not None and device.kind == "kiosk" and device.kiosk == kiosk
         session["kiosk"] = kiosk
-        session["kiosk_device"] = device is not None
+        session["kiosk_device"] = mine
+        # A wrong or revoked token: the page is public (no cards) and is told, so that it forgets the token.
+        session["kiosk_refused"] = isinstance(auth, dict) and auth.get("device_token") is not None and not mine
         self._snapshot(limited=False)
         return True
 
@@ -85,5 +85,7 @@ class KioskNamespace(_LiveNamespace):
         if ctx.live is None or kiosk is None:
             return
         watch = current_app.extensions[EXTENSION]
+        refused = bool(session.get("kiosk_refused"))
         ctx.live.send_snapshot(self.namespace, kiosk_room(kiosk, device=device),
-                               lambda: watch.snapshot(kiosk, device=device), limited=limited)
+                               lambda: {**watch.snapshot(kiosk, device=device), "device_refused": refused},
+                               limited=limited)

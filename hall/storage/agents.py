@@ -70,6 +70,20 @@ def swipe_by_token(db: Db, token: str, kiosk: str, now: float) -> PersonRef | No
     return PersonRef(row[0], row[1], row[2]) if row else None
 
 
+def use_swipe(db: Db, token: str) -> None:
+    """A ticket was taken (or reprinted) with this swipe: it is used up, and so are the kiosk's swipes before it."""
+    row = db.execute("SELECT id, kiosk FROM card_swipes WHERE token = ?", [token]).fetchone()
+    if row is not None:
+        db.execute("DELETE FROM card_swipes WHERE kiosk = ? AND id <= ?", [row["kiosk"], row["id"]])
+
+
+def latest_swipe(db: Db, kiosk: str, now: float) -> dict[str, Any] | None:
+    """The last swipe at *kiosk* not used nor expired (a page loaded just after the swipe starts from it)."""
+    row = db.execute("SELECT id, token, kiosk, name_masked, at, expires_at FROM card_swipes WHERE expires_at >= ? "
+                     "AND kiosk = ? ORDER BY id DESC LIMIT 1", [now, kiosk]).fetchone()
+    return dict(row) if row else None
+
+
 def swipe_by_id(db: Db, swipe_id: int) -> dict[str, Any] | None:
     row = db.execute("SELECT id, token, kiosk, name_masked, at, expires_at FROM card_swipes WHERE id = ?",
                      [swipe_id]).fetchone()
