@@ -96,3 +96,13 @@ def supersede_queued(db: Db, ticket: int, *, at: float, error: str) -> int:
     """Fail the ticket's jobs still queued (a reprint was asked for: one paper, not two)."""
     return int(db.execute("UPDATE print_jobs SET state = 'failed', error = ?, done_at = ? WHERE ticket = ? "
                           "AND state = 'queued'", [error, at, ticket]).rowcount)
+
+
+def failed_last(db: Db, tickets: list[int]) -> set[int]:
+    """The tickets among *tickets* whose latest print job failed (the console offers their reprint)."""
+    if not tickets:
+        return set()
+    marks = ", ".join("?" * len(tickets))
+    rows = db.execute(f"SELECT ticket, state FROM print_jobs WHERE ticket IN ({marks}) ORDER BY id", tickets)
+    latest = {row[0]: row[1] for row in rows}
+    return {ticket for ticket, state in latest.items() if state == "failed"}

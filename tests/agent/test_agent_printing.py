@@ -226,6 +226,10 @@ def test_a_job_no_printer_took_in_time_is_given_up_and_its_reprint_prints_once(
         assert update["error"] == "not printed within 5 s"
         [job] = job_rows(server, ticket["id"])
         assert job["state"] == "failed" and job["given_up_at"] is not None
+        console = Console(server.url)  # the managers' live hall marks it, beside its Reprint button
+        snapshot, _ = console.wait_for("snapshot", timeout=WAIT)
+        assert [(t["number"], t["print_failed"]) for t in snapshot["live"]["tickets"]] == [(ticket["number"], True)]
+        console.close()
         manager = staff_session(server.url, "manager")
         reprint = manager.post(f"{server.url}/api/v1/tickets/{ticket['id']}/reprint", json={}, timeout=30)
         assert reprint.status_code == 202
