@@ -63,6 +63,9 @@ class SimulatedSerialPrinter(RespondingPty[int | bytes, bytes]):
         self.fault: str | None = None
         self.received = bytearray()
         self.tickets: list[bytes] = []
+        #: When (monotonic) each ticket's first byte came and when it was cut.
+        self.started_at: list[float] = []
+        self.cut_at: list[float] = []
         self.queries = 0
         self._held = threading.Event()
         self._held.set()
@@ -116,6 +119,8 @@ class SimulatedSerialPrinter(RespondingPty[int | bytes, bytes]):
     def handle(self, frame: int | bytes) -> None:
         if isinstance(frame, bytes):
             with self._cond:
+                if len(self.started_at) == len(self.tickets):
+                    self.started_at.append(time.monotonic())
                 self.received += frame
                 while self._cut():
                     pass
@@ -138,6 +143,7 @@ class SimulatedSerialPrinter(RespondingPty[int | bytes, bytes]):
         if at < 0 or len(self.received) < at + 3:
             return False
         self.tickets.append(bytes(self.received[self._start:at + 3]))
+        self.cut_at.append(time.monotonic())
         self._start = at + 3
         return True
 
