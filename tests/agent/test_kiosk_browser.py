@@ -40,7 +40,8 @@ def test_the_kiosk_page_takes_a_ticket_with_a_swipe_offers_the_reprint_and_shows
         server: LiveServer, devices, browser) -> None:
     printer, reader = devices
     token = register(server, "agent", "--kiosk", "kiosk-1", "--name", "kiosk-pc-1")
-    devices_toml = printer_toml(printer.port_path) + f'[[id_card_readers]]\nkiosk = "kiosk-1"\nport = "{reader.port_path}"\n'
+    reader_toml = f'[[id_card_readers]]\nkiosk = "kiosk-1"\nport = "{reader.port_path}"\n'
+    devices_toml = printer_toml(printer.port_path) + reader_toml
     agent = AgentProcess(server.workdir, server.url, token, agent_toml("kiosk-pc-1", devices_toml))
     kiosk_token = register(server, "kiosk", "--kiosk", "kiosk-1")
     context = browser.new_context(viewport={"width": 1080, "height": 1920}, locale="zh-CN", has_touch=True)
