@@ -112,8 +112,8 @@ class Accounts:
                    kiosk: str | None = None) -> tuple[Device, str]:
         """Register a device; returns it and its token (shown once, stored hashed).
 
-        An agent or a kiosk may be registered for one kiosk (*kiosk*); an agent for one counter; an agent
-        with neither serves any kiosk and counter of the hall.
+        An agent or a kiosk may be registered for one kiosk (*kiosk*: a kiosk page with that token hears the
+        cards swiped there); an agent for one counter; an agent with neither serves any kiosk and counter.
         """
         if kind not in DEVICE_KINDS:
             raise InvalidInput(f"device kind must be one of {', '.join(DEVICE_KINDS)}")
@@ -121,8 +121,6 @@ class Accounts:
             raise InvalidInput("an evaluator belongs to a counter: give --counter")
         if kiosk is not None and (kind not in ("agent", "kiosk") or not _KIOSK_ID.match(kiosk)):
             raise InvalidInput("--kiosk takes 1-40 letters, digits, - or _, for an agent or a kiosk")
-        if kind == "kiosk" and kiosk is None:
-            raise InvalidInput("a kiosk device belongs to a kiosk: give --kiosk")
         token = secrets.token_urlsafe(32)
         default_name = f"{kind}-{kiosk or counter or ''}".rstrip("-")
         with self.storage.write() as db:
