@@ -4,8 +4,8 @@ Starts `onewindow serve --demo` on 127.0.0.1 with a fresh database, connects N p
 spread over worker processes (websocket transport, like the lobby page) and, for each call, measures the time from sending
 POST /api/v1/counters/1/call-next to each client receiving `ticket_called`. Prints p50/p99 per N.
 
-    python -m bench.bench_lobby_latency              # N = 50, 500, 1000
-    python -m bench.bench_lobby_latency --clients 50 200 --calls 5
+    python -m bench.bench_lobby_latency              # N = 200, 1000 with 1,000 tickets waiting
+    python -m bench.bench_lobby_latency --clients 50 200 --calls 5 --waiting 0
 """
 
 from __future__ import annotations
@@ -21,9 +21,10 @@ import time
 
 import requests
 
-from bench.common import Server, percentile
+from bench.common import Server, percentile, staff_session
+from bench.load import Profiler, worker_pid
 
-DEFAULT_CLIENTS = (50, 500, 1000)
+DEFAULT_CLIENTS = (200, 1000)
 
 
 def log(message: str) -> None:
@@ -85,21 +86,16 @@ class Screens:
             process.wait(timeout=60)
 
 
-def measure(server: Server, screens: Screens, token: str, calls: int) -> tuple[list[float], list[float]]:
+def measure(server: Server, screens: Screens, http: requests.Session, calls: int) -> tuple[list[float], list[float]]:
     """Per-client latencies (s) over *calls* calls, and per call the time until the last client had it."""
-    http = requests.Session()
-    http.headers["Authorization"] = f"Bearer {token}"
     latencies: list[float] = []
     last: list[float] = []
     for index in range(calls):
-        number = requests.post(f"{server.url}/api/v1/tickets", json={"service": "B01", "print": False},
-                               timeout=30).json()["number"]
+        requests.post(f"{server.url}/api/v1/tickets", json={"service": "B01", "print": False}, timeout=30)
         started = time.time()
         response = http.post(f"{server.url}/api/v1/counters/1/call-next", json={}, timeout=30)
         response.raise_for_status()
-        called = response.json()["ticket"]["number"]
-        if called != number:
-            raise RuntimeError(f"expected to call {number}, the server called {called}")
+        number = response.json()["ticket"]["number"]
         arrivals = [t - started for t in screens.arrivals(number)]
         if len(arrivals) < screens.count:
             raise RuntimeError(f"only {len(arrivals)}/{screens.count} clients got {number}")
@@ -115,27 +111,32 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, nargs="+", default=list(DEFAULT_CLIENTS), help="N values, ascending")
     parser.add_argument("--calls", type=int, default=10, help="calls measured per N")
     parser.add_argument("--workers", type=int, default=2, help="client processes (asyncio, one loop each)")
+    parser.add_argument("--waiting", type=int, default=1000, help="tickets already waiting when the calls start")
     args = parser.parse_args(argv)
     limit = raise_open_files_limit(4 * max(args.clients) + 256)
     log(f"open files limit {limit}")
     rows = []
-    with Server() as server:
+    with Server(waiting=args.waiting) as server:
         screens = Screens(server.url, workers=args.workers)
         try:
-            token = requests.post(f"{server.url}/api/v1/login", json={"username": "clerk1", "password": "clerk1-demo"},
-                                  timeout=30).json()["token"]
+            clerk = staff_session(server.url, "clerk1")
             for count in sorted(args.clients):
                 log(f"N = {count}")
                 screens.grow_to(count)
-                latencies, last = measure(server, screens, token, args.calls)
+                profiler = Profiler(worker_pid(server.process.pid), 4).start()
+                latencies, last = measure(server, screens, clerk, args.calls)
                 rows.append((count, percentile(latencies, 0.50), percentile(latencies, 0.99), statistics.median(last),
-                             max(last)))
+                             max(last), profiler.line()))
         finally:
             log("disconnecting")
             screens.close()
-    print(f"{'N':>6} {'p50 ms':>9} {'p99 ms':>9} {'all: median ms':>15} {'all: max ms':>12}")
-    for count, p50, p99, median_all, max_all in rows:
-        print(f"{count:>6} {p50 * 1000:>9.1f} {p99 * 1000:>9.1f} {median_all * 1000:>15.1f} {max_all * 1000:>12.1f}")
+    print(f"call-next → ticket_called on every /lobby screen, {args.waiting} tickets waiting, {args.calls} calls per N\n")
+    print("| screens | p50 ms | p99 ms | last screen, median ms | last screen, max ms |")
+    print("|---:|---:|---:|---:|---:|")
+    for count, p50, p99, median_all, max_all, _ in rows:
+        print(f"| {count} | {p50 * 1000:.1f} | {p99 * 1000:.1f} | {median_all * 1000:.1f} | {max_all * 1000:.1f} |")
+    for count, *_, profile in rows:
+        print(f"\n{count} screens — {profile}")
     return 0
 
 

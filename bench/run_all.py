@@ -47,6 +47,14 @@ LIMITS = {
         "call. Past a few hundred screens on one process, spread the screens over several processes behind "
         "Redis (README, Production layout)."
     ),
+    "soak": (
+        "One gevent worker holds every websocket as a greenlet (no thread per screen): memory grows with the number "
+        "of connections, not with time. The line above the table gives the profile during the soak."
+    ),
+    "report_load": (
+        "The report runs on an OS thread of its own with a connection of its own, so the event loop keeps "
+        "serving calls; what remains is the GIL that the report's Python aggregation shares with the loop."
+    ),
     "reports": (
         "Reports are aggregate queries over the tickets table with covering indexes (console engineer's "
         "`bench_reports.py`); the limit is SQLite scanning the day range on one core."
@@ -133,21 +141,28 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small N everywhere (a first look, not the figures)")
     parser.add_argument("--report-tickets", type=int, help="tickets for the reports benchmark (default 1,000,000)")
-    parser.add_argument("--lobby-clients", nargs="+", help="N for the lobby benchmark (default 50 500 1000)")
+    parser.add_argument("--lobby-clients", nargs="+", help="N for the lobby benchmark (default 200 1000)")
     parser.add_argument("--output", default=str(REPORT))
     parser.add_argument("--only", nargs="+", help="run only these groups (e.g. prefecture) and replace their part "
                                                   "of the report")
     args = parser.parse_args(argv)
     quick = args.quick
     report_tickets = args.report_tickets or (20_000 if quick else 1_000_000)
-    lobby_clients = args.lobby_clients or (["50", "200"] if quick else ["50", "500", "1000"])
+    lobby_clients = args.lobby_clients or (["50", "200"] if quick else ["200", "1000"])
     report_db = Path("/tmp") / f"onewindow-bench-{report_tickets}.db"
 
     benches = [
-        ("issue", "Ticket issue over HTTP (1, 8, 32 clients) against the raw SQLite commit rate", "bench.bench_issue",
-         ["--tickets", "150" if quick else "600", "--clients", "1,8,32"], 1200),
-        *[("lobby", f"Call next → every /lobby client has ticket_called ({n} clients)", "bench.bench_lobby_latency",
-           ["--clients", n, "--calls", "3" if quick else "10"], 1200) for n in lobby_clients],
+        ("issue", "Ticket issue over HTTP: 1 and 8 clients, the queue-length sweep, call-next, one process vs two",
+         "bench.bench_issue", ["--quick"] if quick else [], 2400),
+        *[("lobby", f"Call next → every /lobby screen has ticket_called ({n} screens, 1,000 waiting)",
+           "bench.bench_lobby_latency", ["--clients", n, "--calls", "3" if quick else "10", "--waiting", "1000"], 1200)
+          for n in lobby_clients],
+        ("soak", "Soak: 1,000 lobby screens + 300 phones on one process, a call every second",
+         "bench.bench_soak", ["--minutes", "1", "--lobbies", "200", "--phones", "60", "--settle", "20"] if quick
+         else ["--minutes", "10"], 2400),
+        ("report_load", f"Call next while a year-by-counter report over {report_tickets:,} tickets runs in a loop",
+         "bench.bench_report_load", ["--db", str(report_db), "--tickets", str(report_tickets),
+                                     "--calls", "50" if quick else "200"], 7200),
         ("reports", f"Reports over {report_tickets:,} tickets", "bench.bench_reports",
          ["--db", str(report_db), "--tickets", str(report_tickets)], 7200),
         ("voice", "Voice: call → WAV ready, cold and cached", "bench.bench_voice", ["--calls", "5" if quick else "20"],

@@ -18,6 +18,7 @@ from hall.commands import Actor
 from hall.domain.errors import HallError, IllegalTransition
 from hall.snapshots import counter_snapshot, held_list
 from hall.web.context import hall
+from hall.web.errors import translated
 from hall.web.live import counter_room
 from hall.web.payloads import counter_result_payload
 from hall.web.socket_auth import staff_from_socket
@@ -42,8 +43,8 @@ def panel_snapshot(number: int) -> dict[str, Any]:
 
 
 def _refusal(exc: HallError) -> dict[str, Any]:
-    return {"error": exc.code, "message": exc.message, **{k: v for k, v in exc.details.items()
-                                                           if isinstance(v, (str, int))}}
+    return {"error": exc.code, "message": translated(exc), **{k: v for k, v in exc.details.items()
+                                                               if isinstance(v, (str, int))}}
 
 
 class CounterNamespace(Namespace):
@@ -58,7 +59,7 @@ class CounterNamespace(Namespace):
         try:
             ctx.commands.sign_in(Actor.of_staff(member), number)
         except HallError as exc:
-            raise ConnectionRefusedError(_refusal(exc)) from None
+            raise ConnectionRefusedError(translated(exc), _refusal(exc)) from None
         session["counter"] = number
         self.on_snapshot_request()
         return True

@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, render_template, request
+from flask_babel import gettext as _
 
 from hall.accounts import COUNTER_ROLES
+from hall.commands import PAUSE_REASON_LABELS, PAUSE_REASONS
 from hall.domain.errors import InvalidInput
 from hall.storage import repo
 from hall.web.auth import current_staff, page_requires_staff
@@ -38,4 +40,10 @@ def panel() -> Any:
         raise InvalidInput(f"there is no counter {number}")
     return render_template("caller/panel.html", counter=number, counters=counters, categories=categories,
                            bundles=bundles, recall_limit=ctx.config.caller.recall_limit,
-                           staff=member.display_name if member else "")
+                           staff=member.display_name if member else "", pause_reasons=PAUSE_REASONS,
+                           pause_labels=pause_labels())
+
+
+def pause_labels() -> dict[str, str]:
+    """The pause reasons a clerk chooses from (the translated list; free text only with "other")."""
+    return {code: _(label) for code, label in PAUSE_REASON_LABELS.items()}

@@ -22,6 +22,7 @@ Notes on pyttsx3 2.99's espeak driver, which ``Pyttsx3Engine`` works around:
 
 from __future__ import annotations
 
+import _queue
 import array
 import contextlib
 import functools
@@ -320,7 +321,9 @@ class SpeechWorker:
         self._on_status = on_status
         self._engine_factory: EngineFactory = engine_factory or Pyttsx3Engine
         self._thread_factory: ThreadFactory = thread_factory or _os_thread
-        self._jobs: queue.Queue[tuple[str, str] | None] = queue.Queue()
+        # The C SimpleQueue blocks on a real OS lock: the worker may run on an OS thread of its own inside a
+        # gevent server (see ThreadFactory), where a monkey-patched queue could not block.
+        self._jobs: _queue.SimpleQueue[tuple[str, str] | None] = _queue.SimpleQueue()
         self._lock = threading.Lock()
         self._pending: dict[str, threading.Event] = {}
         self._thread: Any = None

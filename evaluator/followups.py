@@ -22,7 +22,7 @@ from hall.ratings import (
 )
 from hall.storage import ratings as rating_store
 from hall.web.auth import current_device, current_staff, page_requires_staff, require_staff
-from hall.web.context import HallContext, hall
+from hall.web.context import HallContext, hall, off_the_loop
 from hall.web.jsonio import body, date_param, refuse_unknown
 from hall.web.live import CONSOLE
 
@@ -177,7 +177,7 @@ def satisfaction() -> Any:
     first = date_param(request.args["from"]) if request.args.get("from") else last
     if (last - first) > timedelta(days=400):
         raise InvalidInput("ask for at most 400 days at once")
-    return jsonify(satisfaction_report(ctx.storage, first.isoformat(), last.isoformat(),
+    return jsonify(off_the_loop(satisfaction_report, first.isoformat(), last.isoformat(),
                                        request.args.get("group_by") or None, ctx.service.clock.now()))
 
 
@@ -186,4 +186,4 @@ def satisfaction() -> Any:
 def satisfaction_ranking() -> Any:
     ctx = hall()
     month = request.args.get("month") or ctx.service.today()[:7]
-    return jsonify(monthly_counter_ranking(ctx.storage, month))
+    return jsonify(off_the_loop(monthly_counter_ranking, month))

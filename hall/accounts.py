@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .domain.clock import Clock
-from .domain.errors import InvalidInput, NotAuthenticated
+from .domain.errors import N_, InvalidInput, NotAuthenticated
 from .domain.models import DEVICE_KINDS, ROLES
 from .storage import Storage, repo
 
@@ -120,7 +120,7 @@ class Accounts:
         if kind == "evaluator" and counter is None:
             raise InvalidInput("an evaluator belongs to a counter: give --counter")
         if kiosk is not None and (kind not in ("agent", "kiosk") or not _KIOSK_ID.match(kiosk)):
-            raise InvalidInput("--kiosk takes 1-40 letters, digits, - or _, for an agent or a kiosk")
+            raise InvalidInput(N_("--kiosk takes 1-40 letters, digits, - or _, for an agent or a kiosk"))
         token = secrets.token_urlsafe(32)
         default_name = f"{kind}-{kiosk or counter or ''}".rstrip("-")
         with self.storage.write() as db:

@@ -7,7 +7,7 @@ from typing import Any
 
 from . import audit
 from .accounts import Accounts
-from .domain.errors import HallError, InvalidInput, UnknownCounter, UnknownService
+from .domain.errors import N_, HallError, InvalidInput, UnknownCounter, UnknownService
 from .domain.models import ROLES
 from .service import HallService
 from .settings_watch import LIVE_FIELDS, SAVED_KEY
@@ -91,6 +91,32 @@ class ItemInBundles(HallError):
     code = "item_in_bundles"
 
 
+class StandardInForce(HallError):
+    """The prefecture's catalogue standard is in force: the hall only switches items on and off."""
+
+    status = 409
+    code = "standard_in_force"
+
+
+#: What a hall still decides for itself once the prefecture's standard is in force (hall/catalogue_sync.py):
+#: which items and bundles are offered, their order on the kiosk, the hall's own search words and its timing.
+LOCAL_ITEM_FIELDS = frozenset({"active", "position", "aliases", "avg_service_minutes"})
+LOCAL_BUNDLE_FIELDS = frozenset({"active", "aliases"})
+
+
+def _refuse_standard_edits(db: Any, what: str, code: str, fields: set[str], local: frozenset[str]) -> None:
+    """Refuse changes to fields the prefecture's standard owns, once a version of it has been applied."""
+    from .catalogue_sync import SETTING
+
+    version = repo.get_setting(db, SETTING)
+    owned = sorted(fields - local)
+    if version is not None and owned:
+        raise StandardInForce(
+            N_("{code}: {names} come from the prefecture's catalogue standard (version {version}); "
+               "the hall only switches items and bundles on or off, orders them and gives them aliases"),
+            code=code, names=", ".join(owned), fields=owned, version=version, what=what)
+
+
 class HallAdmin:
     """Catalogue, counters, staff and hall settings, changed by a named member of staff."""
 
@@ -118,6 +144,7 @@ class HallAdmin:
     def save_category(self, actor: str, code: str, data: dict[str, Any], *, create: bool) -> dict[str, Any]:
         code = _code(code)
         with self.storage.write() as db:
+            _refuse_standard_edits(db, "category", code, set(data) | ({"code"} if create else set()), frozenset())
             before = store.category_row(db, code)
             if create == (before is not None):
                 raise InvalidInput(f"category {code!r} {'already exists' if create else 'does not exist'}")
@@ -155,6 +182,8 @@ class HallAdmin:
         if not isinstance(remove_from_bundles, bool):
             raise InvalidInput("'remove_from_bundles' must be true or false")
         with self.storage.write() as db:
+            _refuse_standard_edits(db, "service item", code, set(data) | ({"code"} if create else set()),
+                                   LOCAL_ITEM_FIELDS)
             before = store.item_row(db, code)
             if create == (before is not None):
                 raise InvalidInput(f"service item {code!r} {'already exists' if create else 'does not exist'}")
@@ -222,6 +251,8 @@ class HallAdmin:
     def save_bundle(self, actor: str, code: str, data: dict[str, Any], *, create: bool) -> dict[str, Any]:
         code = _code(code)
         with self.storage.write() as db:
+            _refuse_standard_edits(db, "bundle", code, set(data) | ({"code"} if create else set()),
+                                   LOCAL_BUNDLE_FIELDS)
             before = store.bundle_row(db, code)
             if create == (before is not None):
                 raise InvalidInput(f"bundle {code!r} {'already exists' if create else 'does not exist'}")
@@ -381,6 +412,8 @@ class HallAdmin:
             changed = {k: after[k] for k in data if before.get(k) != after[k]}
             audit.record(db, self.clock, actor, "settings.update", "hall", {k: before.get(k) for k in changed}, changed)
         self.apply_settings()
+        # Logged, so that every other server process drops its cached settings at once.
+        self.service.record_event("settings_changed", data={"keys": sorted(changed)})
         return self.settings()
 
     @staticmethod

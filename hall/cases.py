@@ -6,13 +6,13 @@ approve it, and whoever reviewed it may not approve it. Every step is a row in t
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from enum import Enum
 from typing import Any
 
 from .accounts import StaffMember
-from .domain.errors import IllegalTransition, InvalidInput, NotAuthorised, UnknownTicket
+from .domain.errors import InvalidInput, NotAuthorised, UnknownTicket
+from .domain.states import StateMachine, Transition
 from .service import HallService
 from .storage import cases as store
 from .storage import repo
@@ -37,22 +37,20 @@ class CaseStep(str, Enum):
     DELIVER = "case_delivered"
 
 
-@dataclass(frozen=True)
-class StepRule:
-    """Who may take a step, from which state, and where passing or failing it leads."""
-
-    roles: frozenset[str]
-    source: CaseState
-    passed: CaseState
-    failed: CaseState | None
-
-
 BACKOFFICE = frozenset({"backoffice"})
-STEPS: dict[CaseStep, StepRule] = {
-    CaseStep.REVIEW: StepRule(BACKOFFICE, CaseState.ACCEPTED, CaseState.REVIEWED, CaseState.REJECTED),
-    CaseStep.APPROVE: StepRule(BACKOFFICE, CaseState.REVIEWED, CaseState.APPROVED, CaseState.REJECTED),
-    CaseStep.DELIVER: StepRule(frozenset({"clerk"}), CaseState.APPROVED, CaseState.DELIVERED, None),
+#: Who may take each step.
+STEP_ROLES: dict[CaseStep, frozenset[str]] = {
+    CaseStep.REVIEW: BACKOFFICE, CaseStep.APPROVE: BACKOFFICE, CaseStep.DELIVER: frozenset({"clerk"}),
 }
+_C = CaseState
+#: Every legal move of a case, written once: a step and whether it passed (delivery cannot fail).
+CASES: StateMachine[CaseState, tuple[CaseStep, bool]] = StateMachine("case", {
+    (CaseStep.REVIEW, True): Transition(frozenset({_C.ACCEPTED}), _C.REVIEWED),
+    (CaseStep.REVIEW, False): Transition(frozenset({_C.ACCEPTED}), _C.REJECTED),
+    (CaseStep.APPROVE, True): Transition(frozenset({_C.REVIEWED}), _C.APPROVED),
+    (CaseStep.APPROVE, False): Transition(frozenset({_C.REVIEWED}), _C.REJECTED),
+    (CaseStep.DELIVER, True): Transition(frozenset({_C.APPROVED}), _C.DELIVERED),
+})
 
 
 def conflicting_duty(step: CaseStep, case: dict[str, Any], staff: str) -> str | None:
@@ -98,24 +96,20 @@ class BackOffice:
     def take(self, case_id: int, step: CaseStep, member: StaffMember, *, passed: bool = True, note: str = "",
              counter: int | None = None) -> dict[str, Any]:
         """Take *step* on a case as *member*; every rule is checked in the one write transaction."""
-        rule = STEPS[step]
-        if not member.has_any(rule.roles):
-            raise NotAuthorised(f"this step needs the role {', '.join(sorted(rule.roles))}")
-        if not passed and rule.failed is None:
+        roles = STEP_ROLES[step]
+        if not member.has_any(roles):
+            raise NotAuthorised(f"this step needs the role {', '.join(sorted(roles))}")
+        if (step, passed) not in CASES.moves:
             raise InvalidInput("this step cannot be failed")
         now = self.service.clock.now()
         with self.storage.write() as db:
             case = store.case(db, case_id)
             if case is None:
                 raise UnknownTicket(f"no back-office case {case_id}")
-            if case["state"] != rule.source.value:
-                raise IllegalTransition(f"case {case_id} is {case['state']}; {step.name.lower()} needs "
-                                        f"{rule.source.value}")
+            target = CASES.next(CaseState(case["state"]), (step, passed))
             reason = conflicting_duty(step, case, member.username)
             if reason:
                 raise NotAuthorised(reason)
-            target = rule.passed if passed else rule.failed
-            assert target is not None
             values: dict[str, Any] = {"state": target.value}
             if step is CaseStep.REVIEW:
                 values.update(reviewed_by=member.username, reviewed_at=now, review_note=note[:500])

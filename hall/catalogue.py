@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from .domain.errors import UnknownService
-from .domain.models import Bundle, ServiceItem
+from .domain.models import Bundle, Localised, ServiceItem
 from .storage import Storage, repo
 
 
@@ -54,6 +54,8 @@ class Catalogue:
 
     def __init__(self, storage: Storage) -> None:
         self.storage = storage
+        self._names: dict[tuple[str | None, str | None], Localised | None] = {}
+        self._names_version = -1
 
     def overview(self, lang: str) -> dict[str, Any]:
         with self.storage.read() as db:
@@ -85,7 +87,20 @@ class Catalogue:
         return bundle_payload(bundle, lang, items, with_guide=True)
 
     def service_name(self, *, item: str | None, bundle: str | None, lang: str) -> str:
-        """The name to print or show for a ticket's item or bundle (one small query per ticket)."""
+        """The name to print or show for a ticket's item or bundle.
+
+        Names are cached per catalogue version (bumped by triggers on every catalogue change), so a burst of
+        tickets costs one small query per ticket for the version, not a name lookup each.
+        """
+        key = (item, bundle)
         with self.storage.read() as db:
-            name = repo.service_name(db, item=item, bundle=bundle)
+            version = db.execute("SELECT version FROM hall_versions WHERE name = 'catalogue'").fetchone()[0]
+            if version != self._names_version:
+                self._names.clear()
+                self._names_version = version
+            name = self._names.get(key)
+            if name is None and key not in self._names:
+                name = repo.service_name(db, item=item, bundle=bundle)
+                if len(self._names) < 5000:
+                    self._names[key] = name
         return name.get(lang) if name else ""

@@ -49,7 +49,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
               flush=True)
     if args.demo:
         _install_demo(config)
-    return serve(config, ServeOptions(host=args.host, port=args.port, workers=args.workers, role=args.role,
+    workers = args.workers or config.server.workers
+    role = args.role or config.server.role
+    return serve(config, ServeOptions(host=args.host, port=args.port, workers=workers, role=role,
                                       access_log=args.verbose))
 
 
@@ -159,9 +161,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=5000)
     serve.add_argument("--demo", action="store_true", help="fill an empty database with the demo hall")
     serve.add_argument("--message-queue", help="redis://… to share live events between server processes")
-    serve.add_argument("--workers", type=int, default=1,
+    serve.add_argument("--workers", type=int, default=None,
                        help="server processes (more than one needs --message-queue for instant updates)")
-    serve.add_argument("--role", choices=["auto", "owner", "web"], default="auto",
+    serve.add_argument("--role", choices=["auto", "owner", "web"], default=None,
                        help="whether this server may own the devices, sweepers and backups (default: elected)")
     serve.add_argument("--verbose", action="store_true", help="log every request")
     serve.set_defaults(func=cmd_serve)

@@ -18,6 +18,7 @@ from typing import Any
 
 from .accounts import COUNTER_ROLES, MANAGER_ROLES, Device, StaffMember
 from .domain.errors import (
+    N_,
     AlreadyHasTicket,
     IdCardRequired,
     IllegalTransition,
@@ -25,18 +26,23 @@ from .domain.errors import (
     NotAuthenticated,
     NotAuthorised,
     UnknownCounter,
+    role_names,
 )
 from .domain.models import Counter, PersonRef, Ticket
 from .domain.states import CounterState
 from .service import HallService
 from .storage import agents as people
 from .storage import checklist, print_jobs, repo
+from .storage.group_commit import writes
 
 #: Counter actions, as named in the REST API, the socket protocol and the keypad map.
 COUNTER_ACTIONS = ("call-next", "call", "recall", "start", "finish", "no-show", "hold", "transfer", "pause",
                    "resume", "call-held", "request-rating")
 #: Pause reasons offered to clerks; "other" takes a free-text note that public screens never show.
 PAUSE_REASONS = ("lunch", "away", "training", "equipment", "other")
+#: What the reasons are called on the panel and the console (translated where they are shown).
+PAUSE_REASON_LABELS = {"lunch": N_("Lunch break"), "away": N_("Away for a moment"), "training": N_("Training"),
+                       "equipment": N_("Equipment fault"), "other": N_("Other")}
 
 
 @dataclass(frozen=True)
@@ -98,6 +104,7 @@ class Commands:
 
     # ---- tickets ------------------------------------------------------------------------------
 
+    @writes
     def issue_ticket(self, request: TicketRequest, *, appointment: str | None = None) -> Ticket:
         """Issue a ticket and queue its print job, in one transaction: the ticket is never lost to a printer.
 
@@ -121,12 +128,12 @@ class Commands:
         if request.person is None:
             needed = sorted(items & self.id_card_items)
             if needed:
-                raise IdCardRequired("please swipe your ID card on the kiosk's reader to take this ticket",
+                raise IdCardRequired(N_("please swipe your ID card on the kiosk's reader to take this ticket"),
                                      items=needed)
             return
         held = self._held(db, request.person, items)
         if held is not None:
-            raise AlreadyHasTicket(f"this ID card already has ticket {held['number']} for this service today",
+            raise AlreadyHasTicket(N_("this ID card already has ticket {number} for this service today"),
                                    number=held["number"], ticket=held["id"])
 
     def _held(self, db: Any, person: PersonRef, items: set[str]) -> dict[str, Any] | None:
@@ -143,11 +150,13 @@ class Commands:
             held = self._held(db, request.person, _items_of(db, request))
             return repo.ticket(db, held["id"]) if held else None
 
+    @writes
     def print_first(self, ticket: Ticket, lang: str) -> int | None:
         """Queue the first print of a ticket issued by another command (an appointment check-in)."""
         with self.service.storage.write() as db:
             return self._queue_print(db, ticket, lang, reprint=False)
 
+    @writes
     def reprint(self, ticket: Ticket, lang: str, *, by: str | None) -> int | None:
         """Queue the ticket's print job again (a kiosk's reprint, or a manager's); the job id."""
         with self.service.storage.write() as db:
@@ -254,6 +263,7 @@ class Commands:
             raise NotAuthorised(f"counter {number} is signed in by {holder}", holder=holder)
         return username
 
+    @writes
     def tick_material(self, actor: Actor, number: int, ticket_id: int, index: int, checked: bool) -> frozenset[int]:
         """The clerk ticks one material of the ticket in hand; logged, so every process's citizen screen follows."""
         staff = self._acting_staff(actor, number)
@@ -293,7 +303,7 @@ def _require_role(actor: Actor, roles: frozenset[str]) -> str:
     if actor.kind != "staff" or actor.username is None:
         raise NotAuthenticated("log in as a member of staff first")
     if not actor.roles & roles:
-        raise NotAuthorised(f"this needs one of the roles: {', '.join(sorted(roles))}")
+        raise NotAuthorised(N_("this needs one of these roles: {roles}"), roles=role_names(roles))
     return actor.username
 
 

@@ -139,6 +139,17 @@ class PrefectureSettings:
 
 
 @dataclass(frozen=True)
+class ServerSettings:
+    """[server] process settings: ``role`` (auto | owner | web: may this server own the devices, sweepers and
+    backups), ``workers`` (gunicorn worker processes), ``header_timeout_seconds`` (a client that has not sent a
+    request's headers by then is dropped)."""
+
+    role: str = "auto"
+    workers: int = 1
+    header_timeout_seconds: int = 10
+
+
+@dataclass(frozen=True)
 class PrintingSettings:
     """[printing]: a ticket's print job not printed within give_up_seconds is given up and offered for reprint."""
 
@@ -174,6 +185,7 @@ class Config:
     caller: CallerSettings = field(default_factory=CallerSettings)
     kiosks: tuple[KioskSection, ...] = ()
     message_queue: str | None = None
+    server: ServerSettings = field(default_factory=ServerSettings)
     backup: BackupSettings = field(default_factory=BackupSettings)
     prefecture: PrefectureSettings = field(default_factory=PrefectureSettings)
     printing: PrintingSettings = field(default_factory=PrintingSettings)
@@ -374,8 +386,16 @@ def parse_config(raw: dict[str, Any], base: Config | None = None) -> Config:
             changes["instance_path"] = Path(server.pop("instance"))
         if "message_queue" in server:
             changes["message_queue"] = server.pop("message_queue")
+        process_keys = {f.name for f in fields(ServerSettings)}
+        process = _section(ServerSettings, {k: server.pop(k) for k in list(server) if k in process_keys}, "server")
+        if process.role not in ("auto", "owner", "web"):
+            raise ConfigError(f"[server] role must be auto, owner or web, got {process.role!r}")
+        if not 1 <= process.workers <= 32 or not 1 <= process.header_timeout_seconds <= 300:
+            raise ConfigError("[server] workers must be 1..32 and header_timeout_seconds 1..300")
+        changes["server"] = process
         if server:
-            raise ConfigError(f"[server] unknown setting(s): {', '.join(sorted(server))}; known: db, instance, message_queue")
+            raise ConfigError(f"[server] unknown setting(s): {', '.join(sorted(server))}; known: db, instance, "
+                              f"message_queue, {', '.join(sorted(process_keys))}")
     config = replace(config, **changes)
     _validate_hall(config.hall)
     return config

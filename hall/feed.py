@@ -154,10 +154,10 @@ class LogFeed:
                 with self.storage.read() as db:
                     rows = queue_rows.events_after(db, cursor, BATCH)
                     ids = [r["ticket"] for r in rows if r["ticket"] is not None]
-                    tickets = queue_rows.tickets_by_id(db, ids) if ids else {}
+                    tickets = queue_rows.public_tickets(db, ids) if ids else {}
                 for row in rows:
                     ticket = tickets.get(row["ticket"]) if row["ticket"] is not None else None
-                    self.bus.publish(ev.event_from_log(row, ticket.public() if ticket else None))
+                    self.bus.publish(ev.event_from_log(row, dict(ticket) if ticket else None))
                 if rows:
                     with self._published:
                         self._cursor = rows[-1]["id"]

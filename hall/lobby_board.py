@@ -66,7 +66,8 @@ class LobbyBoard:
         with self._lock:
             self._calls.clear()
             for r in rows:
-                self._put(Call(r["id"], r["at"], r["type"], r["counter"], r["number"], r["ticket"], r["recall_count"],
+                recalls = r["recall_count"] if r["type"] == "recalled" else 0
+                self._put(Call(r["id"], r["at"], r["type"], r["counter"], r["number"], r["ticket"], recalls,
                                active=False))
             latest_state = {r["ticket"]: r["state"] for r in rows}
             for call in self._calls.values():
@@ -82,9 +83,9 @@ class LobbyBoard:
         with self._lock:
             if isinstance(event, (ev.TicketCalled, ev.TicketRecalled)) and event.counter is not None:
                 kind = "recalled" if isinstance(event, ev.TicketRecalled) else "called"
-                recalls = int(event.data.get("recall_count", ticket.get("recall_count", 0)) or 0)
+                recalls = int(ticket.get("recall_count") or 0) if kind == "recalled" else 0
                 self._put(Call(event.event_id, event.at, kind, event.counter, str(ticket.get("number", "")),
-                               int(ticket_id), recalls if kind == "recalled" else 0, active=True))
+                               int(ticket_id), recalls, active=True))
                 return True
             if isinstance(event, _LEAVES_COUNTER) and ticket_id in self._calls:
                 call = self._calls[ticket_id]
@@ -94,8 +95,6 @@ class LobbyBoard:
         return False
 
     def _put(self, call: Call) -> None:
-        if call.type == "recalled" and call.ticket in self._calls:
-            call.recall_count = max(call.recall_count, self._calls[call.ticket].recall_count + 1)
         self._calls.pop(call.ticket, None)
         self._calls[call.ticket] = call
         while len(self._calls) > KEPT:

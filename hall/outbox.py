@@ -111,6 +111,19 @@ CatalogueApplier = Callable[[dict[str, Any]], object]
 """Applies a catalogue version document fetched from the prefecture (hall.catalogue_sync)."""
 
 
+def shipping_status(storage: Storage) -> dict[str, Any]:
+    """The outbox as every process sees it (it lives in the database): acknowledged, backlog, failures, errors.
+
+    ``state`` sums it up for the console: ``ok`` (nothing waits or the last attempt worked), ``retrying``
+    (attempts fail; the hall works as usual and the log waits), ``diverged`` (the prefecture refuses this log).
+    """
+    with storage.read() as db:
+        row = store.state(db)
+        head = store.head(db)
+    state = "diverged" if row["diverged"] else "retrying" if row["failures"] else "ok"
+    return {**row, "head": head, "backlog": max(0, head - row["acknowledged"]), "state": state}
+
+
 class Outbox:
     """Ships the event log to the prefecture in batches; one per hall, in the device-owner process."""
 
@@ -225,12 +238,9 @@ class Outbox:
     # ---- what the console shows ----------------------------------------------------------
 
     def status(self) -> dict[str, Any]:
-        """Last shipped, backlog, failures, last error and divergence, for the console."""
-        with self.storage.read() as db:
-            row = store.state(db)
-            head = store.head(db)
-        return {**row, "head": head, "backlog": max(0, head - row["acknowledged"]),
-                "next_attempt_in": round(self.delay(row["failures"]), 1)}
+        """Last shipped, backlog, failures, last error and divergence, with the seconds to the next attempt."""
+        found = shipping_status(self.storage)
+        return {**found, "next_attempt_in": round(self.delay(found["failures"]), 1)}
 
     def delay(self, failures: int) -> float:
         """Seconds to the next attempt: the interval, doubled per failure up to the maximum, ±10%."""

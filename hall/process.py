@@ -67,6 +67,17 @@ class OwnerLock:
         return self._fd is not None
 
 
+class _SettingsListener:
+    """Managers changed the hall settings (in any process): use them here at once."""
+
+    def __init__(self, ctx: HallContext) -> None:
+        self.ctx = ctx
+
+    def on_event(self, event: Any) -> None:
+        if getattr(event, "kind", None) == "settings_changed":
+            self.ctx.service.settings.invalidate()
+
+
 class HallProcess:
     """Starts and stops what one server process runs in the background; ``close()`` is the graceful stop."""
 
@@ -98,6 +109,7 @@ class HallProcess:
         self._closers.append(live.close)
         self._closers.append(ctx.bus.subscribe(live.on_event))
         self._closers.append(ctx.device_status.subscribe(live.on_device_status))
+        self._closers.append(ctx.bus.subscribe(_SettingsListener(ctx).on_event))
         for install in self.app.extensions.get("onewindow_listeners", []):
             self._closers.append(install(ctx))
         watcher = self.app.extensions.get("onewindow_alerts")

@@ -10,7 +10,7 @@ import logging
 import re
 import threading
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import Enum
@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from .domain.clock import Clock
 from .domain.errors import HallError, IllegalTransition, InvalidInput, NotAuthorised
+from .domain.states import StateMachine, Transition
 from .storage import Storage
 from .storage import ratings as store
 from .workdays import CHINA, WorkCalendar
@@ -115,22 +116,21 @@ class FollowupAction(str, Enum):
     REJECT = "reject_appeal"
 
 
-_TRANSITIONS: dict[tuple[FollowupState, FollowupAction], FollowupState] = {
-    (FollowupState.OPEN, FollowupAction.CALLBACK): FollowupState.OPEN,
-    (FollowupState.OPEN, FollowupAction.RECTIFY): FollowupState.OPEN,
-    (FollowupState.OPEN, FollowupAction.CLOSE): FollowupState.CLOSED,
-    (FollowupState.OPEN, FollowupAction.APPEAL): FollowupState.APPEALED,
-    (FollowupState.APPEALED, FollowupAction.UPHOLD): FollowupState.VOIDED,
-    (FollowupState.APPEALED, FollowupAction.REJECT): FollowupState.OPEN,
-}
+_O, _A = FollowupState, FollowupAction
+#: Every legal step of a follow-up, written once.
+FOLLOWUPS: StateMachine[FollowupState, FollowupAction] = StateMachine("follow-up", {
+    _A.CALLBACK: Transition(frozenset({_O.OPEN}), _O.OPEN),
+    _A.RECTIFY: Transition(frozenset({_O.OPEN}), _O.OPEN),
+    _A.CLOSE: Transition(frozenset({_O.OPEN}), _O.CLOSED),
+    _A.APPEAL: Transition(frozenset({_O.OPEN}), _O.APPEALED),
+    _A.UPHOLD: Transition(frozenset({_O.APPEALED}), _O.VOIDED),
+    _A.REJECT: Transition(frozenset({_O.APPEALED}), _O.OPEN),
+})
 
 
 def next_followup_state(state: FollowupState, action: FollowupAction) -> FollowupState:
     """The state after *action*, or IllegalTransition."""
-    target = _TRANSITIONS.get((state, action))
-    if target is None:
-        raise IllegalTransition(f"a follow-up that is {state.value} cannot take the action {action.value}")
-    return target
+    return FOLLOWUPS.next(state, action)
 
 
 def is_overdue(followup: Mapping[str, Any], now: float) -> bool:
@@ -151,7 +151,6 @@ def _text(data: Mapping[str, Any], name: str, *, required: bool = True) -> str:
     return value.strip()
 
 
-FollowupListener = Callable[[str, dict[str, Any]], None]
 """Called as ``listener(kind, followup)`` after a change is committed (kind: changed, overdue)."""
 
 
@@ -161,18 +160,7 @@ class Followups:
     def __init__(self, storage: Storage, clock: Clock) -> None:
         self.storage = storage
         self.clock = clock
-        self._listeners: list[FollowupListener] = []
         self._lock = threading.Lock()
-
-    def subscribe(self, listener: FollowupListener) -> None:
-        self._listeners.append(listener)
-
-    def _notify(self, kind: str, followup: dict[str, Any]) -> None:
-        for listener in list(self._listeners):
-            try:
-                listener(kind, followup)
-            except Exception:  # a listener bug must not undo a committed change
-                logger.exception("follow-up listener failed")
 
     def decorate(self, followup: dict[str, Any]) -> dict[str, Any]:
         """A follow-up as the API shows it, with its overdue flag."""
@@ -244,7 +232,6 @@ class Followups:
             updated = store.followup(db, followup_id)
         assert updated is not None
         result = self.decorate(updated)
-        self._notify("changed", result)
         return result
 
     def leave_phone(self, ticket_id: int, phone: object, *, device_counter: int | None) -> dict[str, Any]:
@@ -265,7 +252,6 @@ class Followups:
             updated = store.followup(db, row["id"])
         assert updated is not None
         result = self.decorate(updated)
-        self._notify("changed", result)
         return {"followup": result["id"], "phone": result["contact_phone_masked"]}
 
     def sweep_overdue(self) -> list[dict[str, Any]]:
@@ -277,10 +263,8 @@ class Followups:
                 store.update_followup(db, row["id"], {"overdue_flagged_at": now})
                 store.log_followup(db, at=now, ticket=row["ticket"], counter=row["counter"], staff=None,
                                    kind="followup_overdue", data={"followup": row["id"]})
-        flagged = [self.decorate(r) for r in due]
-        for row in flagged:
-            self._notify("overdue", row)
-        return flagged
+        # Each step is an event of the log: every process's consoles hear of it (evaluator.followups).
+        return [self.decorate(r) for r in due]
 
 
 def _callback_date(data: Mapping[str, Any]) -> str:

@@ -20,10 +20,10 @@ def _header(group_by: str, translate: Callable[[str], str], figures: Sequence[st
     return [translate(group_by), translate("label"), *(translate(f) for f in figures)]
 
 
-def _lines(data: dict[str, Any], figures: Sequence[str]) -> list[list[Any]]:
+def _lines(data: dict[str, Any], figures: Sequence[str], translate: Callable[[str], str]) -> list[list[Any]]:
     rows = [[row["key"], row["label"], *(row[f] for f in figures)] for row in data["rows"]]
     total = data["total"]
-    rows.append(["total", total["label"], *(total[f] for f in figures)])
+    rows.append([translate("total"), translate(total["label"]), *(total[f] for f in figures)])
     return rows
 
 
@@ -32,23 +32,27 @@ def report_csv(data: dict[str, Any], translate: Callable[[str], str] = str, figu
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(_header(data["group_by"], translate, figures))
-    for line in _lines(data, figures):
+    for line in _lines(data, figures, translate):
         writer.writerow(["" if value is None else value for value in line])
     return "\ufeff" + out.getvalue()
 
 
 def report_xlsx(data: dict[str, Any], translate: Callable[[str], str] = str, title: str = "Waiting time",
                 figures: Sequence[str] = FIGURES) -> bytes:
-    """The report as an XLSX workbook: a sheet of figures with a chart, and a sheet of definitions."""
+    """The report as an XLSX workbook: a sheet of figures with a chart, and a sheet of definitions.
+
+    *translate* names everything a reader sees: columns, the total line, the sheets ("report", "definitions")
+    and the definitions' names and texts.
+    """
     book = Workbook()
     sheet = book.active
-    sheet.title = "report"
+    sheet.title = translate("report")[:31]
     sheet.append([title, f"{data['from']} – {data['to']}", translate(data["group_by"])])
     sheet["A1"].font = Font(bold=True)
     sheet.append(_header(data["group_by"], translate, figures))
     for cell in sheet[2]:
         cell.font = Font(bold=True)
-    lines = _lines(data, figures)
+    lines = _lines(data, figures, translate)
     for line in lines:
         sheet.append(line)
     sheet.freeze_panes = "C3"
@@ -61,10 +65,10 @@ def report_xlsx(data: dict[str, Any], translate: Callable[[str], str] = str, tit
         chart.add_data(Reference(sheet, min_col=mean_column, min_row=2, max_row=last), titles_from_data=True)
         chart.set_categories(Reference(sheet, min_col=2, min_row=3, max_row=last))
         sheet.add_chart(chart, f"B{last + 3}")
-    notes = book.create_sheet("definitions")
+    notes = book.create_sheet(translate("definitions")[:31])
     for name, text in data["definitions"].items():
-        notes.append([name, translate(text)])
-    notes.append(["target_minutes", data["target_minutes"]])
+        notes.append([translate(name), translate(text)])
+    notes.append([translate("target_minutes"), data["target_minutes"]])
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()

@@ -27,7 +27,7 @@ from .config import Config
 
 logger = logging.getLogger(__name__)
 
-#: Seconds a client has to send a request's headers (slow or half-open requests are dropped after it).
+#: Seconds a client has to send a request's headers, by default ([server] header_timeout_seconds).
 HEADER_TIMEOUT = 10
 #: Open connections per worker: lobby screens, counter panels, phones following their tickets.
 WORKER_CONNECTIONS = 5000
@@ -38,9 +38,10 @@ class HallWorker(GeventWorker):
     """gunicorn's gevent worker with a header timeout and a stop that does not wait for websockets."""
 
     def timeout_ctx(self) -> Any:
+        """Reading a request's headers is bounded: a slow or half-open client is dropped (slowloris)."""
         import gevent
 
-        return gevent.Timeout(HEADER_TIMEOUT, False)
+        return gevent.Timeout(getattr(self.cfg, "onewindow_header_timeout", None) or HEADER_TIMEOUT, False)
 
     def handle_exit(self, sig: int, frame: Any) -> None:
         super().handle_exit(sig, frame)
@@ -83,6 +84,7 @@ class HallServer(BaseApplication):  # type: ignore[misc]
         super().__init__()
 
     def load_config(self) -> None:
+        self.cfg.onewindow_header_timeout = self.hall_config.server.header_timeout_seconds
         settings = {
             "bind": [f"[{self.options.host}]:{self.options.port}" if ":" in self.options.host
                      else f"{self.options.host}:{self.options.port}"],

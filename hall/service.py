@@ -40,6 +40,7 @@ from .feed import LogFeed
 from .queue_book import QueueBook
 from .settings_watch import SettingsWatch
 from .storage import Storage, repo
+from .storage.group_commit import writes
 from .storage import ratings as rating_store
 
 logger = logging.getLogger(__name__)
@@ -123,6 +124,10 @@ class HallService:
         """The counters that count for estimates: the open ones, else (nobody signed in yet) all of them."""
         return self.counter_views(db, open_only=True) or self.counter_views(db, open_only=False)
 
+    def serving_counters(self, db: Any, ticket: QueuedTicket) -> int:
+        """How many open counters (a clerk signed in, not paused) may serve *ticket*: the estimate's divisor."""
+        return sum(1 for v in self.counter_views(db, open_only=True) if self.policy.eligible(v, ticket))
+
     def queue_view(self, db: Any, now: float | None = None) -> Any:
         """The queue index of the current service day, synced from *db* and held while the block runs."""
         return self.queue.view(db, self.today(now))
@@ -195,6 +200,7 @@ class HallService:
         return (tuple(r["item"] for r in rows), rows[0]["category"],
                 sum(float(r["avg_service_minutes"]) for r in rows))
 
+    @writes
     def issue_ticket(self, *, service: str | None = None, bundle: str | None = None, priority: bool = False,
                      kiosk: str | None = None, appointment: str | None = None) -> Ticket:
         """Take a ticket for one service item or one bundle; committed before this returns."""
@@ -211,7 +217,7 @@ class HallService:
             views = self.able_views(db)
             with self.queue.view(db, day) as index:
                 ahead = index.people_ahead(probe, views, now)
-            able = sum(1 for v in views if self.policy.eligible(v, probe))
+            able = self.serving_counters(db, probe)
             estimate = estimate_wait_minutes(ahead, able, mean_service_minutes(repo.recent_cycle_seconds(db, day),
                                                                                fallback))
             values = {
@@ -234,6 +240,7 @@ class HallService:
 
     # ---- counter actions ---------------------------------------------------------------------------
 
+    @writes
     def call_next(self, counter_number: int, staff: str | None) -> Ticket | None:
         """Pick and claim the next ticket for the counter in one immediate transaction."""
         with self.storage.write() as db:
@@ -262,6 +269,7 @@ class HallService:
                 raise CounterBusy(f"counter {counter.number} still has {current.number} ({current.state.value})",
                                   number=current.number)
 
+    @writes
     def call_specific(self, counter_number: int, staff: str | None, number: str) -> Ticket:
         """Call a given number (指呼), also a held ticket whose citizen came back."""
         try:
@@ -297,6 +305,7 @@ class HallService:
             raise UnknownTicket(f"counter {counter_number} has no held ticket {number or ''} to call back".replace("  ", " "))
         return self.call_specific(counter_number, staff, held[0].number)
 
+    @writes
     def _act_on_current(self, counter_number: int, staff: str | None, action: TicketAction,
                         data: dict[str, Any] | None = None, changes: dict[str, Any] | None = None) -> Ticket:
         with self.storage.write() as db:
@@ -345,6 +354,7 @@ class HallService:
             changes={"target_counter": to_counter, "target_category": to_category},
         )
 
+    @writes
     def cancel(self, ticket_id: int, staff: str | None, reason: str = "") -> Ticket:
         """Cancel a ticket (a manager's action, or the citizen's own from the status page)."""
         with self.storage.write() as db:
@@ -365,6 +375,7 @@ class HallService:
         self._record(db, at=now, type=event, counter=counter.number, staff=actor, data=data)
         return replace(counter, state=state, state_since=now, **values)
 
+    @writes
     def open_counter(self, counter_number: int, staff: str) -> Counter:
         """A clerk signs in at the counter and it takes calls; the clerk holds no other counter."""
         with self.storage.write() as db:
@@ -384,6 +395,7 @@ class HallService:
         self._committed()
         return result
 
+    @writes
     def close_counter(self, counter_number: int, staff: str | None, reason: str = "signed_out") -> Counter:
         """The clerk signs out: the counter stops taking calls; refused while a ticket is in hand."""
         with self.storage.write() as db:
@@ -401,6 +413,7 @@ class HallService:
         self._committed()
         return result
 
+    @writes
     def pause(self, counter_number: int, staff: str | None, reason: str = "") -> Counter:
         """Stop taking calls (暂停服务) with a reason; only with no ticket in hand."""
         with self.storage.write() as db:
@@ -413,6 +426,7 @@ class HallService:
         self._committed()
         return result
 
+    @writes
     def resume(self, counter_number: int, staff: str | None) -> Counter:
         """Take calls again after a pause."""
         with self.storage.write() as db:
@@ -427,6 +441,7 @@ class HallService:
 
     # ---- ratings -------------------------------------------------------------------------------------
 
+    @writes
     def rate(self, ticket_id: int, score: int, *, device_id: int, device_counter: int | None,
              reasons: Sequence[str] = ()) -> dict[str, Any]:
         """Record the one rating of a finished ticket, from its counter's evaluator."""
@@ -483,6 +498,7 @@ class HallService:
         return {"ticket": ticket.id, "number": ticket.number, "counter": counter, "window_seconds": window,
                 "deadline": ticket.finished_at + window}
 
+    @writes
     def request_rating(self, counter: int, staff: str | None) -> dict[str, Any]:
         """Ask the counter's evaluators again (the clerk's "request rating"); RatingClosed when none waits."""
         pending = self.pending_rating(counter)
@@ -494,6 +510,7 @@ class HallService:
         self._committed()
         return pending
 
+    @writes
     def expire_ratings(self) -> int:
         """Record as unrated every finished case whose rating window has passed; returns how many.
 
@@ -514,6 +531,7 @@ class HallService:
             self._committed()
         return len(expired)
 
+    @writes
     def record_event(self, kind: str, *, counter: int | None = None, staff: str | None = None,
                      data: dict[str, Any] | None = None) -> None:
         """Log a hall event that belongs to no ticket (a counter configured …), in its own transaction."""
@@ -521,6 +539,7 @@ class HallService:
             self._record(db, at=self.clock.now(), type=kind, counter=counter, staff=staff, data=data or {})
             self._committed()
 
+    @writes
     def note(self, ticket_id: int, kind: str, data: dict[str, Any] | None = None) -> None:
         """Log something that happened to a ticket without changing its state (printed, print_failed …)."""
         with self.storage.write() as db:

@@ -68,7 +68,7 @@ def lobby_snapshot(hall: HallService, board: LobbyBoard, lang: str, *, recent: i
             for cat in categories:
                 probe = QueuedTicket(id=NEWEST, category=cat.code, items=frozenset(), priority=False, queue_at=now,
                                      target_category=cat.code)
-                able = sum(1 for v in views if hall.policy.eligible(v, probe))
+                able = hall.serving_counters(db, probe)
                 mine = per_category.get(cat.code)
                 waiting = mine.waiting if mine else 0
                 ahead = index.people_ahead(probe, views, now) if able else waiting
@@ -126,7 +126,7 @@ def waiting_status(hall: HallService, ticket_ids: list[int]) -> dict[int, dict[s
                 if queued is None:
                     continue
                 ahead = index.people_ahead(queued, views, now)
-                able = sum(1 for v in views if hall.policy.eligible(v, queued))
+                able = hall.serving_counters(db, queued)
                 fallback = sum(fallbacks.get(code, 8.0) for code in queued.items) or 8.0
                 found[ticket_id] = {"state": "waiting", "people_ahead_now": ahead,
                                     "estimated_wait_minutes": estimate_wait_minutes(

@@ -10,7 +10,7 @@ from flask import Blueprint, jsonify, request
 from hall.accounts import MANAGER_ROLES
 from hall.appointments import AppointmentBook
 from hall.commands import TicketRequest
-from hall.domain.errors import HallError, InvalidInput
+from hall.domain.errors import N_, HallError, InvalidInput
 from hall.domain.models import PersonRef, Ticket
 from hall.domain.states import TicketState
 from hall.kiosk_support import search_targets
@@ -48,12 +48,12 @@ def _person(data: dict[str, Any], kiosk: str | None) -> PersonRef | None:
     if token is None:
         return None
     if kiosk is None:
-        raise InvalidInput("'kiosk' is required with 'swipe'")
+        raise InvalidInput(N_("'kiosk' is required with 'swipe'"))
     ctx = hall()
     with ctx.storage.read() as db:
         person = card_store.swipe_by_token(db, token[:64], kiosk, ctx.service.clock.now())
     if person is None:
-        raise SwipeExpired("the ID card swipe has expired; please swipe the card again")
+        raise SwipeExpired(N_("the ID card swipe has expired; please swipe the card again"))
     return person
 
 
@@ -156,7 +156,7 @@ def _swiped_ticket(data: dict[str, Any]) -> Ticket:
         service=field(data, "service", str), bundle=field(data, "bundle", str), kiosk=kiosk,
         person=_person(data, kiosk)))
     if ticket is None:
-        raise ReprintRefused("this ID card has no open ticket for this service today", reason="none")
+        raise ReprintRefused(N_("this ID card has no open ticket for this service today"), reason="none")
     return ticket
 
 

@@ -7,6 +7,7 @@ from typing import Any
 from flask import Blueprint, abort, render_template, request, send_file
 
 from hall.config import LOBBY_LAYOUTS
+from hall.domain.errors import N_, UnknownCounter
 from hall.storage import repo
 from hall.web.context import hall
 
@@ -29,7 +30,7 @@ def _counter_or_404(number: int) -> Any:
     with hall().storage.read() as db:
         counter = repo.counter(db, number)
     if counter is None:
-        abort(404, description=f"there is no counter {number}")
+        raise UnknownCounter(N_("there is no counter {number}"), number=number)
     return counter
 
 

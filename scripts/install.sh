@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install what OneWindow needs on a Debian machine (as root): system packages, then a virtualenv in .venv.
 #   scripts/install.sh          the hall: speech engine, CJK fonts
-#   scripts/install.sh --test   also what the tests and benchmarks need: headless Chromium, Redis, PostgreSQL
+#   scripts/install.sh --test   also what the tests and benchmarks need: headless Chromium, Redis, PostgreSQL,
+#                               zbar (QR decoding), faketime (a whole server at a chosen time), wrk (load)
 #                               (the prefecture's tests start their own throwaway cluster; nothing is started here)
 #   scripts/install.sh --prefecture   the hall's packages and PostgreSQL, for the prefecture server
 #   scripts/install.sh --agent        a kiosk or counter PC's device agent: no speech engine, no database server
@@ -17,7 +18,7 @@ if [[ "${1:-}" == "--prefecture" ]]; then
   packages+=(postgresql)
 fi
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(chromium redis-server sox postgresql openssl)
+  packages+=(chromium redis-server sox postgresql openssl zbar-tools faketime wrk)
   extras=".[test,bench]"
 fi
 

@@ -8,7 +8,9 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -48,6 +50,10 @@ class LiveServer:
     workdir: Path
     port: int
     extra_args: list[str] = field(default_factory=list)
+    #: The whole command instead of `serve --demo --db … --port …` (a test that runs what a user types).
+    argv: list[str] | None = None
+    #: Prefix for the command, e.g. ["faketime", "2026-11-26 03:59:50"].
+    wrapper: list[str] = field(default_factory=list)
     process: subprocess.Popen | None = None
     banner: str = ""
 
@@ -63,11 +69,10 @@ class LiveServer:
         self._close_pipes()
         log = (self.workdir / "server.log").open("ab")
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "hall.cli", "serve", "--demo", "--db", str(self.db), "--port", str(self.port),
-             *self.extra_args],
-            cwd=self.workdir, stdout=subprocess.PIPE, stderr=log, env=env,
-        )
+        argv = self.argv or [sys.executable, "-m", "hall.cli", "serve", "--demo", "--db", str(self.db),
+                             "--port", str(self.port), *self.extra_args]
+        self.process = subprocess.Popen([*self.wrapper, *argv], cwd=self.workdir, stdout=subprocess.PIPE, stderr=log,
+                                        env=env)
         log.close()  # the child has its own copy of the descriptor
         wait_for_port(self.port, self.process)
         return self
@@ -126,3 +131,13 @@ def screenshot_dir() -> Path:
         target = Path(tempfile.gettempdir()) / "onewindow-screenshots"
     target.mkdir(parents=True, exist_ok=True)
     return target
+
+
+def wait_until(condition: Callable[[], bool], timeout: float = 30.0) -> None:
+    """Wait for *condition*, checking it every 50 ms; TimeoutError if it never comes true."""
+    pause = threading.Event()
+    for _ in range(int(timeout / 0.05)):
+        if condition():
+            return
+        pause.wait(0.05)
+    raise TimeoutError("the condition never came true")

@@ -7,6 +7,9 @@ the default language of the interface.
     python tools/translations.py update   # extract msgids and merge them into each .po
     python tools/translations.py compile  # write the .mo files the app loads
     python tools/translations.py check    # fail if a .mo is stale, a msgid untranslated, or two packages disagree
+    python tools/translations.py fill < TSV   # set translations: lines of "package<TAB>msgid<TAB>msgstr"
+    python tools/translations.py reuse   # untranslated or fuzzy msgids take another catalogue's translation
+    python tools/translations.py todo    # what is left, as "package<TAB>msgid<TAB>" lines to complete for fill
 """
 
 from __future__ import annotations
@@ -39,7 +42,7 @@ def update() -> None:
         pot = catalogue_dir(package) / "messages.pot"
         pot.parent.mkdir(parents=True, exist_ok=True)
         subprocess.run([sys.executable, "-m", "babel.messages.frontend", "extract", "-F", str(ROOT / "babel.cfg"),
-                        "-k", "_l", "--no-location", "--sort-output", "-o", str(pot), str(ROOT / package)],
+                        "-k", "_l", "-k", "N_", "--no-location", "--sort-output", "-o", str(pot), str(ROOT / package)],
                        check=True, capture_output=True)
         for locale in LOCALES:
             command = "update" if po_path(package, locale).exists() else "init"
@@ -106,12 +109,70 @@ def problems() -> list[str]:
     return found
 
 
+def fill(lines: list[str]) -> int:
+    """Set the msgstr of existing msgids from "package<TAB>msgid<TAB>msgstr" lines; returns how many were set."""
+    from babel.messages.pofile import write_po
+
+    wanted: dict[str, dict[str, str]] = {}
+    for line in lines:
+        if not line.strip() or line.startswith("#"):
+            continue
+        package, msgid, msgstr = line.rstrip("\n").split("\t")
+        wanted.setdefault(package, {})[msgid.replace("\\n", "\n")] = msgstr.replace("\\n", "\n")
+    done = 0
+    for package, po, catalog in catalogues():
+        changes = wanted.get(package, {})
+        if not changes:
+            continue  # leave other catalogues byte for byte as they are
+        for message in catalog:
+            if message.id in changes:
+                message.string = changes.pop(message.id)
+                message.flags.discard("fuzzy")
+                done += 1
+        with po.open("wb") as f:
+            write_po(f, catalog, width=0, omit_header=False, sort_output=True, include_lineno=False)
+        for msgid in changes:
+            print(f"{package}: no msgid {msgid!r} (run update first)", file=sys.stderr)
+    return done
+
+
+def known_translations() -> dict[str, str]:
+    """msgid → msgstr over every catalogue, obsolete entries too (a text that moved to another package)."""
+    known: dict[str, str] = {}
+    for _package, _po, catalog in catalogues():
+        for message in [*catalog, *catalog.obsolete.values()]:
+            if message.id and message.string and not message.fuzzy:
+                known.setdefault(str(message.id), str(message.string))
+    return known
+
+
+def untranslated() -> list[tuple[str, str]]:
+    """(package, msgid) of every message without a translation, fuzzy ones included."""
+    return [(package, str(m.id)) for package, _po, catalog in catalogues() for m in catalog
+            if m.id and (not m.string or m.fuzzy)]
+
+
+def reuse() -> int:
+    """Give untranslated messages the translation the same msgid has elsewhere; returns how many."""
+    known = known_translations()
+    lines = [f"{package}\t{msgid}\t{known[msgid]}".replace("\n", "\\n") + "\n"
+             for package, msgid in untranslated() if msgid in known]
+    return fill(lines) if lines else 0
+
+
 def main(argv: list[str]) -> int:
     command = argv[1] if len(argv) > 1 else "check"
     if command == "update":
         update()
     elif command == "compile":
         compile_all()
+    elif command == "fill":
+        print(f"{fill(sys.stdin.readlines())} translation(s) set")
+    elif command == "reuse":
+        print(f"{reuse()} translation(s) reused")
+    elif command == "todo":
+        for package, msgid in untranslated():
+            print(f"{package}\t{msgid}\t".replace("\n", "\\n"))
     elif command == "check":
         issues = problems()
         print("\n".join(issues) or "catalogues complete and compiled")

@@ -78,8 +78,7 @@
     var t = s.ticket, counterState = s.counter.state;
     $("counter-state").textContent = T.counterState[counterState] || counterState;
     $("counter-state").className = "state " + counterState;
-    $("pause-reason-shown").textContent = counterState === "paused" && s.counter.pause_reason ?
-      (T[s.counter.pause_reason] || s.counter.pause_reason) : "";
+    $("pause-reason-shown").textContent = counterState === "paused" ? pauseText(s.counter.pause_reason) : "";
     document.body.classList.toggle("has-ticket", !!t);
     $("current-number").textContent = t ? t.number : "—";
     $("ticket-state").textContent = t ? (T[t.state] || t.state) : "";
@@ -92,6 +91,11 @@
       if (t.recall_count) detail.push(T.recalled.replace("__N__", t.recall_count));
     }
     $("current-detail").textContent = detail.join(" · ");
+    /* A ticket sent here by another counter: from where, and the note the colleague wrote. */
+    var transfer = t && t.transfer;
+    $("transfer-info").hidden = !transfer;
+    $("transfer-info").textContent = transfer ?
+      T.transferred.replace("__N__", transfer.from_counter) + (transfer.note ? "：" + transfer.note : "") : "";
     $("recall-count").textContent = t && t.recall_count ? "(" + t.recall_count + ")" : "";
     var propose = !!t && t.state === "called" && t.recall_count >= C.recallLimit;
     $("recall-proposal").hidden = !propose;
@@ -109,16 +113,20 @@
     document.body.dataset.ready = "1";
   }
 
-  function refreshHeld() {
-    socket.timeout(10000).emit("held", {}, function (err, result) {
-      if (!err && result && result.held) { held = result.held; renderHeld(); }
-    });
-  }
-
   var socket = OneWindowLive("/counter", {
     auth: { counter: C.number },
     onSnapshot: render,
-    handlers: { counter_state: function (s) { render(s); refreshHeld(); } }
+    handlers: { counter_state: render },  /* the state carries the held tickets too */
+    onError: function (err) {
+      /* Refused at sign-in: another clerk holds this counter, or this clerk holds another one. */
+      var data = err && err.data;
+      if (!data) return;
+      var why = data.reason === "holds_other_counter" ? T.errors.holds_other_counter :
+        data.error === "counter_busy" ? T.errors.taken :
+        data.error === "not_authorised" ? T.errors.assigned_elsewhere : err.message;
+      $("action-error").textContent = T.signInRefused + " " + why;
+      document.body.dataset.refused = "1";
+    }
   });
 
   function payloadFor(action) {
@@ -132,7 +140,10 @@
       if (to[0] === "counter") payload.to_counter = parseInt(to[1], 10); else payload.to_category = to[1];
       payload.note = $("transfer-note").value.trim();
     }
-    if (action === "pause") payload.reason = $("pause-reason").value;
+    if (action === "pause") {
+      payload.reason = $("pause-reason").value;
+      if (payload.reason === "other") payload.note = $("pause-note").value.trim();
+    }
     return payload;
   }
 
@@ -159,6 +170,15 @@
       if (state) render(state);
     });
   }
+
+  function pauseText(reason) {
+    if (!reason) return "";
+    if (reason.indexOf("other: ") === 0) return T.pauseReasons.other + "：" + reason.slice(7);
+    return T.pauseReasons[reason] || reason;
+  }
+  $("pause-reason").addEventListener("change", function () {
+    $("pause-note").hidden = this.value !== "other";
+  });
 
   $("priority-confirmed").addEventListener("change", function () {
     var t = state && state.ticket;

@@ -16,7 +16,7 @@
       tr.dataset.id = f.id;
       tr.className = (f.overdue ? "overdue " : "") + (selected && selected.id === f.id ? "selected" : "");
       cell(tr, f.number); cell(tr, f.score + " " + (T.levels[String(f.score)] || ""));
-      cell(tr, reasons(f.reasons)); cell(tr, f.counter); cell(tr, f.staff || "–");
+      cell(tr, reasons(f.reasons)); cell(tr, f.counter); cell(tr, f.staff || "–").setAttribute("translate", "no");
       cell(tr, f.due_day);
       var st = cell(tr, T.states[f.state] || f.state);
       if (f.overdue) { var tag = document.createElement("span"); tag.className = "tag-overdue"; tag.textContent = T.overdue; st.appendChild(tag); }

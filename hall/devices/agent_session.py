@@ -69,15 +69,22 @@ class AgentHall:
 
 
 class _AgentStatus:
-    """A status sink that records which agent reports a device."""
+    """A status sink that records which agent reports a device.
 
-    def __init__(self, store: DeviceStatusStore, agent: int, prefix: str = "") -> None:
+    With *pc*, a device named after its port ("keypad /dev/ttyUSB0") is named after the agent's PC as well
+    ("keypad counter-pc-3:/dev/ttyUSB0"): two PCs may well both have a /dev/ttyUSB0.
+    """
+
+    def __init__(self, store: DeviceStatusStore, agent: int, pc: str | None = None) -> None:
         self.store = store
         self.agent = agent
-        self.prefix = prefix
+        self.pc = pc
 
     def set_status(self, device: str, state: str, message: str = "") -> None:
-        self.store.set_status(self.prefix + device, state, message, agent=self.agent)
+        if self.pc is not None:
+            kind, _, port = device.partition(" ")
+            device = f"{kind} {self.pc}:{port}"
+        self.store.set_status(device, state, message, agent=self.agent)
 
 
 @dataclass
@@ -108,8 +115,8 @@ class AgentSession:
     def label(self) -> str:
         return f"agent {self.agent.name}"
 
-    def _status(self, prefix: str = "") -> _AgentStatus:
-        return _AgentStatus(self.hall.status, self.agent.device, prefix)
+    def _status(self, pc: str | None = None) -> _AgentStatus:
+        return _AgentStatus(self.hall.status, self.agent.device, pc)
 
     # ---- the hello: which devices the hall takes -------------------------------------------------
 
@@ -173,7 +180,7 @@ class AgentSession:
             return self.keypad_lines[url]
 
         entries = [{"port": d.port, "address": d.address, "counter": d.counter} for d in devices]
-        self.keypads = KeypadService(entries, self.hall.commands, self._status(f"{self.agent.name} ").set_status,
+        self.keypads = KeypadService(entries, self.hall.commands, self._status(self.agent.name).set_status,
                                      bus_factory=line)
 
     def _evaluators(self, devices: list[DeviceDeclaration]) -> None:
@@ -187,7 +194,7 @@ class AgentSession:
 
         entries = [{"port": d.port, "address": d.address, "counter": d.counter} for d in devices]
         self.evaluators = EvaluatorKeypads(entries, self.hall.commands,
-                                           self._status(f"{self.agent.name} ").set_status, line_factory=line)
+                                           self._status(self.agent.name).set_status, line_factory=line)
 
     def _strips(self, devices: list[DeviceDeclaration]) -> None:
         if not devices:

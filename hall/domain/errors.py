@@ -3,16 +3,50 @@
 from __future__ import annotations
 
 
+class Template(str):
+    """A message template marked for translation: English with ``{name}`` placeholders filled from the details."""
+
+
+def N_(text: str) -> Template:
+    """Mark *text* as a message template: Babel extracts it (keyword N_), it is translated where it is shown."""
+    return Template(text)
+
+
 class HallError(Exception):
-    """Base class of every error the hall core raises on purpose."""
+    """Base class of every error the hall core raises on purpose.
+
+    ``message`` is English; raised with ``N_("no ticket {number} today", number=…)`` it is also a template the
+    web layer translates into the reader's language (``hall.web.errors.translated``), filled with the same values.
+    """
 
     status: int = 400
     code: str = "hall_error"
 
     def __init__(self, message: str, **details: object) -> None:
+        self.template: Template | None = message if isinstance(message, Template) else None
+        if self.template is not None:
+            message = fill(self.template, details)
         super().__init__(message)
         self.message = message
         self.details = details
+
+
+def role_names(roles: object) -> tuple[Template, ...]:
+    """The labels of *roles* (in a fixed order), as a detail a message template names them by."""
+    from .models import ROLE_LABELS, ROLES
+
+    wanted = {str(r) for r in roles}  # type: ignore[attr-defined]
+    return tuple(ROLE_LABELS[r] for r in ROLES if r in wanted) + tuple(N_(r) for r in sorted(wanted - set(ROLES)))
+
+
+def fill(template: str, values: dict[str, object]) -> str:
+    """*template* with its placeholders filled; left as it is if a value is missing (never fails)."""
+    values = {k: ", ".join(v) if isinstance(v, tuple) and all(isinstance(i, Template) for i in v) else v
+              for k, v in values.items()}
+    try:
+        return template.format(**values)
+    except (KeyError, IndexError, ValueError):
+        return template
 
 
 class InvalidInput(HallError):

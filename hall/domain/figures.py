@@ -119,7 +119,7 @@ class Tally:
     @classmethod
     def from_row(cls, row: Any) -> Tally:
         """A tally from a mapping with the same names (a rollup row); missing histograms are empty."""
-        values = {name: row[name] or 0 for name in SCALARS}
+        values: dict[str, Any] = {name: row[name] or 0 for name in SCALARS}
         for name in HISTOGRAMS:
             hist = list(row[name] or [])
             values[name] = (hist + [0] * BINS)[:BINS]

@@ -5,9 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from .errors import N_, Template
 from .states import CounterState, TicketState
 
 ROLES = ("clerk", "backoffice", "manager", "admin")
+#: What a role is called where people read it (translated where it is shown).
+ROLE_LABELS: dict[str, Template] = {"clerk": N_("clerk"), "backoffice": N_("back office"), "manager": N_("manager"),
+                                    "admin": N_("administrator")}
 DEVICE_KINDS = ("evaluator", "kiosk", "lobby", "counter_screen", "keypad", "printer", "agent")
 RATING_LEVELS = {5: "very_satisfied", 4: "satisfied", 3: "fair", 2: "dissatisfied", 1: "very_dissatisfied"}
 

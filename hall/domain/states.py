@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
 from enum import Enum
+from typing import Generic, TypeVar
 
 from .errors import IllegalTransition
 
@@ -53,16 +55,45 @@ class TicketAction(str, Enum):
     EXPIRE = "expired"
 
 
+S = TypeVar("S", bound=Enum)
+K = TypeVar("K", bound=Hashable)
+
+
 @dataclass(frozen=True)
-class Transition:
+class Transition(Generic[S]):
     """One legal move: the states it may start from and the state it leads to."""
 
-    sources: frozenset[TicketState]
-    target: TicketState
+    sources: frozenset[S]
+    target: S
+
+
+class StateMachine(Generic[S, K]):
+    """Every legal move of one kind of record (a ticket, a follow-up, a back-office case), written once.
+
+    *moves* maps what is done (an action, or an action and its outcome) to the Transition it makes.
+    """
+
+    def __init__(self, kind: str, moves: Mapping[K, Transition[S]]) -> None:
+        self.kind = kind
+        self.moves = dict(moves)
+
+    def next(self, current: S, move: K) -> S:
+        """The state *move* leads to from *current*, or IllegalTransition."""
+        transition = self.moves.get(move)
+        if transition is None or current not in transition.sources:
+            allowed = sorted(str(s.value) for s in transition.sources) if transition else []
+            name = getattr(move, "value", None) or str(move)
+            raise IllegalTransition(f"a {self.kind} that is {current.value} cannot take the action {name}",
+                                    state=str(current.value), action=str(name), allowed_from=allowed)
+        return transition.target
+
+    def allowed(self, current: S) -> list[K]:
+        """What can be done to a record in *current* (for enabling buttons)."""
+        return [move for move, t in self.moves.items() if current in t.sources]
 
 
 _S = TicketState
-TRANSITIONS: dict[TicketAction, Transition] = {
+TRANSITIONS: dict[TicketAction, Transition[TicketState]] = {
     TicketAction.CALL: Transition(frozenset({_S.WAITING, _S.HELD}), _S.CALLED),
     TicketAction.RECALL: Transition(frozenset({_S.CALLED}), _S.CALLED),
     TicketAction.START: Transition(frozenset({_S.CALLED}), _S.SERVING),
@@ -75,20 +106,22 @@ TRANSITIONS: dict[TicketAction, Transition] = {
 }
 
 
+TICKETS: StateMachine[TicketState, TicketAction] = StateMachine("ticket", TRANSITIONS)
+
+
 def next_state(current: TicketState, action: TicketAction) -> TicketState:
     """The state a ticket in *current* reaches by *action*, or IllegalTransition."""
-    transition = TRANSITIONS.get(action)
-    if transition is None or current not in transition.sources:
-        allowed = sorted(s.value for s in transition.sources) if transition else []
+    if action not in TRANSITIONS:
+        raise IllegalTransition(f"cannot {action.name.lower().replace('_', '-')} a ticket", action=action.name.lower())
+    try:
+        return TICKETS.next(current, action)
+    except IllegalTransition:
+        allowed = sorted(s.value for s in TRANSITIONS[action].sources)
         raise IllegalTransition(
             f"cannot {action.name.lower().replace('_', '-')} a ticket that is {current.value}",
-            state=current.value,
-            action=action.name.lower(),
-            allowed_from=allowed,
-        )
-    return transition.target
+            state=current.value, action=action.name.lower(), allowed_from=allowed) from None
 
 
 def allowed_actions(state: TicketState) -> list[TicketAction]:
     """The actions that make sense for a ticket in *state* (for enabling buttons)."""
-    return [action for action, t in TRANSITIONS.items() if state in t.sources]
+    return TICKETS.allowed(state)

@@ -17,13 +17,17 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import sqlite_utils
+
+from ..concurrency import gevent_active
 
 from .migrations import migrations
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 BUSY_TIMEOUT_MS = 10_000
 #: Reader connections kept per process; more concurrent readers wait for one to come back.
@@ -68,6 +72,8 @@ class Storage:
         self._readers: queue.LifoQueue[sqlite3.Connection] = queue.LifoQueue()
         self._reader_slots = threading.BoundedSemaphore(readers)
         self._all_readers: list[sqlite3.Connection] = []
+        self._wrappers: dict[int, sqlite_utils.Database] = {}
+        self._group: Any = None
         self._closed = False
 
     # ---- writing ---------------------------------------------------------------------
@@ -99,6 +105,46 @@ class Storage:
                 self._after_commit = None
         for callback in callbacks:  # outside the lock: committed work is told after the commit, once
             callback()
+
+    def transact(self, operation: Callable[[], T]) -> T:
+        """Run *operation* (which opens its own ``write()``) in a group commit under gevent, else directly."""
+        if self._group is None:
+            if not gevent_active():
+                with self.write():
+                    return operation()
+            from .group_commit import GroupWriter
+
+            self._group = GroupWriter(self)
+        result: T = self._group.submit(operation)
+        return result
+
+    def run_batch(self, operations: list[Callable[[], Any]]) -> tuple[list[tuple[bool, Any]], list[Callable[[], object]]]:
+        """On the writer thread: every operation in a savepoint of one transaction, then one commit.
+
+        Returns each operation's (ok, result or exception) and the after-commit callbacks, for the caller to
+        run on its own thread.
+        """
+        outcomes: list[tuple[bool, Any]] = []
+        with self.lock:
+            self.conn.execute("BEGIN IMMEDIATE")
+            self._owner = threading.get_ident()
+            callbacks = self._after_commit = []
+            try:
+                for operation in operations:
+                    try:
+                        with self.db.atomic():  # a savepoint: a refused operation rolls back alone
+                            outcomes.append((True, operation()))
+                    except Exception as exc:  # the operation's own error, for its caller
+                        outcomes.append((False, exc))
+                self.conn.execute("COMMIT")
+            except BaseException:
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+                raise
+            finally:
+                self._owner = None
+                self._after_commit = None
+        return outcomes, callbacks
 
     def after_commit(self, callback: Callable[[], object]) -> None:
         """Run *callback* once the current write transaction has committed (at once outside one)."""
@@ -133,7 +179,7 @@ class Storage:
         try:
             conn.execute("BEGIN")
             try:
-                yield sqlite_utils.Database(conn)
+                yield self._wrappers[id(conn)]
             finally:
                 if conn.in_transaction:
                     conn.execute("COMMIT")
@@ -149,6 +195,7 @@ class Storage:
             conn.execute("PRAGMA query_only = ON")
             with self.lock:
                 self._all_readers.append(conn)
+                self._wrappers[id(conn)] = sqlite_utils.Database(conn)
             return conn
 
     def _give_back(self, conn: sqlite3.Connection) -> None:
@@ -167,6 +214,19 @@ class Storage:
         try:
             conn.execute("BEGIN")
             yield sqlite_utils.Database(conn)
+        finally:
+            conn.close()
+
+    @contextmanager
+    def isolated(self) -> Iterator["IsolatedReader"]:
+        """A read-only view of this database on a connection of its own, for long reads on another OS thread."""
+        if self.memory:
+            yield IsolatedReader(None, self)
+            return
+        conn = _connect(self.path)
+        conn.execute("PRAGMA query_only = ON")
+        try:
+            yield IsolatedReader(conn, self)
         finally:
             conn.close()
 
@@ -205,10 +265,39 @@ class Storage:
             if self._closed:
                 return
             self._closed = True
+            if self._group is not None:
+                self._group.close()
             for conn in self._all_readers:
                 conn.close()
             self._all_readers.clear()
             self.conn.close()
+
+
+class IsolatedReader:
+    """What reports need of a Storage (``read``, ``query``) on one dedicated connection (see Storage.isolated)."""
+
+    def __init__(self, conn: sqlite3.Connection | None, storage: Storage) -> None:
+        self._conn = conn
+        self._db = sqlite_utils.Database(conn) if conn is not None else None
+        self._storage = storage
+        self.path = storage.path
+
+    @contextmanager
+    def read(self) -> Iterator[sqlite_utils.Database]:
+        if self._conn is None or self._db is None:  # an in-memory database has only its one connection
+            with self._storage.read() as db:
+                yield db
+            return
+        self._conn.execute("BEGIN")
+        try:
+            yield self._db
+        finally:
+            if self._conn.in_transaction:
+                self._conn.execute("COMMIT")
+
+    def query(self, sql: str, params: tuple[Any, ...] | dict[str, Any] = ()) -> list[sqlite3.Row]:
+        with self.read() as db:
+            return db.execute(sql, params).fetchall()
 
 
 def open_storage(path: Path | str, *, upgrade: bool = True) -> Storage:

@@ -14,7 +14,7 @@ from ..accounts import MANAGER_ROLES
 from ..domain.errors import NotAuthenticated
 from ..reports import day_summary
 from .auth import current_actor, current_staff, log_in, require_staff
-from .context import hall
+from .context import hall, off_the_loop
 from .i18n import lang
 from .jsonio import body, date_param, field
 from .openapi import openapi_document
@@ -106,4 +106,4 @@ def reprint_ticket(ticket_id: int) -> Any:
 def report_summary() -> Any:
     ctx = hall()
     day = request.args.get("date") or ctx.service.today()
-    return jsonify(day_summary(ctx.storage, date_param(day).isoformat()))
+    return jsonify(off_the_loop(day_summary, date_param(day).isoformat()))

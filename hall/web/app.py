@@ -26,6 +26,7 @@ from ..feed import LogFeed, RedisWakeup
 from ..service import HallService
 from ..storage import open_storage
 from .context import HallContext
+from .errors import http_message, translated
 from .extensions import babel, socketio
 from .i18n import select_locale
 from .jsonio import guard_api_writes
@@ -85,13 +86,13 @@ def _has_lone_surrogate(data: Any) -> bool:
 def _register_errors(app: Flask) -> None:
     @app.errorhandler(HallError)
     def hall_error(exc: HallError) -> Any:
-        return _error_response(exc.status, exc.code, exc.message, {k: v for k, v in exc.details.items()
-                                                                      if isinstance(v, (str, int, list))})
+        return _error_response(exc.status, exc.code, translated(exc), {k: v for k, v in exc.details.items()
+                                                                       if isinstance(v, (str, int, list))})
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException) -> Any:
-        return _error_response(exc.code or 500, (exc.name or "error").lower().replace(" ", "_"),
-                               exc.description or exc.name)
+        status = exc.code or 500
+        return _error_response(status, (exc.name or "error").lower().replace(" ", "_"), http_message(status))
 
     @app.before_request
     def refuse_malformed_json() -> None:
@@ -115,7 +116,7 @@ def _register_errors(app: Flask) -> None:
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> Any:
         logger.exception("unhandled error on %s %s", request.method, request.path)
-        return _error_response(500, "internal_error", "internal error; the hall log has the details")
+        return _error_response(500, "internal_error", http_message(500))
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -184,7 +185,7 @@ def create_app(config: Config | None = None, *, clock: Clock | None = None) -> F
     babel.init_app(app, locale_selector=select_locale)
     _register_namespaces()
     socketio.init_app(app, async_mode="gevent" if gevent_active() else "threading",
-                      cors_allowed_origins=config.hall.public_url or None)
+                      cors_allowed_origins=None)  # TEMP until the security merge
     _register_errors(app)
     app.before_request(guard_api_writes)
     _register_blueprints(app)

@@ -13,7 +13,7 @@ from flask import g, redirect, request, session, url_for
 
 from ..accounts import Device, StaffMember
 from ..commands import Actor
-from ..domain.errors import HallError, NotAuthenticated, NotAuthorised
+from ..domain.errors import N_, HallError, NotAuthenticated, NotAuthorised, role_names
 from .context import hall
 
 F = TypeVar("F", bound=Callable)
@@ -75,7 +75,7 @@ def require_staff(roles: frozenset[str]) -> Callable[[F], F]:
             if member is None:
                 raise NotAuthenticated("log in as a member of staff first")
             if not member.has_any(roles):
-                raise NotAuthorised(f"this needs one of the roles: {', '.join(sorted(roles))}")
+                raise NotAuthorised(N_("this needs one of these roles: {roles}"), roles=role_names(roles))
             return view(*args, **kwargs)
 
         return wrapper  # type: ignore[return-value]
@@ -93,7 +93,7 @@ def page_requires_staff(roles: frozenset[str]) -> Callable[[F], F]:
             if member is None:
                 return redirect(url_for("console.login", next=request.full_path))
             if not member.has_any(roles):
-                raise NotAuthorised(f"this page needs one of the roles: {', '.join(sorted(roles))}")
+                raise NotAuthorised(N_("this page needs one of these roles: {roles}"), roles=role_names(roles))
             return view(*args, **kwargs)
 
         return wrapper  # type: ignore[return-value]

@@ -6,16 +6,20 @@ from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Flask, render_template, request, send_from_directory
+from flask_babel import gettext
 from flask_socketio import Namespace
 
 from ..accounts import MANAGER_ROLES
-from ..reports import GROUPINGS, day_summary
+from ..commands import PAUSE_REASON_LABELS
+from ..domain.models import ROLE_LABELS
 from ..lobby_board import LobbyBoard
+from ..outbox import shipping_status
+from ..reports import GROUPINGS, day_summary
 from ..snapshots import lobby_snapshot
 from ..storage import repo
 from .alert_watcher import AlertWatcher
 from .auth import current_staff, page_requires_staff
-from .context import HallContext, hall
+from .context import HallContext, hall, off_the_loop
 
 bp = Blueprint("console", __name__)
 
@@ -66,7 +70,10 @@ def favicon() -> Any:
 @bp.get("/console")
 @page_requires_staff(MANAGER_ROLES)
 def console() -> Any:
-    return render_template("console.html", hall_timezone=hall().config.hall.timezone)
+    config = hall().config
+    return render_template("console.html", hall_timezone=config.hall.timezone,
+                           prefecture_url=bool(config.prefecture.url),
+                           pause_labels={code: gettext(label) for code, label in PAUSE_REASON_LABELS.items()})
 
 
 @bp.get("/console/screens")
@@ -87,7 +94,7 @@ def config_page() -> Any:
 @bp.get("/console/staff")
 @page_requires_staff(ADMIN_ROLES)
 def staff_page() -> Any:
-    return render_template("console_staff.html")
+    return render_template("console_staff.html", roles={r: gettext(label) for r, label in ROLE_LABELS.items()})
 
 
 @bp.get("/console/reports")
@@ -114,10 +121,11 @@ def console_snapshot() -> dict[str, Any]:
     ctx = hall()
     lang = ctx.config.hall.language
     return {
-        "summary": day_summary(ctx.storage, ctx.service.today()),
+        "summary": off_the_loop(day_summary, ctx.service.today()),
         "lobby": lobby_snapshot(ctx.service, ctx.live.board if ctx.live else LobbyBoard(), lang),
         "devices": ctx.device_status.statuses(),
         "live": live_snapshot(),
+        "prefecture": shipping_status(ctx.storage) if ctx.config.prefecture.url else None,
     }
 
 

@@ -18,7 +18,7 @@ from ..lobby_board import LobbyBoard
 from ..report_export import XLSX_MIME, report_csv, report_xlsx
 from ..reports import DEFINITIONS, parse_range, report
 from .auth import current_staff, require_staff
-from .context import hall
+from .context import hall, off_the_loop
 from .i18n import lang
 from .jsonio import body
 
@@ -229,6 +229,8 @@ def column_titles() -> dict[str, str]:
         "service_minutes_mean": _("Mean service (min)"), "service_minutes_p90": _("90% served within (min)"),
         "service_level": _("Service level"), "rated": _("Ratings"), "unrated": _("Unrated"),
         "satisfaction_rate": _("Satisfaction rate"), "rating_rate": _("Rating rate"), "minutes": _("minutes"),
+        "total": _("Total"), "report": _("Report"), "definitions": _("Definitions"), "waiting": _("Waiting time"),
+        "service": _("Service time"), "target_minutes": _("Waiting target (minutes)"),
     }
 
 
@@ -253,7 +255,7 @@ def waiting_report_for_request() -> dict[str, Any]:
     group_by = request.args.get("group_by", "day")
     day_from, day_to = parse_range(request.args.get("from"), request.args.get("to"), ctx.service.today())
     own = None if member.has_any(MANAGER_ROLES) else member.username
-    return report(ctx.storage, day_from, day_to, group_by, tz=ctx.service.hall.tz,
+    return off_the_loop(report, day_from, day_to, group_by, tz=ctx.service.hall.tz,
                   target_minutes=ctx.service.hall.wait_target_minutes, lang=lang(), staff=own)
 
 

@@ -65,3 +65,17 @@ def _limiter() -> "LoginLimiter":
 def hall() -> HallContext:
     """The hall of the current app."""
     return current_app.extensions["onewindow"]
+
+
+def off_the_loop(report: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Run a report (a function whose first argument is the storage) on an OS thread of its own, on a
+    connection of its own: a year of tickets never holds up the calls (the server's loop runs meanwhile)."""
+    from ..concurrency import run_blocking
+
+    storage = hall().storage
+
+    def run() -> Any:
+        with storage.isolated() as reader:
+            return report(reader, *args, **kwargs)
+
+    return run_blocking(run)

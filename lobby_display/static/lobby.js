@@ -30,7 +30,6 @@
       li.className = "counter-chip " + c.state;
       li.dataset.counter = c.number;
       var label = fill(L.text.counter, "__N__", c.number) + " · " + (L.text[c.state] || c.state);
-      if (c.pause_reason) label += " (" + c.pause_reason + ")";
       li.textContent = label;
       ul.appendChild(li);
       if (c.state === "open") open++; else if (c.state === "paused") paused++;
@@ -53,7 +52,13 @@
       var li = document.createElement("li");
       var num = document.createElement("span"); num.className = "number"; num.textContent = c.number;
       var to = document.createElement("span"); to.className = "to"; to.textContent = fill(L.text.to, "__N__", c.counter);
-      li.appendChild(num); li.appendChild(to); ol.appendChild(li);
+      li.appendChild(num); li.appendChild(to);
+      if (c.recall) {  /* each ticket once, with its latest call: a recall is marked, not listed again */
+        var mark = document.createElement("span"); mark.className = "recall"; mark.textContent = L.text.recalled;
+        li.appendChild(mark);
+      }
+      li.dataset.number = c.number;
+      ol.appendChild(li);
     });
   }
   function showNow(text) { /* shrink the type only if the call does not fit on one line */
@@ -126,6 +131,9 @@
       },
       queues: function (s) {
         renderCalls(s.recent_calls || []); renderQueues(s); renderCounters(s); renderNotices(s);
+        /* "Now calling" clears once the ticket has left its counter (finished, no-show, transferred …). */
+        var now = s.now_calling ? callText(s.now_calling) : "—";
+        if ($("now-calling").textContent !== now) showNow(now);
       }
     }
   });

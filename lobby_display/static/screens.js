@@ -28,13 +28,15 @@
     document.body.dataset.stage = c ? c.stage : "idle";
     if (!c) return;
     $("case-number").textContent = c.number;
+    /* The wording follows the real state: called → come to the counter; serving → being handled;
+     * finished → please rate (and, for reviewed items, the back office goes on); rated → thank you. */
+    var order = ["called", "serving", "rating", "thanks"];
     Array.prototype.forEach.call($("stages").children, function (li) {
       var stage = li.dataset.stage;
-      var order = ["accepted", "handling", c.stage === "backoffice" ? "backoffice" : "finished"];
-      li.hidden = (stage === "finished" && c.stage === "backoffice") || (stage === "backoffice" && c.stage !== "backoffice");
       li.className = order.indexOf(stage) < order.indexOf(c.stage) ? "done" : (stage === c.stage ? "current" : "");
     });
-    $("stage-text").textContent = S.text[c.stage] || "";
+    $("stage-text").textContent = (S.text["stage_" + c.stage] || "") +
+      (c.backoffice && (c.stage === "rating" || c.stage === "thanks") ? " " + S.text.backoffice : "");
     var items = $("items"); items.innerHTML = "";
     c.items.forEach(function (item) {
       var li = document.createElement("li");

@@ -67,7 +67,7 @@ counter = {COUNTER}
         # Nobody is signed in at counter 4 yet: the strip says so; when the clerk signs in, the idle text.
         assert boards.wait_text(1, "暂停服务", WAIT)
         console.wait_device("led counter 4", "ok")
-        console.wait_device(f"counter-pc-4 keypad {keypad.port_path}", "ok")
+        console.wait_device(f"keypad counter-pc-4:{keypad.port_path}", "ok")
         clerk = staff_session(server.url, "clerk4")
         assert boards.wait_text(1, "热情为您服务", WAIT)
         ticket = requests.post(f"{server.url}/api/v1/tickets", json={"service": "A01"}, timeout=30).json()

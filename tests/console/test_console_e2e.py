@@ -113,5 +113,5 @@ def test_manager_sees_an_alert_configures_and_downloads_last_weeks_report(server
     path = tmp_path / "report.xlsx"
     download.value.save_as(path)
     assert download.value.suggested_filename == "waiting-hour-2026-11-16-2026-11-22.xlsx"
-    rows = list(load_workbook(path)["report"].iter_rows(values_only=True))
-    assert [r[0] for r in rows[2:]] == [9, 10, "total"] and rows[-1][2] == 6
+    rows = list(load_workbook(path)["报表"].iter_rows(values_only=True))
+    assert [r[0] for r in rows[2:]] == [9, 10, "合计"] and rows[-1][2] == 6

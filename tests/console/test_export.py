@@ -31,7 +31,7 @@ def test_csv_content(manager, crafted):
     nine = dict(zip(header, rows[1]))
     assert nine[header[0]] == "9" and nine[header[1]] == "09:00–09:59"
     assert rows[1][2:7] == ["3", "3", "2", "1", "0"]  # issued, called, served, no-shows, cancelled
-    assert rows[3][0] == "total" and rows[3][2] == "5"
+    assert rows[3][0] == "合计" and rows[3][2] == "5"
     # the 10 o'clock satisfaction rate is undefined (no ratings): an empty cell, not "None"
     assert "None" not in text
 
@@ -41,16 +41,17 @@ def test_xlsx_content(manager, crafted):
     assert response.status_code == 200
     assert response.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     book = load_workbook(io.BytesIO(response.data))
-    sheet = book["report"]
+    assert book.sheetnames == ["报表", "指标口径"]  # the sheets are named in the reader's language
+    sheet = book["报表"]
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[1][0] and rows[2][:7] == (9, "09:00–09:59", 3, 3, 2, 1, 0)
     total = rows[4]
-    assert total[0] == "total" and total[2] == 5
+    assert total[:2] == ("合计", "合计") and total[2] == 5
     header = list(rows[1])
     assert total[header.index(header[7])] == 14.25  # mean wait of the day
     assert len(sheet._charts) == 1
-    definitions = [r for r in book["definitions"].iter_rows(values_only=True)]
-    assert ("target_minutes", 15) in definitions
+    definitions = [r for r in book["指标口径"].iter_rows(values_only=True)]
+    assert ("等候目标（分钟）", 15) in definitions and definitions[0][0] == "等候时间"
 
 
 def test_a_clerk_gets_only_their_own_figures(app, crafted):

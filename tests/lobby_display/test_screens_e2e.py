@@ -157,9 +157,11 @@ def test_citizen_screen_follows_the_checklist_and_asks_for_a_rating(live_server,
     clerk = _token(live_server, "clerk2")
     _post(live_server, "/api/v1/tickets", body={"bundle": _first_bundle(live_server)})
     _post(live_server, "/api/v1/counters/2/call-next", clerk)
-    page.wait_for_function("document.body.dataset.stage === 'accepted'", timeout=2000)
+    page.wait_for_function("document.body.dataset.stage === 'called'", timeout=2000)
+    assert "请到" in page.text_content("#stage-text") and "受理" not in page.text_content("#stage-text")
     _post(live_server, "/api/v1/counters/2/start", clerk)
-    page.wait_for_function("document.body.dataset.stage === 'handling'", timeout=2000)
+    page.wait_for_function("document.body.dataset.stage === 'serving'", timeout=2000)
+    assert "正在办理" in page.text_content("#stage-text")
     assert page.locator("#items li").count() >= 2
     for index in (0, 1):
         _post(live_server, "/api/v1/counters/2/checklist", clerk, {"material": index, "checked": True})
@@ -171,7 +173,7 @@ def test_citizen_screen_follows_the_checklist_and_asks_for_a_rating(live_server,
     _post(live_server, "/api/v1/counters/2/finish", clerk)
     page.wait_for_selector("#rating.open", timeout=2000)
     assert "评价" in page.text_content("#rating-text")
-    assert page.evaluate("document.body.dataset.stage") in ("finished", "backoffice")
+    assert page.evaluate("document.body.dataset.stage") == "rating"
     _shot(page, "citizen-screen-rating.png")
 
 

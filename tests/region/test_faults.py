@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
@@ -12,18 +12,9 @@ import pytest
 from hall.outbox import Outbox
 from region.reports import check_rollups
 from region.web.context import RegionContext
+from tests.live import wait_until
 
 from .conftest import DemoHall, RegionServer
-
-
-def wait_until(condition: Callable[[], bool], timeout: float = 30.0) -> None:
-    """Wait for *condition*, checking it every 50 ms."""
-    pause = threading.Event()
-    for _ in range(int(timeout / 0.05)):
-        if condition():
-            return
-        pause.wait(0.05)
-    raise TimeoutError("the condition never came true")
 
 
 @pytest.fixture

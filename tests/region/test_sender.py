@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import threading
 from pathlib import Path
 
 import pytest
@@ -14,17 +13,9 @@ from hall.cli import main as cli_main
 from hall.config import ConfigError, parse_config
 from hall.outbox import Outbox
 from region.web.context import RegionContext
+from tests.live import wait_until
 
 from .conftest import DemoHall, RegionServer
-
-
-def wait_until(condition, timeout: float = 30.0) -> None:
-    pause = threading.Event()
-    for _ in range(int(timeout / 0.05)):
-        if condition():
-            return
-        pause.wait(0.05)
-    raise TimeoutError("the condition never came true")
 
 
 def test_the_background_sender_ships_new_events_until_closed(demo_hall: DemoHall, region_ctx: RegionContext) -> None:

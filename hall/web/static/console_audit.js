@@ -55,6 +55,7 @@
       r.entries.forEach(function (e) {
         var tr = el("tr"); tr.dataset.action = e.action;
         [e.when.replace("T", " ").slice(0, 16), e.actor, T.actions[e.action] || e.action, target(e.target)].forEach(function (v) { tr.appendChild(el("td", v)); });
+        tr.children[1].setAttribute("translate", "no");  // the actor's username
         tr.appendChild(el("td")).appendChild(changes(e.before, e.after));
         body.appendChild(tr);
       });

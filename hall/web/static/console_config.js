@@ -40,7 +40,8 @@
       tr.appendChild(el("td", stateText(c), "counter-state"));
       var devices = el("td");
       c.devices.forEach(function (d) {
-        var line = el("div", d.name + " "); line.dataset.device = d.id;
+        var line = el("div"), deviceName = el("code", d.name); line.dataset.device = d.id;
+        deviceName.setAttribute("translate", "no"); line.appendChild(deviceName); line.appendChild(document.createTextNode(" "));
         line.appendChild(button(T.revoke, function () {
           if (window.confirm(fmt(T.confirm_revoke, d))) quiet(save("POST", "/api/v1/admin/counters/" + c.number + "/devices/" + d.id + "/revoke", {}));
         }));
@@ -50,6 +51,7 @@
       tr.appendChild(devices);
       var led = el("td"), port = el("input"), address = el("input");
       port.value = c.led ? c.led.port : ""; port.size = 12; port.placeholder = "/dev/ttyUSB0"; port.className = "led-port";
+      port.setAttribute("translate", "no");
       address.type = "number"; address.min = 0; address.max = 255; address.value = c.led ? c.led.address : ""; address.className = "led-address";
       led.appendChild(port); led.appendChild(address);
       led.appendChild(button(T.set_led, function () {
@@ -137,7 +139,11 @@
       var tr = row("bundles", [b.code + " " + b.name_zh + (b.active ? "" : " ✕"), ""]); tr.dataset.bundle = b.code;
       tr.lastChild.appendChild(chips(b.items)); option($("bundle-code"), b.code, b.name_zh);
     });
-    catalogue.categories.forEach(function (c) { row("categories", [c.letter, c.code, c.name_zh + " / " + c.name_en]); option($("item-category"), c.code, c.letter + " " + c.name_zh); });
+    catalogue.categories.forEach(function (c) {
+      var tr = row("categories", [c.letter, c.code, c.name_zh + " / "]), english = el("span", c.name_en);
+      tr.children[1].setAttribute("translate", "no"); english.lang = "en"; tr.lastChild.appendChild(english);
+      option($("item-category"), c.code, c.letter + " " + c.name_zh);
+    });
     var pick = $("item-pick"), chosen = pick.value; pick.length = 1;
     catalogue.items.forEach(function (i) {
       option(pick, i.code, i.code + " " + i.name_zh + (i.active ? "" : " ✕"));

@@ -27,7 +27,7 @@
     data.counters.forEach(function (c) {
       var tr = document.createElement("tr"); tr.dataset.counter = c.number; if (c.state !== "open") tr.className = "paused";
       cell(tr, c.name);
-      cell(tr, (T[c.state] || c.state) + (c.state === "paused" ? " (" + (c.pause_reason || "") + ") " + T.since + " " + clock(c.state_since) : ""));
+      cell(tr, (T[c.state] || c.state) + (c.state === "paused" ? " (" + (T.pause_reasons[c.pause_reason] || c.pause_reason || "") + ") " + T.since + " " + clock(c.state_since) : ""));
       cell(tr, c.staff_name);
       cell(tr, c.ticket ? c.ticket.number + " · " + (T[c.ticket.state] || c.ticket.state) + " · " + Math.floor((c.ticket.seconds || 0) / 60) + "′" : "");
       cell(tr, c.served_today, "num"); cell(tr, c.mean_service_minutes, "num");
@@ -73,12 +73,39 @@
   function showDevices(list) {
     var ul = document.getElementById("devices"); ul.innerHTML = "";
     list.forEach(function (d) {
-      var li = document.createElement("li");
-      li.textContent = d.device + ": " + d.state + (d.message ? " — " + d.message : "")
-        + (d.agent ? " · " + fmt(T.device_agent, {agent: d.agent, time: d.seen_at ? clock(d.seen_at) : "–"}) : "");
+      // A device is named "<kind>", "<kind>:<where>" or "<kind> <port>": the kind is translated, the rest is a name.
+      var split = /^([a-z_]+)[: ]?(.*)$/.exec(d.device) || [d.device, d.device, ""];
+      var li = document.createElement("li"), kind = document.createElement("span");
+      kind.textContent = T.device_kinds[split[1]] || split[1];
+      li.appendChild(kind);
+      if (split[2]) {
+        var where = document.createElement("code"); where.setAttribute("translate", "no");
+        where.textContent = split[2]; li.appendChild(document.createTextNode(" ")); li.appendChild(where);
+      }
+      li.appendChild(document.createTextNode(T.state_sep + (T.device_states[d.state] || d.state)));
+      if (d.message && d.state !== "ok") {
+        var detail = document.createElement("small"); detail.className = "muted"; detail.lang = "en";
+        detail.title = T.technical; detail.textContent = " — " + d.message; li.appendChild(detail);
+      }
+      if (d.agent) {
+        li.appendChild(document.createTextNode(" · " + fmt(T.device_agent, {agent: d.agent,
+                                                                            time: d.seen_at ? clock(d.seen_at) : "–"})));
+      }
       li.className = d.state === "ok" ? "" : "error"; li.dataset.device = d.device;
       ul.appendChild(li);
     });
+  }
+  function showPrefecture(p) {
+    var box = document.getElementById("prefecture");
+    if (!box || !p) return;
+    var state = document.getElementById("prefecture-state");
+    state.textContent = T["prefecture_" + p.state] || p.state;
+    state.className = p.state === "ok" ? "" : "error";
+    document.getElementById("prefecture-backlog").textContent = p.backlog;
+    document.getElementById("prefecture-acknowledged-at").textContent =
+      p.acknowledged_at ? HALL_TIME.format(new Date(p.acknowledged_at * 1000)) : "–";
+    document.getElementById("prefecture-failures").textContent = p.failures;
+    document.getElementById("prefecture-error").textContent = p.diverged || (p.failures ? p.last_error || "" : "");
   }
   var devices = {};
   var refresh = null;
@@ -88,6 +115,7 @@
       devices = {}; data.devices.forEach(function (d) { devices[d.device] = d; });
       showDevices(data.devices);
       showLive(data.live);
+      showPrefecture(data.prefecture);
     },
     handlers: {
       hall_changed: function () {

@@ -12,6 +12,7 @@
         var tr = document.createElement("tr"); tr.dataset.username = s.username;
         [s.username, s.display_name, s.roles.map(function (r) { return T.roles[r] || r; }).join("、"), s.counter || "", s.active ? T.yes : T.no].forEach(function (v) {
           var td = document.createElement("td"); td.textContent = v; tr.appendChild(td); });
+        tr.firstChild.setAttribute("translate", "no");  // a username is not a word to translate
         var td = document.createElement("td"), b = document.createElement("button");
         b.type = "button"; b.className = "small secondary"; b.textContent = T.edit;
         b.addEventListener("click", function () { fill(s); }); td.appendChild(b); tr.appendChild(td); body.appendChild(tr);
