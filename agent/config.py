@@ -45,7 +45,8 @@ class AgentConfig:
     token: str = ""
     state_dir: Path = Path(".")
     name: str = ""
-    probe_seconds: float = 5.0
+    #: An idle printer is asked for its state this often: a fault shows on the kiosk within about this long.
+    probe_seconds: float = 1.5
     heartbeat_seconds: float = 5.0
     printers: dict[str, PrinterSettings] = field(default_factory=dict)  # by kiosk
     id_card_readers: tuple[dict[str, Any], ...] = ()
@@ -99,7 +100,7 @@ def parse_agent_config(raw: dict[str, Any], base: Path) -> AgentConfig:
         if key in agent and not isinstance(agent[key], str):
             raise ConfigError(f"[agent] {key} must be text")
     for key in ("probe_seconds", "heartbeat_seconds"):
-        value = agent.get(key, 5.0)
+        value = agent.get(key, 1.5)
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0.5 <= value <= 300:
             raise ConfigError(f"[agent] {key} must be a number of seconds from 0.5 to 300")
     token = ""
@@ -112,7 +113,7 @@ def parse_agent_config(raw: dict[str, Any], base: Path) -> AgentConfig:
     config = AgentConfig(
         server=agent.get("server", ""), token=token, name=agent.get("name", ""),
         state_dir=(base / agent.get("state_dir", ".")).resolve(),
-        probe_seconds=float(agent.get("probe_seconds", 5.0)),
+        probe_seconds=float(agent.get("probe_seconds", 1.5)),
         heartbeat_seconds=float(agent.get("heartbeat_seconds", 5.0)),
         printers=_printers(raw.get("printers", []), base),
         id_card_readers=sections.parse_id_card_readers(raw.get("id_card_readers", [])),

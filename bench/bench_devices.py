@@ -200,7 +200,7 @@ def main(argv: list[str] | None = None) -> int:
     print(row("ticket taken → whole ticket (cut) at the printer", whole))
     print(row("ticket taken, printer out of paper → kiosk page told", faults))
     print("\nAn idle printer's fault (paper out, unplugged) shows on the kiosk within the agent's "
-          "probe_seconds (1 s here, 5 s by default) plus the times above.")
+          "probe_seconds (1 s here, 1.5 s by default) plus the times above.")
     return 0
 
 
