@@ -400,8 +400,8 @@ def m1401_agents_and_id_cards(db: sqlite_utils.Database) -> None:
         CREATE INDEX tickets_person ON tickets (service_day, person_hash) WHERE person_hash IS NOT NULL;
         -- A card read at a kiosk, for a minute: the kiosk page takes a ticket with its random token.
         CREATE TABLE card_swipes (
-            id INTEGER PRIMARY KEY, token TEXT NOT NULL UNIQUE, kiosk TEXT NOT NULL, person_hash TEXT NOT NULL, id_masked TEXT NOT NULL,
-            name_masked TEXT NOT NULL, at REAL NOT NULL, expires_at REAL NOT NULL
+            id INTEGER PRIMARY KEY, token TEXT NOT NULL UNIQUE, kiosk TEXT NOT NULL, person_hash TEXT NOT NULL,
+            id_masked TEXT NOT NULL, name_masked TEXT NOT NULL, at REAL NOT NULL, expires_at REAL NOT NULL
         );
         CREATE INDEX card_swipes_expiry ON card_swipes (expires_at);
         """
