@@ -104,7 +104,11 @@ class AgentHub:
         with self.ctx.storage.write() as db:
             store.connect(db, agent.device, session=sid, at=now, address=address, version=version)
         with self._lock:
+            older = [c.sid for c in self._connections.values() if c.agent.device == agent.device]
             self._connections[sid] = _Connection(sid, agent, SocketLink(agent.name, sid))
+        for stale in older:  # the agent came back before its old connection was noticed gone: the newest wins
+            self._drop(stale, offline=None)
+            socketio.server.disconnect(stale, namespace=AGENT)
         logger.info("agent %s connected from %s", agent.name, address)
 
     def hello(self, sid: str, data: Any) -> dict[str, Any]:
