@@ -269,6 +269,18 @@ class NetworkPrinter(Network):
             raise PrinterOffline(f"network printer {self.host}:{self.port} not reachable: {exc}") from exc
 
 
+class SerialPrinter(Serial):
+    """python-escpos ``Serial`` whose status read returns as soon as the printer's one-byte answer is in.
+
+    ``Serial._read`` in python-escpos 3.1 asks pyserial for 16 bytes, so every answer to DLE EOT waited for
+    the whole timeout: two status queries cost two timeouts on every ticket.
+    """
+
+    def _read(self) -> bytes:
+        assert self.device
+        return self.device.read(1)
+
+
 @dataclass(frozen=True)
 class _Backend:
     """How to build one kind of printer and what its transport allows."""
@@ -291,7 +303,7 @@ _BACKENDS: dict[str, _Backend] = {
     "file": _Backend(lambda s: AppendFile(s.path or "", s.profile), False, PrinterError),
     "network": _Backend(lambda s: NetworkPrinter(s.host, s.port, s.timeout, profile=s.profile), True, PrinterOffline),
     "serial": _Backend(
-        lambda s: Serial(s.device, s.baudrate, timeout=s.timeout, profile=s.profile), True, PrinterOffline
+        lambda s: SerialPrinter(s.device, s.baudrate, timeout=s.timeout, profile=s.profile), True, PrinterOffline
     ),
     "usb": _Backend(_create_usb, True, PrinterOffline),
 }
@@ -352,6 +364,9 @@ class PrinterStatus:
 StatusCallback = Callable[[PrinterStatus], None]
 ResultCallback = Callable[[str, bool, "str | None"], None]
 
+_CHECK = object()
+"""A status check queued among the jobs: the printer is opened, asked, closed; nothing is printed."""
+
 
 class PrinterWorker:
     """Prints submitted jobs on its own thread and reports results and status; never raises into callers.
@@ -366,12 +381,15 @@ class PrinterWorker:
         on_status: StatusCallback,
         on_result: ResultCallback,
         name: str = "ticket-printer",
+        on_start: Callable[[str], None] | None = None,
     ) -> None:
         self.settings = settings
         self.name = name
         self._on_status = on_status
         self._on_result = on_result
-        self._queue: queue.Queue[PrintJob | None] = queue.Queue()
+        #: Called with the job id once the printer passed its status check, just before the ticket's bytes go out.
+        self._on_start = on_start
+        self._queue: queue.Queue[Any] = queue.Queue()
         self._status: PrinterStatus | None = None
         self._closed = False
         self._simulated: SimulatedPrinter | None = None
@@ -392,6 +410,16 @@ class PrinterWorker:
             logger.warning("Printer %s is closed, dropping job %s", self.name, job.job_id)
             return False
         self._queue.put(job)
+        return True
+
+    def check(self) -> bool:
+        """Queue a status check after the jobs queued so far: the state is reported (``on_status``) if it changed.
+
+        How an idle printer that was unplugged, or given paper again, shows its state before the next ticket.
+        """
+        if self._closed:
+            return False
+        self._queue.put(_CHECK)
         return True
 
     def close(self, timeout: float | None = 30.0) -> None:
@@ -428,7 +456,33 @@ class PrinterWorker:
             job = self._queue.get()
             if job is None:
                 return
-            self._handle(job)
+            if job is _CHECK:
+                self._check()
+            else:
+                self._handle(job)
+
+    def _check(self) -> None:
+        """Open the printer, ask for its state where the transport can answer, close it; report the state."""
+        try:
+            if self._simulated is not None:
+                state = check_paper(self._simulated)
+                self._simulated.clear()  # the status queries are not a ticket
+            else:
+                printer = open_printer(self.settings)
+                try:
+                    reads = PrinterCapabilities.of(printer, self.settings).reads_status
+                    state = check_paper(printer) if reads else STATE_OK
+                finally:
+                    _close_after_failure(printer)
+        except PrinterError as exc:
+            self._set_status(exc.state, str(exc))
+        except OSError as exc:
+            self._set_status(STATE_OFFLINE, f"{self.settings.backend} printer not reachable: {exc}")
+        except Exception as exc:  # noqa: BLE001 - thread boundary: a bug must not kill the worker
+            logger.exception("Printer %s: status check failed", self.name)
+            self._set_status(STATE_ERROR, f"{type(exc).__name__}: {exc}")
+        else:
+            self._set_status(state, "paper is running low" if state == STATE_PAPER_NEAR_END else "")
 
     def _handle(self, job: PrintJob) -> None:
         """Print one job; this is the thread boundary where every failure is caught and reported."""
@@ -451,6 +505,8 @@ class PrinterWorker:
         capabilities = PrinterCapabilities.of(printer, self.settings)
         try:
             state = check_paper(printer) if capabilities.reads_status else STATE_OK
+            if self._on_start is not None:
+                self._on_start(job.job_id)
             print_ticket(
                 printer,
                 job.layout,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import re
 import secrets
 from dataclasses import dataclass
 
@@ -12,11 +13,12 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from . import passwords
 from .config import SecuritySettings
 from .domain.clock import Clock
-from .domain.errors import InvalidInput, NotAuthenticated
+from .domain.errors import N_, InvalidInput, NotAuthenticated
 from .domain.models import DEVICE_KINDS, ROLES
 from .sessions import ActiveLogin, Login, StaffSessions
 from .storage import Storage, repo
 
+_KIOSK_ID = re.compile(r"^[A-Za-z0-9_-]{1,40}$")
 #: Roles that may act at a counter; managers may stand in for a clerk.
 COUNTER_ROLES = frozenset({"clerk", "manager", "admin"})
 MANAGER_ROLES = frozenset({"manager", "admin"})
@@ -43,6 +45,7 @@ class Device:
     kind: str
     counter: int | None
     name: str
+    kiosk: str | None = None
 
 
 def hash_token(token: str) -> str:
@@ -141,22 +144,30 @@ class Accounts:
         """The member and login id behind a bearer token, while that login is valid."""
         return _from_login(self.sessions.by_token(token))
 
-    def add_device(self, kind: str, *, counter: int | None = None, name: str = "") -> tuple[Device, str]:
-        """Register a device; returns it and its token (shown once, stored hashed)."""
+    def add_device(self, kind: str, *, counter: int | None = None, name: str = "",
+                   kiosk: str | None = None) -> tuple[Device, str]:
+        """Register a device; returns it and its token (shown once, stored hashed).
+
+        An agent or a kiosk may be registered for one kiosk (*kiosk*: a kiosk page with that token hears the
+        cards swiped there); an agent for one counter; an agent with neither serves any kiosk and counter.
+        """
         if kind not in DEVICE_KINDS:
             raise InvalidInput(f"device kind must be one of {', '.join(DEVICE_KINDS)}")
         if kind == "evaluator" and counter is None:
             raise InvalidInput("an evaluator belongs to a counter: give --counter")
+        if kiosk is not None and (kind not in ("agent", "kiosk") or not _KIOSK_ID.match(kiosk)):
+            raise InvalidInput(N_("--kiosk takes 1-40 letters, digits, - or _, for an agent or a kiosk"))
         token = secrets.token_urlsafe(32)
+        default_name = f"{kind}-{kiosk or counter or ''}".rstrip("-")
         with self.storage.write() as db:
             if counter is not None and repo.counter(db, counter) is None:
                 raise InvalidInput(f"there is no counter {counter}")
-            device_id = repo.insert_device(db, {"kind": kind, "counter": counter, "name": name or f"{kind}-{counter or ''}",
-                                                "token_hash": hash_token(token), "created_at": self.clock.now(),
-                                                "active": 1})
-        return Device(device_id, kind, counter, name), token
+            device_id = repo.insert_device(db, {"kind": kind, "counter": counter, "name": name or default_name,
+                                                "kiosk": kiosk, "token_hash": hash_token(token),
+                                                "created_at": self.clock.now(), "active": 1})
+        return Device(device_id, kind, counter, name or default_name, kiosk), token
 
     def device_for_token(self, token: str) -> Device | None:
         with self.storage.read() as db:
             row = repo.device_by_token_hash(db, hash_token(token))
-        return Device(row["id"], row["kind"], row["counter"], row["name"]) if row else None
+        return Device(row["id"], row["kind"], row["counter"], row["name"], row["kiosk"]) if row else None

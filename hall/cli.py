@@ -137,12 +137,14 @@ def cmd_staff_add(args: argparse.Namespace) -> int:
 def cmd_device_add(args: argparse.Namespace) -> int:
     storage, accounts = _services(_config(args))
     try:
-        device, token = accounts.add_device(args.kind, counter=args.counter, name=args.name or "")
+        device, token = accounts.add_device(args.kind, counter=args.counter, name=args.name or "", kiosk=args.kiosk)
     finally:
         storage.close()
     print(token)
-    print(f"device {device.id} ({device.kind}{', counter ' + str(device.counter) if device.counter else ''}): "
-          "keep this token; it is shown only once", file=sys.stderr)
+    where = "".join(f", {label} {value}" for label, value in (("kiosk", device.kiosk), ("counter", device.counter))
+                    if value)
+    print(f"device {device.id} {device.name} ({device.kind}{where}): keep this token; it is shown only once",
+          file=sys.stderr)
     return 0
 
 
@@ -229,9 +231,10 @@ def build_parser() -> argparse.ArgumentParser:
     device = sub.add_parser("device", help="manage devices").add_subparsers(dest="device_command", required=True)
     dev_add = device.add_parser("add", help="register a device and print its token")
     common(dev_add)
-    dev_add.add_argument("kind", choices=["evaluator", "kiosk", "lobby", "counter_screen", "keypad", "printer"])
-    dev_add.add_argument("--counter", type=int)
-    dev_add.add_argument("--name")
+    dev_add.add_argument("kind", choices=["evaluator", "kiosk", "lobby", "counter_screen", "keypad", "printer", "agent"])
+    dev_add.add_argument("--counter", type=int, help="the counter it belongs to (an agent: the only one it serves)")
+    dev_add.add_argument("--kiosk", help="the kiosk it belongs to (an agent: the only one it serves)")
+    dev_add.add_argument("--name", help="its name on the console (an agent: the PC's name)")
     dev_add.set_defaults(func=cmd_device_add)
 
     db = sub.add_parser("db", help="database maintenance").add_subparsers(dest="db_command", required=True)
@@ -251,8 +254,10 @@ def build_parser() -> argparse.ArgumentParser:
     restore.add_argument("--yes", action="store_true", help="really replace the database")
     restore.set_defaults(func=cmd_restore)
 
+    from agent.cli import add_command as add_agent_command
     from region.cli import add_commands as add_region_commands
 
+    add_agent_command(sub)
     add_region_commands(sub)
     from .advisor_cli import add_parser as add_advise_command
 

@@ -19,6 +19,8 @@ from typing import Any
 from .accounts import COUNTER_ROLES, MANAGER_ROLES, Device, StaffMember
 from .domain.errors import (
     N_,
+    AlreadyHasTicket,
+    IdCardRequired,
     IllegalTransition,
     InvalidInput,
     NotAuthenticated,
@@ -26,9 +28,10 @@ from .domain.errors import (
     UnknownCounter,
     role_names,
 )
-from .domain.models import Counter, Ticket
+from .domain.models import Counter, PersonRef, Ticket
 from .domain.states import CounterState
 from .service import HallService
+from .storage import agents as people
 from .storage import checklist, print_jobs, repo
 from .storage.group_commit import writes
 
@@ -85,6 +88,8 @@ class TicketRequest:
     kiosk: str | None = None
     lang: str = "zh"
     print: bool = True
+    #: The person whose ID card was swiped for this ticket (hash and masked forms only).
+    person: PersonRef | None = None
 
 
 @dataclass
@@ -94,19 +99,56 @@ class Commands:
     service: HallService
     status_url: Callable[[Ticket], str]
     printer_of: Callable[[str | None], str | None] = field(default=lambda kiosk: "printer")
+    #: Items taken only with an ID card swiped at the kiosk ([id_card] required_items).
+    id_card_items: frozenset[str] = frozenset()
 
     # ---- tickets ------------------------------------------------------------------------------
 
     @writes
     def issue_ticket(self, request: TicketRequest, *, appointment: str | None = None) -> Ticket:
-        """Issue a ticket and queue its print job, in one transaction: the ticket is never lost to a printer."""
+        """Issue a ticket and queue its print job, in one transaction: the ticket is never lost to a printer.
+
+        With an ID card (``request.person``) the person may hold one open ticket per item: the check and the
+        ticket are in the same transaction, so two kiosks cannot both give the same person one.
+        """
         svc = self.service
         with svc.storage.write() as db:
+            self._check_person(db, request)
             ticket = svc.issue_ticket(service=request.service, bundle=request.bundle, priority=request.priority,
                                       kiosk=request.kiosk, appointment=appointment)
+            if request.person is not None:
+                people.attach_person(db, ticket.id, request.person)
             if request.print:
                 self._queue_print(db, ticket, request.lang, reprint=False)
         return ticket
+
+    def _check_person(self, db: Any, request: TicketRequest) -> None:
+        """An item that needs an ID card gets one; a person gets one open ticket per item."""
+        items = _items_of(db, request)
+        if request.person is None:
+            needed = sorted(items & self.id_card_items)
+            if needed:
+                raise IdCardRequired(N_("please swipe your ID card on the kiosk's reader to take this ticket"),
+                                     items=needed)
+            return
+        held = self._held(db, request.person, items)
+        if held is not None:
+            raise AlreadyHasTicket(N_("this ID card already has ticket {number} for this service today"),
+                                   number=held["number"], ticket=held["id"])
+
+    def _held(self, db: Any, person: PersonRef, items: set[str]) -> dict[str, Any] | None:
+        for held in people.open_tickets_of(db, self.service.today(), person.person_hash):
+            if held["items"] & items:
+                return held
+        return None
+
+    def open_ticket_of(self, request: TicketRequest) -> Ticket | None:
+        """The open ticket of today that ``request.person`` holds for an item of *request* (a second swipe's)."""
+        if request.person is None:
+            return None
+        with self.service.storage.read() as db:
+            held = self._held(db, request.person, _items_of(db, request))
+            return repo.ticket(db, held["id"]) if held else None
 
     @writes
     def print_first(self, ticket: Ticket, lang: str) -> int | None:
@@ -124,8 +166,11 @@ class Commands:
         printer = self.printer_of(ticket.kiosk)
         if printer is None:
             return None
+        now = self.service.clock.now()
+        if reprint:  # one paper: a job still waiting for its printer gives way to the reprint
+            print_jobs.supersede_queued(db, ticket.id, at=now, error="superseded by a reprint")
         job = print_jobs.enqueue(db, ticket=ticket.id, printer=printer, lang=lang, status_url=self.status_url(ticket),
-                                 reprint=reprint, at=self.service.clock.now(), by=by)
+                                 reprint=reprint, at=now, by=by)
         if reprint:  # a first print rides on the ticket's own "issued" event; a reprint is logged on its own
             self.service.note_in(db, ticket.id, "print_queued", {"job": job, "printer": printer, "by": by})
         return job
@@ -246,6 +291,12 @@ class Commands:
         self.check_rater(actor)
         return self.service.rate(ticket_id, score, device_id=actor.device_id, device_counter=actor.counter,
                                  reasons=reasons)
+
+
+def _items_of(db: Any, request: TicketRequest) -> set[str]:
+    if request.service is not None:
+        return {request.service}
+    return {r[0] for r in db.execute("SELECT item FROM bundle_items WHERE bundle = ?", [request.bundle])}
 
 
 def _require_role(actor: Actor, roles: frozenset[str]) -> str:

@@ -14,6 +14,8 @@ from .hours import OpeningHours
 from .phone_config import PhoneConfigError, PhoneSettings, SmsSettings, parse_phone, parse_service_hours, parse_sms
 
 PRINTER_BACKENDS = ("dummy", "file", "network", "serial", "usb")
+#: A kiosk's printer may also sit on the kiosk PC, behind its device agent (`onewindow agent`).
+AGENT_PRINTER = "agent"
 SPEECH_BACKENDS = ("none", "wav")
 ROUTING_POLICIES = ("one-window", "dedicated")
 LOBBY_LAYOUTS = ("landscape", "portrait")
@@ -184,6 +186,21 @@ class PrivacySettings:
 
 
 @dataclass(frozen=True)
+class PrintingSettings:
+    """[printing]: a ticket's print job not printed within give_up_seconds is given up and offered for reprint."""
+
+    give_up_seconds: int = 30
+
+
+@dataclass(frozen=True)
+class IdCardSettings:
+    """[id_card]: the items a citizen must swipe an ID card for at the kiosk (any other item: optionally)."""
+
+    required_items: tuple[str, ...] = ()
+    swipe_seconds: int = 60
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole configuration of one hall server."""
 
@@ -213,6 +230,13 @@ class Config:
     service_hours: OpeningHours = field(default_factory=OpeningHours)
     phone: PhoneSettings = field(default_factory=PhoneSettings)
     sms: SmsSettings = field(default_factory=SmsSettings)
+    printing: PrintingSettings = field(default_factory=PrintingSettings)
+    id_card: IdCardSettings = field(default_factory=IdCardSettings)
+    #: [led]: the LED strips' texts and timings (drivers.led_controller.LedTexts); [[led_displays]]: strips attached
+    #: to this server, each {port, address, counter}; [[id_card_readers]]: readers attached to it, {port, kiosk}.
+    led: dict[str, Any] = field(default_factory=dict)
+    led_displays: tuple[dict[str, Any], ...] = ()
+    id_card_readers: tuple[dict[str, Any], ...] = ()
     testing: bool = False
 
     def with_overrides(self, **changes: Any) -> "Config":
@@ -297,9 +321,12 @@ def _parse_kiosks(raw: Any) -> tuple[KioskSection, ...]:
                 raise ConfigError(f"[[kiosks]] {kiosk_id}: printer must be a table")
             options = dict(options)
             backend = options.pop("backend", PrinterSection().backend)
-            if backend not in PRINTER_BACKENDS:
+            if backend not in (*PRINTER_BACKENDS, AGENT_PRINTER):
                 raise ConfigError(f"[[kiosks]] {kiosk_id}: printer backend must be one of "
-                                  f"{', '.join(PRINTER_BACKENDS)}, got {backend!r}")
+                                  f"{', '.join((*PRINTER_BACKENDS, AGENT_PRINTER))}, got {backend!r}")
+            if backend == AGENT_PRINTER and options:
+                raise ConfigError(f"[[kiosks]] {kiosk_id}: a printer on the agent is set up in the agent's "
+                                  f"agent.toml; remove {', '.join(sorted(options))} here")
             printer = PrinterSection(backend=backend, options=options)
         unknown = sorted(set(entry) - {"id", "name", "idle_seconds"})
         if unknown:
@@ -315,44 +342,17 @@ def _parse_kiosks(raw: Any) -> tuple[KioskSection, ...]:
     return tuple(kiosks)
 
 
-def _validate_keypads(entries: list[dict[str, Any]]) -> None:
-    from drivers.keypad import KeypadConfigError, KeypadSettings
-
-    try:
-        KeypadSettings.from_mapping(entries)
-    except KeypadConfigError as exc:
-        raise ConfigError(f"[[keypads]] {exc}") from None
-    for index, entry in enumerate(entries):
-        unknown = sorted(set(entry) - {"port", "address", "counter"})
-        if unknown:
-            raise ConfigError(f"[[keypads]] entry {index + 1}: unknown setting(s) {', '.join(unknown)}; "
-                              "known: port, address, counter")
-        if not isinstance(entry["counter"], int) or isinstance(entry["counter"], bool):
-            raise ConfigError(f"[[keypads]] entry {index + 1}: counter must be a counter number, "
-                              f"got {entry['counter']!r}")
-
-
-def _parse_evaluator_keypads(raw: Any) -> tuple[dict[str, Any], ...]:
-    """[[evaluator_keypads]]: port (path or pyserial URL), address 0-255, counter number; one per counter."""
-    if not isinstance(raw, list) or not all(isinstance(k, dict) for k in raw):
-        raise ConfigError("[[evaluator_keypads]] must be an array of tables with port, address and counter")
-    seen: set[tuple[str, int]] = set()
-    for index, entry in enumerate(raw):
-        where = f"[[evaluator_keypads]] entry {index + 1}"
-        unknown = sorted(set(entry) - {"port", "address", "counter"})
-        if unknown:
-            raise ConfigError(f"{where}: unknown setting(s) {', '.join(unknown)}; known: port, address, counter")
-        port, address, counter = entry.get("port"), entry.get("address", 1), entry.get("counter")
-        if not isinstance(port, str) or not port.strip():
-            raise ConfigError(f"{where}: port must be a serial port path or URL")
-        if not isinstance(address, int) or isinstance(address, bool) or not 0 <= address <= 255:
-            raise ConfigError(f"{where}: address must be a whole number 0-255, got {address!r}")
-        if not isinstance(counter, int) or isinstance(counter, bool) or counter <= 0:
-            raise ConfigError(f"{where}: counter must be a counter number, got {counter!r}")
-        if (port, address) in seen:
-            raise ConfigError(f"{where}: address {address} on {port} is used twice")
-        seen.add((port, address))
-    return tuple(dict(entry, address=entry.get("address", 1)) for entry in raw)
+def _id_card(raw: Any) -> IdCardSettings:
+    if not isinstance(raw, dict):
+        raise ConfigError("[id_card] must be a table")
+    raw = dict(raw)
+    items = raw.pop("required_items", [])
+    if isinstance(items, str) or not isinstance(items, list) or not all(isinstance(i, str) and i for i in items):
+        raise ConfigError('[id_card] required_items must be a list of item codes, e.g. ["A01", "B02"]')
+    settings = _section(IdCardSettings, raw, "id_card")
+    if not 10 <= settings.swipe_seconds <= 600:
+        raise ConfigError("[id_card] swipe_seconds must be 10..600")
+    return replace(settings, required_items=tuple(items))
 
 
 def _parse_security(raw: Any) -> SecuritySettings:
@@ -373,8 +373,11 @@ def _parse_security(raw: Any) -> SecuritySettings:
 def parse_config(raw: dict[str, Any], base: Config | None = None) -> Config:
     """Build a Config from a parsed TOML document; ConfigError on any problem."""
     config = base or Config()
+    from .devices import sections
+
     known = {"hall", "routing", "printer", "speech", "keypads", "kiosks", "server", "lobby", "caller",
-             "evaluator_keypads", "backup", "prefecture", "security", "privacy", "service_hours", "phone", "sms"}
+             "evaluator_keypads", "backup", "prefecture", "security", "privacy", "service_hours", "phone", "sms",
+             "printing", "id_card", "led", "led_displays", "id_card_readers"}
     unknown = sorted(set(raw) - known)
     if unknown:
         raise ConfigError(f"unknown section(s): {', '.join(unknown)}; known: {', '.join(sorted(known))}")
@@ -401,13 +404,22 @@ def parse_config(raw: dict[str, Any], base: Config | None = None) -> Config:
             raise ConfigError("[lobby] recent_calls must be between 1 and 20")
         changes["lobby"] = lobby
     if "keypads" in raw:
-        keypads = raw["keypads"]
-        if not isinstance(keypads, list) or not all(isinstance(k, dict) for k in keypads):
-            raise ConfigError("[[keypads]] must be an array of tables with port, address and counter")
-        _validate_keypads(keypads)
-        changes["keypads"] = tuple(keypads)
+        changes["keypads"] = sections.parse_keypads(raw["keypads"])
     if "evaluator_keypads" in raw:
-        changes["evaluator_keypads"] = _parse_evaluator_keypads(raw["evaluator_keypads"])
+        changes["evaluator_keypads"] = sections.parse_evaluator_keypads(raw["evaluator_keypads"])
+    if "led" in raw:
+        changes["led"] = sections.parse_led_texts(raw["led"])
+    if "led_displays" in raw:
+        changes["led_displays"] = sections.parse_led_displays(raw["led_displays"])
+    if "id_card_readers" in raw:
+        changes["id_card_readers"] = sections.parse_id_card_readers(raw["id_card_readers"])
+    if "printing" in raw:
+        printing = _section(PrintingSettings, raw["printing"], "printing")
+        if not 5 <= printing.give_up_seconds <= 3600:
+            raise ConfigError("[printing] give_up_seconds must be 5..3600")
+        changes["printing"] = printing
+    if "id_card" in raw:
+        changes["id_card"] = _id_card(raw["id_card"])
     if "caller" in raw:
         caller = _section(CallerSettings, raw["caller"], "caller")
         if not 1 <= caller.recall_limit <= 10:
@@ -467,6 +479,16 @@ def parse_config(raw: dict[str, Any], base: Config | None = None) -> Config:
     return config
 
 
+def read_toml(path: Path) -> dict[str, Any]:
+    """A TOML file's document; ConfigError when it is missing or not TOML."""
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"configuration file not found: {path}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+
+
 def load_config(path: Path | None = None, *, environ: dict[str, str] | None = None) -> Config:
     """Defaults, then the TOML file at *path*, then ONEWINDOW_DB / ONEWINDOW_INSTANCE from the environment.
 
@@ -477,13 +499,7 @@ def load_config(path: Path | None = None, *, environ: dict[str, str] | None = No
     config = Config()
     if path is not None:
         path = Path(path).resolve()
-        try:
-            raw = tomllib.loads(path.read_text(encoding="utf-8"))
-        except FileNotFoundError:
-            raise ConfigError(f"configuration file not found: {path}") from None
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-        config = parse_config(raw, replace(config, instance_path=Path(".")))
+        config = parse_config(read_toml(path), replace(config, instance_path=Path(".")))
         config = replace(config, instance_path=(path.parent / config.instance_path).resolve())
     if env.get("ONEWINDOW_DB"):
         config = replace(config, db_path=Path(env["ONEWINDOW_DB"]).resolve())

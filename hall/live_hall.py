@@ -13,7 +13,7 @@ from .lobby_board import LobbyBoard
 from .privacy import mask_text
 from .service import HallService
 from .snapshots import lobby_snapshot
-from .storage import catalogue_admin, queue_rows
+from .storage import catalogue_admin, print_jobs, queue_rows
 
 #: How many waiting or held tickets the live hall lists (the oldest first).
 TICKETS_SHOWN = 200
@@ -38,6 +38,7 @@ def live_hall(service: HallService, board: LobbyBoard, devices: list[dict[str, A
             "WHERE service_day = ? AND state = 'finished' AND started_at IS NOT NULL GROUP BY counter", [day])}
         staff = {r["username"]: r["display_name"] for r in catalogue_admin.staff_rows(db)}
         followups = catalogue_admin.followups_open(db)
+        unprinted = print_jobs.failed_last(db, [t["id"] for t in waiting])
         authorised: dict[int, list[str]] = {}
         for row in db.execute("SELECT counter, item FROM counter_items ORDER BY item"):
             authorised.setdefault(row["counter"], []).append(row["item"])
@@ -71,7 +72,8 @@ def live_hall(service: HallService, board: LobbyBoard, devices: list[dict[str, A
         "counters": counter_rows, "categories": categories, "waiting_total": lobby["waiting_total"],
         "tickets": [{"id": t["id"], "number": t["number"], "state": t["state"], "category": t["category"],
                      "priority": bool(t["priority"]), "queue_at": t["queue_at"],
-                     "waited_seconds": round(now - t["queue_at"]), "appointment": mask_text(t["appointment"])}
+                     "waited_seconds": round(now - t["queue_at"]), "appointment": mask_text(t["appointment"]),
+                     "print_failed": t["id"] in unprinted}
                     for t in waiting],
         "devices": devices, "followups": followups,
     }

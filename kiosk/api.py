@@ -9,12 +9,14 @@ from flask import Blueprint, jsonify, request
 
 from hall.accounts import COUNTER_ROLES, MANAGER_ROLES
 from hall.appointments import AppointmentBook
-from hall.domain.errors import HallError, InvalidInput
+from hall.commands import TicketRequest
+from hall.domain.errors import N_, HallError, InvalidInput
+from hall.domain.models import PersonRef, Ticket
 from hall.domain.states import TicketState
 from hall.kiosk_support import search_targets
 from hall.search import search
+from hall.storage import agents as card_store
 from hall.storage import repo
-from hall.commands import TicketRequest
 from hall.web.auth import current_staff, require_staff
 from hall.web.context import hall
 from hall.web.i18n import lang
@@ -32,6 +34,28 @@ class ReprintRefused(HallError):
 
     status = 409
     code = "reprint_refused"
+
+
+class SwipeExpired(HallError):
+    """The ID card swipe is unknown, of another kiosk, or too old: swipe again."""
+
+    status = 409
+    code = "swipe_expired"
+
+
+def _person(data: dict[str, Any], kiosk: str | None) -> PersonRef | None:
+    """The person of the swipe named in the request (its token came to this kiosk's page only)."""
+    token = field(data, "swipe", str)
+    if token is None:
+        return None
+    if kiosk is None:
+        raise InvalidInput(N_("'kiosk' is required with 'swipe'"))
+    ctx = hall()
+    with ctx.storage.read() as db:
+        person = card_store.swipe_by_token(db, token[:64], kiosk, ctx.service.clock.now())
+    if person is None:
+        raise SwipeExpired(N_("the ID card swipe has expired; please swipe the card again"))
+    return person
 
 
 def _kiosk_field(data: dict[str, Any]) -> str | None:
@@ -52,12 +76,15 @@ def _lang_field(data: dict[str, Any]) -> str:
 def issue_ticket() -> Any:
     """Take a ticket for an item or a bundle; its print job is queued in the same transaction."""
     data = body()
-    refuse_unknown(data, {"service", "bundle", "priority", "kiosk", "print", "lang"})
+    refuse_unknown(data, {"service", "bundle", "priority", "kiosk", "print", "lang", "swipe"})
     ctx = hall()
-    ticket = ctx.commands.issue_ticket(TicketRequest(
-        service=field(data, "service", str), bundle=field(data, "bundle", str),
-        priority=bool(field(data, "priority", bool)), kiosk=_kiosk_field(data), lang=_lang_field(data),
-        print=field(data, "print", bool) is not False))
+    kiosk = _kiosk_field(data)
+    with ctx.storage.write() as db:  # the ticket and the swipe it used up commit together
+        ticket = ctx.commands.issue_ticket(TicketRequest(
+            service=field(data, "service", str), bundle=field(data, "bundle", str),
+            priority=bool(field(data, "priority", bool)), kiosk=kiosk, lang=_lang_field(data),
+            print=field(data, "print", bool) is not False, person=_person(data, kiosk)))
+        _use_swipe(db, data)
     payload = ticket_payload(ticket, just_issued=True)
     payload["token"] = ticket.token
     return jsonify(payload), 201
@@ -92,23 +119,49 @@ def kiosk_search() -> Any:
 
 @bp.post("/kiosk/reprint")
 def kiosk_reprint() -> Any:
-    """Print a just-taken ticket again on the kiosk's printer (by its token, within a few minutes)."""
+    """Print a ticket again on the kiosk's printer: a just-taken one by its token (within a few minutes), or
+    the open ticket of the person whose ID card was swiped, for the item asked for (a second swipe's)."""
     data = body()
-    refuse_unknown(data, {"token", "lang"})
+    refuse_unknown(data, {"token", "lang", "swipe", "kiosk", "service", "bundle"})
     ctx = hall()
-    ticket = ctx.service.ticket_by_token(field(data, "token", str, required=True))
+    if field(data, "swipe", str) is not None:
+        ticket = _swiped_ticket(data)
+    else:
+        ticket = ctx.service.ticket_by_token(field(data, "token", str, required=True))
+        if ctx.service.clock.now() - ticket.issued_at > REPRINT_MINUTES * 60:
+            raise ReprintRefused(f"a ticket can be reprinted here within {REPRINT_MINUTES} minutes; ask the front "
+                                 "desk", reason="too_late")
     if ticket.state is not TicketState.WAITING:
         raise ReprintRefused("this ticket is no longer waiting; ask the front desk")
-    if ctx.service.clock.now() - ticket.issued_at > REPRINT_MINUTES * 60:
-        raise ReprintRefused(f"a ticket can be reprinted here within {REPRINT_MINUTES} minutes; ask the front desk",
-                             reason="too_late")
     with ctx.storage.read() as db:
         reprints = sum(1 for e in repo.events_of_ticket(db, ticket.id) if e["type"] == "reprint_requested")
     if reprints >= MAX_KIOSK_REPRINTS:
         raise ReprintRefused("this ticket has been reprinted already; ask the front desk", reason="limit")
-    ctx.service.note(ticket.id, "reprint_requested", {"kiosk": ticket.kiosk})
-    ctx.commands.reprint(ticket, _lang_field(data), by=None)
-    return jsonify(ticket_payload(ticket)), 202
+    with ctx.storage.write() as db:
+        ctx.service.note(ticket.id, "reprint_requested", {"kiosk": ticket.kiosk})
+        ctx.commands.reprint(ticket, _lang_field(data), by=None)
+        _use_swipe(db, data)
+    payload = ticket_payload(ticket)
+    if field(data, "swipe", str) is not None:  # the card holder's own ticket: the kiosk shows it
+        payload["token"] = ticket.token
+    return jsonify(payload), 202
+
+
+def _use_swipe(db: Any, data: dict[str, Any]) -> None:
+    token = field(data, "swipe", str)
+    if token is not None:
+        card_store.use_swipe(db, token[:64])
+
+
+def _swiped_ticket(data: dict[str, Any]) -> Ticket:
+    """The open ticket the swiped person holds for the item or bundle of *data*."""
+    kiosk = _kiosk_field(data)
+    ticket = hall().commands.open_ticket_of(TicketRequest(
+        service=field(data, "service", str), bundle=field(data, "bundle", str), kiosk=kiosk,
+        person=_person(data, kiosk)))
+    if ticket is None:
+        raise ReprintRefused(N_("this ID card has no open ticket for this service today"), reason="none")
+    return ticket
 
 
 # ---- appointments -----------------------------------------------------------------

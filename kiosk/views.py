@@ -16,10 +16,10 @@ from drivers.ticket import TicketLayout, render_png
 from hall.accounts import MANAGER_ROLES
 from hall.appointments import AppointmentBook
 from hall.config import KioskSection
+from hall.devices import ticket_layout
 from hall.domain.errors import UnknownService
 from hall.domain.models import Ticket
 from hall.kiosk_support import most_used
-from hall.devices import ticket_layout
 from hall.web.auth import page_requires_staff
 from hall.web.context import hall
 from hall.web.i18n import lang
@@ -55,7 +55,13 @@ def qr_svg(url: str) -> Markup:
 
 
 def _page(template: str, kiosk: KioskSection, **values: Any) -> str:
-    return render_template(template, kiosk=kiosk, idle_seconds=kiosk.idle_seconds, **values)
+    return render_template(template, kiosk=kiosk, idle_seconds=kiosk.idle_seconds,
+                           id_card_items=sorted(hall().config.id_card.required_items), **values)
+
+
+def _needs_card(items: list[str]) -> bool:
+    """Whether a ticket for these items is taken only with an ID card ([id_card] required_items)."""
+    return bool(set(items) & set(hall().config.id_card.required_items))
 
 
 def _members(kind: str, guide: dict[str, Any]) -> list[tuple[str, str]]:
@@ -129,7 +135,7 @@ def item_guide(kiosk_id: str, code: str) -> Any:
     kiosk = kiosk_settings(kiosk_id)
     item = hall().catalogue.item(code, lang())
     return _page("kiosk/guide.html", kiosk, kind="item", guide=item, members=[], item_url="",
-                 qr=qr_svg(public_url("kiosk.phone_guide", code=code)))
+                 qr=qr_svg(public_url("kiosk.phone_guide", code=code)), needs_card=_needs_card([code]))
 
 
 @bp.get("/kiosk/<kiosk_id>/bundle/<code>")
@@ -138,7 +144,7 @@ def bundle_guide(kiosk_id: str, code: str) -> Any:
     bundle = hall().catalogue.bundle(code, lang())
     return _page("kiosk/guide.html", kiosk, kind="bundle", guide=bundle, members=_members("bundle", bundle),
                  item_url=url_for("kiosk.item_guide", kiosk_id=kiosk.id, code="__CODE__"),
-                 qr=qr_svg(public_url("kiosk.phone_guide", code=code)))
+                 qr=qr_svg(public_url("kiosk.phone_guide", code=code)), needs_card=_needs_card(bundle["items"]))
 
 
 @bp.get("/kiosk/<kiosk_id>/appointment")
@@ -155,7 +161,8 @@ def ticket_page(kiosk_id: str, token: str) -> Any:
     materials = guide["materials"] if kind == "bundle" else guide["guide"]["materials"]
     forms = guide["forms"] if kind == "bundle" else guide["guide"]["forms"]
     return _page("kiosk/ticket.html", kiosk, ticket=ticket, name=guide["name"], materials=materials, forms=forms,
-                 status_url=status_url(ticket), reprint_minutes=REPRINT_MINUTES)
+                 status_url=status_url(ticket), reprint_minutes=REPRINT_MINUTES,
+                 give_up_seconds=ctx.config.printing.give_up_seconds)
 
 
 # ---- phone pages (public) ------------------------------------------------------------

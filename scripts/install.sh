@@ -5,11 +5,15 @@
 #                               zbar (QR decoding), faketime (a whole server at a chosen time), wrk (load)
 #                               (the prefecture's tests start their own throwaway cluster; nothing is started here)
 #   scripts/install.sh --prefecture   the hall's packages and PostgreSQL, for the prefecture server
+#   scripts/install.sh --agent        a kiosk or counter PC's device agent: no speech engine, no database server
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 packages=(python3 python3-venv espeak-ng fonts-noto-cjk alsa-utils libusb-1.0-0)
 extras="."
+if [[ "${1:-}" == "--agent" ]]; then
+  packages=(python3 python3-venv fonts-noto-cjk libusb-1.0-0)
+fi
 if [[ "${1:-}" == "--prefecture" ]]; then
   packages+=(postgresql)
 fi

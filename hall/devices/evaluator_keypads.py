@@ -11,7 +11,7 @@ import logging
 import secrets
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import Any, Protocol
 
 from drivers import evaluator_keypad as proto
 from drivers.evaluator_keypad import EvaluatorKeypadBus
@@ -30,6 +30,35 @@ logger = logging.getLogger(__name__)
 StatusSetter = Callable[[str, str, str], None]
 
 
+class EvaluatorLine(Protocol):
+    """What the evaluator service needs of a line: ``EvaluatorKeypadBus``, or one on an agent."""
+
+    url: str
+
+    @property
+    def counters(self) -> list[int]: ...
+
+    def start(self) -> None: ...
+
+    def close(self) -> None: ...
+
+    def prompt(self, counter: int, number: str, window_seconds: float) -> bool: ...
+
+    def idle(self, counter: int) -> bool: ...
+
+    def answer(self, counter: int, command: int, value: int) -> bool: ...
+
+
+#: Builds a line: (port, {address: counter}, on_key, on_status, on_hello).
+LineFactory = Callable[[str, dict[int, int], Callable[[int, int], Any], Callable[[str, str, str], None],
+                        Callable[[int], None]], EvaluatorLine]
+
+
+def _serial_line(port: str, counters: dict[int, int], on_key: Callable[[int, int], Any],
+                 on_status: Callable[[str, str, str], None], on_hello: Callable[[int], None]) -> EvaluatorLine:
+    return EvaluatorKeypadBus(port, counters, on_key, on_status, on_hello=on_hello)
+
+
 def keypad_device_id(service: HallService, counter: int, name: str) -> int:
     """The evaluator device row a serial keypad rates as; registered once, with a token nobody holds."""
     with service.storage.write() as db:
@@ -44,7 +73,8 @@ def keypad_device_id(service: HallService, counter: int, name: str) -> int:
 class EvaluatorKeypads:
     """The [[evaluator_keypads]] lines: one reader thread per port, one writer thread for prompts."""
 
-    def __init__(self, entries: Iterable[Mapping[str, Any]], commands: Commands, set_status: StatusSetter) -> None:
+    def __init__(self, entries: Iterable[Mapping[str, Any]], commands: Commands, set_status: StatusSetter, *,
+                 line_factory: LineFactory = _serial_line) -> None:
         self.commands = commands
         self.service = commands.service
         self._set_status = set_status
@@ -53,11 +83,11 @@ class EvaluatorKeypads:
             by_port[str(entry["port"])][int(entry.get("address", 1))] = int(entry["counter"])
         self._device_names: dict[int, str] = {}
         self._device_ids: dict[int, int] = {}
-        self.buses: list[EvaluatorKeypadBus] = []
+        self.buses: list[EvaluatorLine] = []
         for port, counters in by_port.items():
             for address, counter in counters.items():
                 self._device_names[counter] = f"keypad {port}#{address}"
-            self.buses.append(EvaluatorKeypadBus(port, counters, self._on_key, self._status, on_hello=self._on_hello))
+            self.buses.append(line_factory(port, counters, self._on_key, self._status, self._on_hello))
         self._jobs = JobThread("evaluator-keypads", join_timeout=5)
 
     def start(self) -> None:
@@ -75,7 +105,7 @@ class EvaluatorKeypads:
         return self._jobs.wait_idle(timeout)
 
 
-    def _bus_of(self, counter: int) -> EvaluatorKeypadBus | None:
+    def _bus_of(self, counter: int) -> EvaluatorLine | None:
         return next((bus for bus in self.buses if counter in bus.counters), None)
 
     def prompt(self, counter: int, pending: Mapping[str, Any]) -> None:

@@ -1,10 +1,15 @@
-"""Ticket printers attached to this server: each takes its print jobs from the database and acknowledges them.
+"""Ticket printers: each station takes its printer's jobs from the database and acknowledges them.
 
 A job is a row queued in the ticket's own transaction (``hall.storage.print_jobs``). The station of
-one printer claims the oldest queued job, renders the ticket's layout, hands it to the driver's
-``PrinterWorker`` and records the result — ``printed`` only after the printer accepted the bytes —
-with a ``printed`` / ``print_failed`` event in the ticket's log. Jobs a dead process had taken are
-queued again when the station starts; on close the station prints what is queued first (SIGTERM).
+one printer claims the oldest queued job, renders the ticket's layout, hands it to the printer and
+records the result — ``printed`` only after the printer accepted the bytes — with a ``printed`` /
+``print_failed`` event in the ticket's log. The printer is the driver's ``PrinterWorker`` for a printer
+attached to this server, or ``hall.devices.remote.RemotePrinter`` for one on a kiosk PC's agent: the
+same station, the job seen over the network. A job whose printer could not be reached at all (the
+agent went away before answering) goes back to the queue and is delivered again; the agent remembers
+the jobs it printed, so it prints each once. Jobs a dead process had taken are queued again when the
+station starts; on close the station prints what is queued first (SIGTERM). A job no printer took
+within ``[printing] give_up_seconds`` is given up (``PrintGiveUp``): failed, and offered for reprint.
 """
 
 from __future__ import annotations
@@ -15,9 +20,9 @@ import socket
 import threading
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
-from drivers.printer import PrinterSettings, PrinterStatus, PrinterWorker, PrintJob
+from drivers.printer import PrinterSettings, PrinterStatus, PrinterWorker, PrintJob, ResultCallback, StatusCallback
 from drivers.ticket import TicketLayout
 
 from ..catalogue import Catalogue
@@ -33,6 +38,37 @@ logger = logging.getLogger(__name__)
 PRINT_TIMEOUT = 60.0
 #: Queued jobs are looked for at least this often even without a wake-up (jobs from other processes).
 POLL_SECONDS = 1.0
+#: What a job's result says when its printer never answered: the job is queued again, not failed.
+UNDELIVERED = "undelivered"
+
+
+class Printer(Protocol):
+    """What a station prints on: ``PrinterWorker``, or a printer behind an agent.
+
+    ``submit`` returns at once; the printer calls the station's ``on_result(job_id, ok, error)`` once per
+    job — ``error`` is ``UNDELIVERED`` when the job never reached a printer that could answer.
+    """
+
+    def submit(self, job: PrintJob) -> bool: ...
+
+    def close(self, timeout: float | None = 30.0) -> None: ...
+
+
+PrinterFactory = Callable[[StatusCallback, ResultCallback], Printer]
+
+
+def local_printer(settings: PrinterSettings, name: str) -> PrinterFactory:
+    """A factory of the driver's worker for a printer attached to this server."""
+    def make(on_status: StatusCallback, on_result: ResultCallback) -> Printer:
+        return PrinterWorker(settings, name=name, on_status=on_status, on_result=on_result)
+
+    return make
+
+
+class StatusSink(Protocol):
+    """Where a station reports its printer's state (``DeviceStatusStore``, or one that adds the agent)."""
+
+    def set_status(self, device: str, state: str, message: str = "") -> None: ...
 
 
 def printer_name(kiosk: str | None, own_printers: set[str]) -> str:
@@ -69,32 +105,39 @@ def ticket_layout(service: HallService, catalogue: Catalogue, ticket: Ticket, st
 class PrintStation:
     """One printer on this server and the thread that feeds it its jobs."""
 
-    def __init__(self, name: str, settings: PrinterSettings, service: HallService, catalogue: Catalogue,
-                 status: DeviceStatusStore, on_done: Callable[[], None] | None = None) -> None:
+    def __init__(self, name: str, settings: PrinterSettings | None, service: HallService, catalogue: Catalogue,
+                 status: DeviceStatusStore | StatusSink, on_done: Callable[[], None] | None = None, *,
+                 printer: PrinterFactory | None = None, description: str = "") -> None:
+        if printer is None and settings is None:
+            raise ValueError("a print station needs printer settings or a printer factory")
         self.name = name
         self.on_done = on_done
         self.settings = settings
         self.service = service
         self.catalogue = catalogue
         self.status = status
-        self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{name}"
-        self.worker: PrinterWorker | None = None
+        self.description = description or (f"{settings.backend} printer ready" if settings else "printer ready")
+        self._factory = printer or local_printer(settings, name)  # type: ignore[arg-type]
+        self.worker_id = f"{socket.gethostname()}:{os.getpid()}:{name}:{id(self):x}"
+        self.worker: Any = None
         self._wake = threading.Event()
         self._stop = threading.Event()
+        self._abort = threading.Event()
         self._thread: threading.Thread | None = None
         self._result: tuple[bool, str | None] | None = None
         self._printed = threading.Event()
         self._idle = threading.Condition()
         self._busy = False
 
-    def start(self) -> None:
-        self.worker = PrinterWorker(self.settings, name=self.name, on_status=self._printer_status,
-                                    on_result=self._on_result)
+    def start(self, *, announce: bool = True) -> None:
+        """Start the printer and the thread; jobs taken before (by a dead process or agent) are queued again."""
+        self.worker = self._factory(self._printer_status, self._on_result)
         with self.service.storage.write() as db:
             requeued = print_jobs.requeue_sent(db, self.name)
         if requeued:
             logger.warning("printer %s: %d job(s) taken before a restart are queued again", self.name, requeued)
-        self.status.set_status(self.name, "ok", f"{self.settings.backend} printer ready")
+        if announce:
+            self.status.set_status(self.name, "ok", self.description)
         self._thread = threading.Thread(target=self._run, name=f"print-station-{self.name}", daemon=True)
         self._thread.start()
 
@@ -102,10 +145,16 @@ class PrintStation:
         """A job may be waiting (a ticket was issued or a reprint asked for)."""
         self._wake.set()
 
-    def close(self, timeout: float = 30.0) -> None:
-        """Print every queued job (within *timeout*), then stop the printer."""
+    def close(self, timeout: float = 30.0, *, drain: bool = True) -> None:
+        """Print every queued job (within *timeout*), then stop the printer; without *drain*, stop after the
+        job in hand (the printer went away: what is queued waits for the next station)."""
         self._stop.set()
         self._wake.set()
+        if not drain:
+            self._abort.set()
+            if self.worker is not None:  # its job in hand comes back undelivered: the thread stops at once
+                self.worker.close(timeout)
+                self.worker = None
         if self._thread is not None:
             self._thread.join(timeout)
             self._thread = None
@@ -126,7 +175,7 @@ class PrintStation:
     # ---- the station's thread -----------------------------------------------------------------
 
     def _run(self) -> None:
-        while True:
+        while not self._abort.is_set():
             try:
                 printed = self._print_one()
             except Exception:  # thread boundary: the next job must still print
@@ -144,6 +193,8 @@ class PrintStation:
     def _print_one(self) -> bool:
         """Claim, print and acknowledge the oldest queued job; False when there is none."""
         svc = self.service
+        if self._abort.is_set():
+            return False
         with svc.storage.write() as db:
             job = print_jobs.claim_next(db, self.name, self.worker_id, svc.clock.now())
         if job is None:
@@ -153,12 +204,21 @@ class PrintStation:
             ticket = svc.ticket(job["ticket"])
             layout = ticket_layout(svc, self.catalogue, ticket, job["status_url"], job["lang"])
             ok, error = self._send(job["id"], layout)
+            if error == UNDELIVERED:
+                self._release(job)
+                return False
             self._acknowledge(job, ok, error)
         finally:
             self._busy = False
         if self.on_done is not None:
             self.on_done()
         return True
+
+    def _release(self, job: dict[str, Any]) -> None:
+        """The printer could not be reached: queue the job again for the next delivery."""
+        with self.service.storage.write() as db:
+            print_jobs.release(db, job["id"], self.worker_id)
+        logger.warning("printer %s: job %d did not reach the printer; it is queued again", self.name, job["id"])
 
     def _send(self, job_id: int, layout: TicketLayout) -> tuple[bool, str | None]:
         assert self.worker is not None
@@ -232,3 +292,39 @@ class PrintStations:
         station = self.stations.get(name)
         return station.worker if station else None
 
+
+
+class PrintGiveUp:
+    """Gives up the jobs no printer took within ``[printing] give_up_seconds``: failed, offered for reprint.
+
+    A job waits in the queue while its printer's agent is away; after this long the citizen has left the
+    kiosk, so the ticket is not printed later for someone else to find: the kiosk, the console and the
+    counter offer its reprint instead. Run by the device owner every ``SWEEP_SECONDS``.
+    """
+
+    SWEEP_SECONDS = 1.0
+
+    def __init__(self, service: HallService, give_up_seconds: int) -> None:
+        self.service = service
+        self.give_up_seconds = give_up_seconds
+
+    def sweep(self) -> int:
+        """Give up the stale jobs; how many."""
+        svc = self.service
+        now = svc.clock.now()
+        before = now - self.give_up_seconds
+        with svc.storage.read() as db:  # the usual case, nothing stale, costs one indexed read and no write
+            if db.execute("SELECT 1 FROM print_jobs WHERE state = 'queued' AND created_at < ? LIMIT 1",
+                          [before]).fetchone() is None:
+                return 0
+        error = f"not printed within {self.give_up_seconds} s"
+        with svc.storage.write() as db:
+            jobs = print_jobs.give_up_queued(db, created_before=before, at=now, error=error)
+            for job in jobs:
+                svc.note_in(db, job["ticket"], "print_failed",
+                            {"job": job["id"], "printer": job["printer"], "reprint": bool(job["reprint"]),
+                             "error": error, "given_up": True})
+        for job in jobs:
+            logger.warning("printer %s: job %d of ticket %d given up: %s", job["printer"], job["id"], job["ticket"],
+                           error)
+        return len(jobs)

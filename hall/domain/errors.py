@@ -124,3 +124,17 @@ class RatingClosed(HallError):
 
     status = 409
     code = "rating_closed"
+
+
+class IdCardRequired(HallError):
+    """The item is taken only with an ID card swiped at the kiosk."""
+
+    status = 409
+    code = "id_card_required"
+
+
+class AlreadyHasTicket(HallError):
+    """The person whose card was swiped has an open ticket for this item today (one per person and item)."""
+
+    status = 409
+    code = "already_has_ticket"

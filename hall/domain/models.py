@@ -12,7 +12,7 @@ ROLES = ("clerk", "backoffice", "manager", "admin")
 #: What a role is called where people read it (translated where it is shown).
 ROLE_LABELS: dict[str, Template] = {"clerk": N_("clerk"), "backoffice": N_("back office"), "manager": N_("manager"),
                                     "admin": N_("administrator")}
-DEVICE_KINDS = ("evaluator", "kiosk", "lobby", "counter_screen", "keypad", "printer")
+DEVICE_KINDS = ("evaluator", "kiosk", "lobby", "counter_screen", "keypad", "printer", "agent")
 RATING_LEVELS = {5: "very_satisfied", 4: "satisfied", 3: "fair", 2: "dissatisfied", 1: "very_dissatisfied"}
 
 
@@ -135,6 +135,18 @@ class Ticket:
             "target_category": self.target_category, "channel": self.channel, "remote": self.remote,
             "arrived": self.arrived, "moved_back": self.moved_back,
         }
+
+
+@dataclass(frozen=True, repr=False)
+class PersonRef:
+    """Who took a ticket with an ID card, as the hall keeps it: a keyed hash of the ID number and masked forms."""
+
+    person_hash: str
+    id_masked: str
+    name_masked: str
+
+    def __repr__(self) -> str:
+        return f"PersonRef({self.name_masked!r}, {self.id_masked!r})"
 
 
 @dataclass(frozen=True)

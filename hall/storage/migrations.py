@@ -560,3 +560,36 @@ def m1602_phone_contacts_notices(db: sqlite_utils.Database) -> None:
 def m1603_arrival_failures(db: sqlite_utils.Database) -> None:
     """Wrong arrival codes tried for a remote ticket: after a few, only the kiosk confirms it (no guessing from home)."""
     db.execute("ALTER TABLE tickets ADD COLUMN arrival_failures INTEGER NOT NULL DEFAULT 0")
+@migrations(name="1401_agents_and_id_cards")
+def m1401_agents_and_id_cards(db: sqlite_utils.Database) -> None:
+    """Device agents on kiosk and counter PCs, the device status they report, print jobs given up, and the
+    ID-card swipe: only a keyed hash of the ID number and masked forms are kept (never the number itself)."""
+    db.executescript(
+        """
+        -- A device registered for one kiosk (kiosk and agent devices); an agent with neither kiosk nor counter
+        -- may serve any kiosk and counter of the hall.
+        ALTER TABLE devices ADD COLUMN kiosk TEXT;
+        -- One row per agent device: its current connection and when it was last heard from.
+        CREATE TABLE agents (
+            device INTEGER PRIMARY KEY REFERENCES devices(id), session TEXT, connected INTEGER NOT NULL DEFAULT 0,
+            connected_at REAL, last_seen REAL, address TEXT, version TEXT
+        );
+        -- Which agent reports a device's state (NULL: this server).
+        ALTER TABLE device_status ADD COLUMN agent INTEGER REFERENCES devices(id);
+        CREATE INDEX device_status_agent ON device_status (agent) WHERE agent IS NOT NULL;
+        -- A queued job not printed within [printing] give_up_seconds is given up: failed, offered for reprint.
+        ALTER TABLE print_jobs ADD COLUMN given_up_at REAL;
+        CREATE INDEX print_jobs_queued_at ON print_jobs (state, created_at);
+        -- The person behind a ticket taken with an ID card: a keyed hash for the one-open-ticket rule, masked forms.
+        ALTER TABLE tickets ADD COLUMN person_hash TEXT;
+        ALTER TABLE tickets ADD COLUMN person_id_masked TEXT;
+        ALTER TABLE tickets ADD COLUMN person_name_masked TEXT;
+        CREATE INDEX tickets_person ON tickets (service_day, person_hash) WHERE person_hash IS NOT NULL;
+        -- A card read at a kiosk, for a minute: the kiosk page takes a ticket with its random token.
+        CREATE TABLE card_swipes (
+            id INTEGER PRIMARY KEY, token TEXT NOT NULL UNIQUE, kiosk TEXT NOT NULL, person_hash TEXT NOT NULL,
+            id_masked TEXT NOT NULL, name_masked TEXT NOT NULL, at REAL NOT NULL, expires_at REAL NOT NULL
+        );
+        CREATE INDEX card_swipes_expiry ON card_swipes (expires_at);
+        """
+    )

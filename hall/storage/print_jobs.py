@@ -70,3 +70,39 @@ def open_count(db: Db, printer: str) -> int:
     """Jobs of *printer* queued or being printed."""
     return int(db.execute("SELECT count(*) FROM print_jobs WHERE printer = ? AND state IN ('queued', 'sent')",
                           [printer]).fetchone()[0])
+
+
+def release(db: Db, job_id: int, taken_by: str) -> bool:
+    """Put a job taken by *taken_by* back in the queue: it never reached a printer that could answer."""
+    return db.execute("UPDATE print_jobs SET state = 'queued', taken_by = NULL WHERE id = ? AND state = 'sent' "
+                      "AND taken_by = ?", [job_id, taken_by]).rowcount > 0
+
+
+def give_up_queued(db: Db, *, created_before: float, at: float, error: str, limit: int = 200) -> list[dict[str, Any]]:
+    """Fail the queued jobs created before *created_before* (no printer took them in time); the jobs failed.
+
+    Bounded by the (state, created_at) index and *limit*: a sweep costs the same whatever the history.
+    """
+    rows = [dict(r) for r in db.execute(
+        "SELECT * FROM print_jobs WHERE state = 'queued' AND created_at < ? ORDER BY created_at LIMIT ?",
+        [created_before, limit])]
+    for row in rows:
+        db.execute("UPDATE print_jobs SET state = 'failed', error = ?, done_at = ?, given_up_at = ? WHERE id = ?",
+                   [error, at, at, row["id"]])
+    return rows
+
+
+def supersede_queued(db: Db, ticket: int, *, at: float, error: str) -> int:
+    """Fail the ticket's jobs still queued (a reprint was asked for: one paper, not two)."""
+    return int(db.execute("UPDATE print_jobs SET state = 'failed', error = ?, done_at = ? WHERE ticket = ? "
+                          "AND state = 'queued'", [error, at, ticket]).rowcount)
+
+
+def failed_last(db: Db, tickets: list[int]) -> set[int]:
+    """The tickets among *tickets* whose latest print job failed (the console offers their reprint)."""
+    if not tickets:
+        return set()
+    marks = ", ".join("?" * len(tickets))
+    rows = db.execute(f"SELECT ticket, state FROM print_jobs WHERE ticket IN ({marks}) ORDER BY id", tickets)
+    latest = {row[0]: row[1] for row in rows}
+    return {ticket for ticket, state in latest.items() if state == "failed"}

@@ -152,17 +152,19 @@ def _register_blueprints(app: Flask) -> None:
 def _register_namespaces() -> None:
     from caller.sockets import CounterNamespace
     from evaluator.sockets import EvaluatorNamespace
-    from kiosk.sockets import StatusNamespace
+    from kiosk.live import KIOSK
+    from kiosk.sockets import KioskNamespace, StatusNamespace
     from lobby_display.sockets import LobbyNamespace, ScreenNamespace
     from phone.live import PHONE, PhoneNamespace
 
+    from .agents import AGENT, AgentNamespace
     from .console import ConsoleNamespace
     from .live import CONSOLE, COUNTER, EVALUATOR, LOBBY, SCREEN, STATUS
 
     registered = {handler.namespace for handler in socketio.namespace_handlers}
     for namespace in (LobbyNamespace(LOBBY), CounterNamespace(COUNTER), EvaluatorNamespace(EVALUATOR),
                       StatusNamespace(STATUS), ConsoleNamespace(CONSOLE), ScreenNamespace(SCREEN),
-                      PhoneNamespace(PHONE)):
+                      PhoneNamespace(PHONE), KioskNamespace(KIOSK), AgentNamespace(AGENT)):
         if namespace.namespace not in registered:
             socketio.on_namespace(namespace)
 
@@ -211,12 +213,18 @@ def create_app(config: Config | None = None, *, clock: Clock | None = None) -> F
     from phone.install import install_phone
 
     install_phone(app, ctx)
+    from kiosk.live import install_kiosk_watch
+
+    from .agents import install_agents
+
+    install_kiosk_watch(app)
+    install_agents(app)
     return app
 
 
 def build_context(app: Flask, config: Config, clock: Clock) -> HallContext:
     """The hall objects of one process, wired together (no thread started, no device opened)."""
-    from ..devices import own_printers, printer_name, speech_settings
+    from ..devices import printer_name, routed_printers, speech_settings
 
     storage = open_storage(config.database)
     bus = EventBus()
@@ -225,9 +233,10 @@ def build_context(app: Flask, config: Config, clock: Clock) -> HallContext:
     policy = make_policy(config.routing.policy, config.routing.fairness_target_minutes * 60)
     service = HallService(storage, config.hall, policy, clock, bus, feed=feed)
     catalogue = Catalogue(storage)
-    printers = set(own_printers(config))
+    printers = routed_printers(config)
     commands = Commands(service, status_url=lambda ticket: _status_url(app, ticket.token),
-                        printer_of=lambda kiosk: printer_name(kiosk, printers))
+                        printer_of=lambda kiosk: printer_name(kiosk, printers),
+                        id_card_items=frozenset(config.id_card.required_items))
     status = DeviceStatusStore(storage, clock)
     voice = Voice(speech_settings(config)[0], storage, status)
     voice.start()

@@ -145,7 +145,9 @@ def _public_paths() -> dict[str, Any]:
         "/bundles/{code}": {"get": _op("One bundle with its items and materials", params=CODE_PARAM)},
         "/tickets": {"post": _op("Take a ticket for a service item or a bundle (public: the kiosk)", status="201",
                                  result="Ticket", request=body(
-            {"service": text(), "bundle": text(), "priority": FLAG, "kiosk": KIOSK, "print": FLAG, "lang": LANG},
+            {"service": text(), "bundle": text(), "priority": FLAG, "kiosk": KIOSK, "print": FLAG, "lang": LANG,
+             "swipe": text(64) | {"description": "the token of an ID card swiped at this kiosk (from the kiosk "
+                                                 "page's /kiosk socket); one open ticket per person and item"}},
             one_of=("service", "bundle"), nullable=True))},
         "/tickets/{ticket_id}": {"get": _op("A ticket by its id (staff: ids are sequential, never a way in)",
                                             auth="staff", params=[path_param("ticket_id")], result="Ticket")},
@@ -181,8 +183,10 @@ def _public_paths() -> dict[str, Any]:
                                      "(q=ylbx finds 养老保险 items)", params=[
                                          query("q", text(40, blank=False), required=True)])},
         "/kiosk/reprint": {"post": _op("Reprint a just-taken ticket on its kiosk's printer (by token, within "
-                                       "5 minutes, twice at most)", status="202", result="Ticket", request=body(
-                                           {"token": text(), "lang": LANG}, required=("token",), nullable=True))},
+                                       "5 minutes, twice at most), or the open ticket of the ID card just swiped "
+                                       "for an item (swipe, kiosk, service or bundle)", status="202", result="Ticket",
+                                       request=body({"token": text(), "lang": LANG, "swipe": text(64), "kiosk": KIOSK,
+                                                     "service": text(), "bundle": text()}, nullable=True))},
         "/openapi.json": {"get": _op("This document")},
     }
 

@@ -42,7 +42,9 @@
     body = document.querySelector("#tickets tbody"); body.innerHTML = "";
     data.tickets.forEach(function (t) {
       var tr = document.createElement("tr"); tr.dataset.ticket = t.id;
-      cell(tr, t.number + (t.priority ? " ★" : "")); cell(tr, T[t.state] || t.state);
+      cell(tr, t.number + (t.priority ? " ★" : "") + (t.print_failed ? " · " + T.not_printed : ""),
+           t.print_failed ? "error" : null);
+      cell(tr, T[t.state] || t.state);
       cell(tr, Math.floor(t.waited_seconds / 60), "num"); cell(tr, t.appointment || "");
       var td = cell(tr, ""); td.className = "no-print";
       td.appendChild(button(T.reprint, function () { act("POST", "/api/v1/tickets/" + t.id + "/reprint", {}); }));
@@ -84,6 +86,10 @@
       if (d.message && d.state !== "ok") {
         var detail = document.createElement("small"); detail.className = "muted"; detail.lang = "en";
         detail.title = T.technical; detail.textContent = " — " + d.message; li.appendChild(detail);
+      }
+      if (d.agent) {
+        li.appendChild(document.createTextNode(" · " + fmt(T.device_agent, {agent: d.agent,
+                                                                            time: d.seen_at ? clock(d.seen_at) : "–"})));
       }
       li.className = d.state === "ok" ? "" : "error"; li.dataset.device = d.device;
       ul.appendChild(li);
