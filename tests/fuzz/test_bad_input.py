@@ -96,9 +96,7 @@ SOCKET_EVENTS = {"/counter": ["action", "held", "confirm_priority", "snapshot_re
 
 @settings(max_examples=30, deadline=None, suppress_health_check=list(HealthCheck), database=None)
 @given(payload=socket_values, action=st.sampled_from(["call-next", "call", "transfer", "pause", "bogus", None, 5]))
-def test_socket_handlers_answer_garbage_without_crashing(app, ctx, payload, action):
-    clerk = app.test_client()
-    login(clerk, "clerk1")
+def test_socket_handlers_answer_garbage_without_crashing(app, ctx, clerk, payload, action):
     from hall.web.extensions import socketio
 
     panel = socketio.test_client(app, namespace="/counter", flask_test_client=clerk, auth={"counter": 1})
