@@ -45,7 +45,7 @@ def advisor_page() -> Any:
     ctx = hall()
     return render_template("advisor/advisor.html", today=ctx.service.today(),
                            target=ctx.service.hall.wait_target_minutes,
-                           weekdays=list(zip(WEEKDAYS, _weekday_names())), texts=_advisor_texts())
+                           weekdays=list(zip(WEEKDAYS, _weekday_names(), strict=True)), texts=_advisor_texts())
 
 
 @bp.get("/console/assessment")
@@ -60,7 +60,7 @@ def assessment_page() -> Any:
 def _advisor_texts() -> dict[str, Any]:
     """The page script's texts; {name} marks where it puts a figure."""
     return {
-        "weekdays": dict(zip(WEEKDAYS, _weekday_names())),
+        "weekdays": dict(zip(WEEKDAYS, _weekday_names(), strict=True)),
         "tickets": _("Tickets per quarter-hour"), "counters": _("Counters"), "erlang": _("Erlang C"),
         "advised": _("Advised"), "load": _("Offered load"), "mean_error": _("Mean error (min)"),
         "p90_error": _("90% within (min)"), "coverage": _("Inside the shown range (%)"),
@@ -263,17 +263,19 @@ def openapi_paths() -> dict[str, Any]:
             "when the range is the wrong way round, too long or holds no tickets", auth="staff", params=period)},
         "/advisor/plan": {"get": _op(
             "The fewest counters per quarter-hour meeting the target, from Erlang C confirmed by simulation "
-            "(manager)", auth="staff", params=[*planning, query("month_start", {"type": "string",
-                                                                                "enum": ["0", "1", "true", "false"]}),
-                                              query("max_counters", number(1, 200, "integer"))])},
+            "(manager); 400 when the range is the wrong way round, too long or holds no tickets", auth="staff",
+            params=[*planning, query("month_start", {"type": "string", "enum": ["0", "1", "true", "false"]}),
+                    query("max_counters", number(1, 200, "integer"))])},
         "/advisor/compare": {"get": _op(
             "One-window counters against dedicated windows on the same simulated citizens (manager); 400 when "
-            "the dedicated windows cannot cover the record's categories", auth="staff",
+            "the range is wrong or the dedicated windows cannot cover the record's categories", auth="staff",
             params=[*planning, query("one_window", number(1, 60, "integer")),
                     query("dedicated", number(1, 60, "integer"))])},
-        "/advisor/estimate-errors": {"get": _op("Each finished day's wait-estimate error (manager)", auth="staff",
-                                                params=period)},
+        "/advisor/estimate-errors": {"get": _op(
+            "Each finished day's wait-estimate error (manager); 400 when the range is the wrong way round or too long",
+            auth="staff", params=period)},
         "/assessment": {"get": _op(
             "The clerks' assessment (日常考核) over a period: cases, handling per item, authorised share, ratings and "
-            "follow-ups (a clerk gets only their own)", auth="staff", params=[*period, query("clerk", text(64))])},
+            "follow-ups (a clerk gets only their own); 400 when the range is the wrong way round or too long",
+            auth="staff", params=[*period, query("clerk", text(64))])},
     }

@@ -18,9 +18,10 @@ from typing import Any
 
 import jsonschema_rs
 from flask import Flask, current_app, g, jsonify, request
+from flask_babel import gettext
 from werkzeug.exceptions import MethodNotAllowed
 
-from ..domain.errors import InvalidInput
+from ..domain.errors import N_, InvalidInput
 from .openapi import openapi_document
 
 logger = logging.getLogger(__name__)
@@ -37,7 +38,8 @@ class Parameter:
     name: str
     where: str
     required: bool
-    integer: bool
+    #: "integer" or "number" when the schema says so: the query string's text is read as one before the check.
+    kind: str | None
     validator: "Schema"
 
 
@@ -106,7 +108,8 @@ def _validator(schema: dict[str, Any]) -> Schema:
 
 def _operation(op: dict[str, Any]) -> Operation:
     parameters = tuple(
-        Parameter(p["name"], p["in"], bool(p.get("required")), p["schema"].get("type") == "integer",
+        Parameter(p["name"], p["in"], bool(p.get("required")),
+                  p["schema"].get("type") if p["schema"].get("type") in ("integer", "number") else None,
                   _validator(p["schema"]))
         for p in op.get("parameters", ()) if p["in"] in ("path", "query"))
     schema = op.get("requestBody", {}).get("content", {}).get("application/json", {}).get("schema")
@@ -137,11 +140,14 @@ def check_request(document: ApiDocument, *, caller_known: bool) -> None:
             problems.append(f"the {parameter.where} parameter {parameter.name!r} is empty")
             continue
         value: Any = raw
-        if parameter.integer:
+        if parameter.kind is not None:
             try:
-                value = int(raw)
+                value = int(raw) if parameter.kind == "integer" else float(raw)
             except ValueError:
-                problems.append(f"the {parameter.where} parameter {parameter.name!r} must be a whole number")
+                value = None
+            if value is None or value != value or value in (float("inf"), float("-inf")):
+                problems.append(f"the {parameter.where} parameter {parameter.name!r} must be a "
+                                f"{'whole number' if parameter.kind == 'integer' else 'number'}")
                 continue
         problems.extend(parameter.validator.problems(f"{parameter.where} parameter {parameter.name!r}", value))
     if operation.body is not None and request.is_json:
@@ -151,7 +157,21 @@ def check_request(document: ApiDocument, *, caller_known: bool) -> None:
         if data is not None:
             problems.extend(operation.body.problems("body", data))
     if problems:
-        raise InvalidInput("; ".join(problems[:5]), problems=problems[:20])
+        # The message names the fields in the reader's language; what is wrong with each, in the API
+        # document's terms, goes with it as details (for whoever writes the client).
+        fields = list(dict.fromkeys(_field_of(problem) for problem in problems))
+        raise InvalidInput(N_("The request does not keep to the API document (/api/v1/openapi.json); check: "
+                              "{fields}"), fields=", ".join(fields[:5]), problems=problems[:20])
+
+
+def _field_of(problem: str) -> str:
+    """The field a problem line is about: a parameter's name, or the body's path ("body.reason")."""
+    head = problem.split(":", 1)[0]
+    if "unknown field(s): " in problem:
+        return problem.split("unknown field(s): ", 1)[1]
+    if "parameter '" in head:
+        return head.split("parameter '", 1)[1].split("'", 1)[0]
+    return head.removeprefix("the ").strip()
 
 
 def check_known_caller() -> None:
@@ -159,6 +179,9 @@ def check_known_caller() -> None:
     document = current_app.extensions.get(EXTENSION)
     if document is not None:
         check_request(document, caller_known=True)
+
+
+_NOT_ALLOWED = N_("{method} is not allowed here; allowed: {allowed}")
 
 
 def install_conformance(app: Flask) -> ApiDocument:
@@ -169,10 +192,11 @@ def install_conformance(app: Flask) -> ApiDocument:
 
     @app.errorhandler(MethodNotAllowed)
     def method_not_allowed(exc: MethodNotAllowed) -> Any:
-        response = jsonify(error="method_not_allowed",
-                           message=f"{request.method} is not allowed here; allowed: {', '.join(exc.valid_methods or [])}")
+        allowed = ", ".join(exc.valid_methods or [])
+        message = gettext(str(_NOT_ALLOWED)).format(method=request.method, allowed=allowed)
+        response = jsonify(error="method_not_allowed", message=message)
         response.status_code = 405
-        response.headers["Allow"] = ", ".join(exc.valid_methods or [])
+        response.headers["Allow"] = allowed
         return response
 
     return document

@@ -127,8 +127,9 @@ def _counter_paths() -> dict[str, Any]:
                 {"to_counter": INT32, "to_category": text(blank=False), "note": text()},
                 one_of=("to_counter", "to_category"),
                 nullable=True)),
-            ("pause", "Pause the counter (暂停服务): a reason from the list; free text only with \"other\"", body(
-                {"reason": {"type": "string", "enum": list(PAUSE_REASONS)}, "note": text(100)}, nullable=True)),
+            ("pause", "Pause the counter (暂停服务): a reason from the list (" + ", ".join(PAUSE_REASONS) + "); free "
+             "text only with \"other\" as its note (a reason not on the list, as older panels send, is kept as the "
+             "note of \"other\")", body({"reason": text(100), "note": text(100)}, nullable=True)),
             ("resume", "Resume after a pause", NO_BODY),
             ("call-held", "Call back a held ticket (the oldest, or the one given)", body(
                 {"number": TICKET_NUMBER}, nullable=True)),

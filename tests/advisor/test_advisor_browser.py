@@ -37,13 +37,13 @@ def test_the_ticket_the_phone_and_the_lobby_show_a_range(server, ctx, page):
     assert page.inner_text("#ticket-wait") == f"约 {low}–{high} 分钟"
 
     page.goto(f"{server}/t/{last['token']}")
-    page.wait_for_function("document.getElementById('wait').textContent.includes('–')")
+    page.wait_for_function("() => document.getElementById('wait').textContent.includes('–')")
     shown = page.inner_text("#wait")
     assert ZH_RANGE.match(shown), shown
     # A counter opens again: the phone's range follows the hall, not the ticket's first estimate.
     ctx.service.resume(2, None)
     ctx.service.resume(3, None)
-    page.wait_for_function(f"document.getElementById('wait').textContent !== {shown!r}")
+    page.wait_for_function(f"() => document.getElementById('wait').textContent !== {shown!r}")
     assert ZH_RANGE.match(page.inner_text("#wait"))
 
     page.goto(f"{server}/lobby")

@@ -31,7 +31,7 @@ def issue(base: str, **body) -> dict:
 
 
 def shows(page, selector: str, text: str) -> None:
-    page.wait_for_function("() => ([s, t]) => document.querySelector(s).textContent.trim() === t", arg=[selector, text],
+    page.wait_for_function("([s, t]) => document.querySelector(s).textContent.trim() === t", arg=[selector, text],
                            timeout=10000)
 
 

@@ -35,15 +35,17 @@ def test_schemathesis_with_every_check_finds_nothing(live_server, tmp_path):
 
 
 def test_an_empty_date_is_refused_not_read_as_today(manager):
-    response = manager.get("/api/v1/reports/summary?date=")
-    assert response.status_code == 400 and "empty" in response.get_json()["message"]
+    response = manager.get("/api/v1/reports/summary?date=", headers={"Accept-Language": "zh-CN"})
+    refusal = response.get_json()
+    assert response.status_code == 400 and "empty" in refusal["details"]["problems"][0]
+    assert "接口说明" in refusal["message"] and "date" in refusal["message"]  # the reader's language, the field named
     assert manager.get("/api/v1/appointments?date=").status_code == 400
     assert manager.get("/api/v1/reports/summary?date=20261125").status_code == 400  # only YYYY-MM-DD
 
 
 def test_a_search_without_q_is_refused(client):
     response = client.get("/api/v1/kiosk/search")
-    assert response.status_code == 400 and "'q' is required" in response.get_json()["message"]
+    assert response.status_code == 400 and "'q' is required" in response.get_json()["details"]["problems"][0]
     assert client.get("/api/v1/kiosk/search?q=ylbx").status_code == 200
 
 
