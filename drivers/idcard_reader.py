@@ -20,8 +20,16 @@ from collections.abc import Callable
 
 from drivers.exchange import AnsweringLine, LineWorker, PortDown
 from drivers.idcard import (
-    FIND_CARD, READ_BASE_TEXT, SAM_STATUS, SELECT_CARD, Answer, IdCard, IdCardDataError, answer_parser,
-    command_frame, parse_read_answer,
+    FIND_CARD,
+    READ_BASE_TEXT,
+    SAM_STATUS,
+    SELECT_CARD,
+    Answer,
+    IdCard,
+    IdCardDataError,
+    answer_parser,
+    command_frame,
+    parse_read_answer,
 )
 from drivers.serial_port import StatusCallback
 

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from drivers.exchange import AnsweringLine, LineWorker, PortDown
-from drivers.led import STATUS_NAMES, RETRY_STATUSES, STATUS_OK, A5Framing, LedContent, LedFraming, LedReply
+from drivers.led import RETRY_STATUSES, STATUS_NAMES, STATUS_OK, A5Framing, LedContent, LedFraming, LedReply
 
 logger = logging.getLogger(__name__)
 

@@ -8,11 +8,25 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from hall.domain.errors import IllegalTransition, InvalidInput
-from hall.workdays import WorkCalendar
 from hall.ratings import (
-    FollowupAction as A, FollowupState as S, RatedCase, add_working_days, check_reasons, counter_ranking,
-    followup_due, followup_figures, grouped_figures, is_overdue, next_followup_state, rate_figures,
+    FollowupAction as A,
 )
+from hall.ratings import (
+    FollowupState as S,
+)
+from hall.ratings import (
+    RatedCase,
+    add_working_days,
+    check_reasons,
+    counter_ranking,
+    followup_due,
+    followup_figures,
+    grouped_figures,
+    is_overdue,
+    next_followup_state,
+    rate_figures,
+)
+from hall.workdays import WorkCalendar
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

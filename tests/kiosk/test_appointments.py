@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.conftest import printer_worker, wait_print, login
+from tests.conftest import login, printer_worker, wait_print
 
 
 def book(manager, slot_start: str = "2026-11-25T09:15", **body) -> dict:
