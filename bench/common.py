@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    import requests
+
     from hall.service import HallService
 
 
@@ -70,7 +72,7 @@ class Server:
         self.dir.cleanup()
 
 
-def staff_session(url: str, username: str, password: str | None = None) -> "requests.Session":
+def staff_session(url: str, username: str, password: str | None = None) -> requests.Session:
     """A requests session logged in as a demo member of staff; a clerk is signed in at their counter."""
     import requests
 

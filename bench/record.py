@@ -53,7 +53,7 @@ def record_days(storage: Storage, workload: Workload, days: Sequence[date], *, c
                 sequence[letter] = sequence.get(letter, 0) + 1
                 bundle = a.service.code[7:] if a.service.code.startswith("bundle:") else None
                 state = "waiting" if t.called is None else ("no_show" if a.no_show else "finished")
-                at = lambda seconds: None if seconds is None else base + seconds  # noqa: E731
+                at = lambda seconds, base=base: None if seconds is None else base + seconds  # noqa: E731
                 estimate = shown[index]
                 counter = t.counter if t.counter is not None and t.counter <= DEMO_COUNTERS else None
                 db.execute(

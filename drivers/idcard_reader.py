@@ -105,7 +105,7 @@ class IdCardReader(LineWorker[Answer]):
             except Exception:  # thread boundary: a bug must not stop the kiosk's reader for good
                 logger.exception("ID-card reader %s: poll failed", self.url)
                 self._report(STATE_ERROR, "driver error, see the log")
-            self._line.wait(lambda: self._stop.is_set() or not self._line.port_up
+            self._line.wait(lambda openings=openings: self._stop.is_set() or not self._line.port_up
                             or self._line.openings != openings, self._poll_interval)
 
     def _poll(self, verified: bool) -> bool:

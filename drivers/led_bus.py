@@ -147,8 +147,9 @@ class LedBus(LineWorker[LedReply]):
             job = self._next_job(time.monotonic())
             if job is None:
                 self._line.wait(
-                    lambda: (self._stop.is_set() or not self._line.port_up or self._line.openings != openings
-                             or self._next_job(time.monotonic()) is not None),
+                    lambda openings=openings: (
+                        self._stop.is_set() or not self._line.port_up or self._line.openings != openings
+                        or self._next_job(time.monotonic()) is not None),
                     self._until_next_try(time.monotonic()))
                 continue
             try:
