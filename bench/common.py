@@ -77,12 +77,13 @@ def staff_session(url: str, username: str, password: str | None = None) -> reque
     import requests
 
     session = requests.Session()
-    answer = session.post(f"{url}/api/v1/login", json={"username": username, "password": password or f"{username}-demo"},
-                          timeout=30)
+    answer = session.post(f"{url}/api/v1/login",
+                          json={"username": username, "password": password or f"{username}-demo"}, timeout=30)
     answer.raise_for_status()
     session.headers["Authorization"] = f"Bearer {answer.json()['token']}"
     if answer.json().get("counter"):
-        session.post(f"{url}/api/v1/counters/{answer.json()['counter']}/sign-in", json={}, timeout=30).raise_for_status()
+        session.post(f"{url}/api/v1/counters/{answer.json()['counter']}/sign-in", json={},
+                     timeout=30).raise_for_status()
     return session
 
 

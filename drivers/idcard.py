@@ -80,7 +80,10 @@ class IdCardError(Exception):
 
 
 class IdCardDataError(IdCardError):
-    """The card's text block is not a resident ID card's (bad read, other card type); says which field, never its value."""
+    """The card's text block is not a resident ID card's (bad read, other card type).
+
+    Says which field, never its value.
+    """
 
 
 class IdCardConfigError(IdCardError, ValueError):
