@@ -75,7 +75,8 @@ def main(argv: list[str] | None = None) -> int:
         erlang_met = sum(service_level(r, target.seconds) >= target.share for r in erlang_runs) / len(erlang_runs)
         print(f"  replayed on {len(runs)} fresh days: {met:.0%} meet the target "
               f"({'met' if met >= target.days_share else 'MISSED'} ≥ {target.days_share:.0%}); mean wait "
-              f"{figures.mean_wait:.1f} min, p90 {figures.p90_wait:.1f} min, service level {figures.service_level:.1%}, "
+              f"{figures.mean_wait:.1f} min, p90 {figures.p90_wait:.1f} min, "
+              f"service level {figures.service_level:.1%}, "
               f"utilisation {figures.utilisation:.0%}")
         print(f"  the Erlang-C plan alone on the same days: {erlang_met:.0%} meet the target")
 
@@ -87,7 +88,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"  {'':<26}{'counters':>9}{'mean':>8}{'p90':>8}{'max':>8}{'within 15':>11}")
     for r in comparison.results:
         f = r.figures
-        print(f"  {r.name:<26}{r.counters:9d}{f.mean_wait:8.1f}{f.p90_wait:8.1f}{f.max_wait:8.1f}{f.service_level:11.1%}"
+        print(f"  {r.name:<26}{r.counters:9d}{f.mean_wait:8.1f}{f.p90_wait:8.1f}{f.max_wait:8.1f}"
+              f"{f.service_level:11.1%}"
               + (f"  {r.windows}" if r.windows else ""))
     if comparison.one_window_beats_dedicated:
         print("  5 one-window counters beat 10 dedicated windows on mean and p90 wait")

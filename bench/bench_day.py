@@ -100,7 +100,8 @@ def simulate(tickets: int, counters: int, service_minutes: float, seed: int, fol
     waits = [(r["first_called_at"] - r["issued_at"]) / 60 for r in rows]
     errors = [abs(r["estimated_wait_minutes"] - (r["first_called_at"] - r["issued_at"]) / 60) for r in rows]
     return {"tickets": len(rows), "mean_wait": sum(waits) / len(waits), "p90_wait": percentile(waits, 0.9),
-            "max_wait": max(waits), "estimate_mae": sum(errors) / len(errors), "estimate_p90_error": percentile(errors, 0.9),
+            "max_wait": max(waits), "estimate_mae": sum(errors) / len(errors),
+            "estimate_p90_error": percentile(errors, 0.9),
             "wall_seconds": wall}
 
 

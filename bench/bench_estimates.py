@@ -64,7 +64,8 @@ def learn_prior(workload, counters: int, policy, history_days: int):
     plan, visits, day, n = one_window_plan(workload, counters), [], date(2026, 1, 5), 0
     while n < history_days:
         if day.weekday() < 5:
-            visits += visits_of(simulate_day(generate_day(workload, day, random.Random(900_000 + n)), plan, policy), day)
+            visits += visits_of(
+                simulate_day(generate_day(workload, day, random.Random(900_000 + n)), plan, policy), day)
             n += 1
         day += timedelta(days=1)
     return prior_from_workload(fit_workload(visits, catalogue_minutes())), len(visits)
@@ -155,7 +156,8 @@ def hall_cost(workload, counters: int, record_days_count: int) -> list[str]:
         storage.close()
     timings.sort()
     issue.sort()
-    return [f"  hall database: {tickets} tickets ({record_days_count} recorded days), 60 waiting, {counters} counters busy",
+    return [f"  hall database: {tickets} tickets ({record_days_count} recorded days), 60 waiting, "
+            f"{counters} counters busy",
             f"  first estimate of the day (learns the prior from the record): {learning * 1000:.0f} ms",
             f"  estimate from storage: p50 {timings[100] * 1000:.2f} ms, p99 {timings[197] * 1000:.2f} ms",
             f"  whole ticket issue with it (one transaction, synchronous=NORMAL): p50 {issue[25] * 1000:.1f} ms"]
@@ -165,7 +167,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--days", type=int, default=20, help="replayed days per scenario")
     parser.add_argument("--history-days", type=int, default=40, help="working days of record behind the prior")
-    parser.add_argument("--forward-every", type=int, default=10, help="run the forward simulation for every n-th ticket")
+    parser.add_argument("--forward-every", type=int, default=10,
+                        help="run the forward simulation for every n-th ticket")
     parser.add_argument("--forward-runs", type=int, default=20)
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args(argv)

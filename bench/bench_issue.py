@@ -102,7 +102,8 @@ def call_next_latency(waiting: int, calls: int) -> None:
                 clerk.post(f"{server.url}/api/v1/counters/{counter}/{action}", json={}, timeout=30)
         profile = profiler.line()
         remaining = waiting_now(server.db)
-    print(f"{calls} calls: p50 {1000 * percentile(latencies, 0.5):.1f} ms, p99 {1000 * percentile(latencies, 0.99):.1f} ms, "
+    print(f"{calls} calls: p50 {1000 * percentile(latencies, 0.5):.1f} ms, "
+          f"p99 {1000 * percentile(latencies, 0.99):.1f} ms, "
           f"{remaining} still waiting at the end (client-side, Python requests)")
     print(f"\n{profile}")
 
@@ -121,7 +122,8 @@ def two_processes(seconds: float) -> None:
         with Server("--message-queue", url) as one:
             single = run_wrk(f"{one.url}/api/v1/tickets", connections=16, seconds=seconds, threads=2)
         shared = Path(tempfile.mkdtemp(prefix="onewindow-bench-pair-"))
-        with Server("--message-queue", url, directory=shared) as a, Server("--message-queue", url, directory=shared) as b:
+        with (Server("--message-queue", url, directory=shared) as a,
+              Server("--message-queue", url, directory=shared) as b):
             results: list = []
             # One wrk per server, both at once.
             threads = [threading.Thread(target=lambda s=s: results.append(

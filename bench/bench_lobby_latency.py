@@ -1,8 +1,8 @@
 """How long from call-next until every lobby screen has the call: N Socket.IO clients on /lobby.
 
 Starts `onewindow serve --demo` on 127.0.0.1 with a fresh database, connects N python-socketio asyncio clients
-spread over worker processes (websocket transport, like the lobby page) and, for each call, measures the time from sending
-POST /api/v1/counters/1/call-next to each client receiving `ticket_called`. Prints p50/p99 per N.
+spread over worker processes (websocket transport, like the lobby page) and, for each call, measures the time from
+sending POST /api/v1/counters/1/call-next to each client receiving `ticket_called`. Prints p50/p99 per N.
 
     python -m bench.bench_lobby_latency              # N = 200, 1000 with 1,000 tickets waiting
     python -m bench.bench_lobby_latency --clients 50 200 --calls 5 --waiting 0
@@ -102,7 +102,8 @@ def measure(server: Server, screens: Screens, http: requests.Session, calls: int
         latencies += arrivals
         last.append(max(arrivals))
         http.post(f"{server.url}/api/v1/counters/1/no-show", json={}, timeout=30).raise_for_status()
-        log(f"  call {index + 1}/{calls}: {number} reached all {len(arrivals)} clients in {max(arrivals) * 1000:.0f} ms")
+        log(f"  call {index + 1}/{calls}: {number} reached all {len(arrivals)} clients "
+            f"in {max(arrivals) * 1000:.0f} ms")
     return latencies, last
 
 
@@ -130,7 +131,8 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             log("disconnecting")
             screens.close()
-    print(f"call-next → ticket_called on every /lobby screen, {args.waiting} tickets waiting, {args.calls} calls per N\n")
+    print(f"call-next → ticket_called on every /lobby screen, {args.waiting} tickets waiting, "
+          f"{args.calls} calls per N\n")
     print("| screens | p50 ms | p99 ms | last screen, median ms | last screen, max ms |")
     print("|---:|---:|---:|---:|---:|")
     for count, p50, p99, median_all, max_all, _ in rows:

@@ -1,4 +1,4 @@
-"""Prefecture faults, counted per hall: an hour's outage, kill -9 in the middle of a batch, a hall restored from a backup.
+"""Prefecture faults, counted per hall: an hour's outage, kill -9 mid-batch, a hall restored from a backup.
 
     python -m bench.bench_region_faults
     python -m bench.bench_region_faults --events 1000

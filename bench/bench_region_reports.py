@@ -120,7 +120,8 @@ def main(argv: list[str] | None = None) -> int:
                 times.append(time.perf_counter() - started)
             worst = max(worst, statistics.median(times))
             name = group_by + (" " + ",".join(f"{k}={v}" for k, v in filters.items()) if filters else "")
-            print(f"{name:34} {len(data['rows']):>6} {min(times) * 1000:>8.0f} {statistics.median(times) * 1000:>10.0f}")
+            print(f"{name:34} {len(data['rows']):>6} {min(times) * 1000:>8.0f} "
+                  f"{statistics.median(times) * 1000:>10.0f}")
         partial = prefecture.ctx.reports.report(first + timedelta(days=17), last - timedelta(days=9), "item")
         print(f"item report over a range that starts and ends mid-month: {partial['total']['issued']:,} tickets")
         print(f"slowest report (median): {worst * 1000:.0f} ms; target ≤ 1000 ms: {'met' if worst <= 1 else 'NOT met'}")

@@ -1,4 +1,4 @@
-"""Calls go on while managers read a year: call-next latency with a year-by-counter report over 1,000,000 tickets in a loop.
+"""Calls go on while managers read a year: call-next latency with a year-by-counter report over 1M tickets in a loop.
 
 Reports run on OS threads of their own, on connections of their own (`hall.web.context.off_the_loop`), so the
 server's event loop keeps answering the counters meanwhile.

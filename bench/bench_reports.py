@@ -54,8 +54,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{'report':<34} {'tickets':>9} {'rows':>5} {'best of 3':>10}")
         for name, days, group_by, staff in CASES:
             first = last - timedelta(days=days - 1)
-            seconds, data = timed(lambda: report(storage, first, last, group_by, tz=TZ, target_minutes=15,
-                                                 staff=staff))
+            seconds, data = timed(lambda first=first, group_by=group_by, staff=staff: report(
+                storage, first, last, group_by, tz=TZ, target_minutes=15, staff=staff))
             print(f"{name:<34} {data['total']['issued']:>9,} {len(data['rows']):>5} {seconds * 1000:>8.0f} ms")
         sample = [r[0] for r in storage.query("SELECT id FROM tickets ORDER BY random() LIMIT 1000")]
         seconds, problems = timed(lambda: verify_projection(storage, sample), repeat=1)

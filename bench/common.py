@@ -13,6 +13,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    import requests
+
     from hall.service import HallService
 
 
@@ -70,17 +72,18 @@ class Server:
         self.dir.cleanup()
 
 
-def staff_session(url: str, username: str, password: str | None = None) -> "requests.Session":
+def staff_session(url: str, username: str, password: str | None = None) -> requests.Session:
     """A requests session logged in as a demo member of staff; a clerk is signed in at their counter."""
     import requests
 
     session = requests.Session()
-    answer = session.post(f"{url}/api/v1/login", json={"username": username, "password": password or f"{username}-demo"},
-                          timeout=30)
+    answer = session.post(f"{url}/api/v1/login",
+                          json={"username": username, "password": password or f"{username}-demo"}, timeout=30)
     answer.raise_for_status()
     session.headers["Authorization"] = f"Bearer {answer.json()['token']}"
     if answer.json().get("counter"):
-        session.post(f"{url}/api/v1/counters/{answer.json()['counter']}/sign-in", json={}, timeout=30).raise_for_status()
+        session.post(f"{url}/api/v1/counters/{answer.json()['counter']}/sign-in", json={},
+                     timeout=30).raise_for_status()
     return session
 
 

@@ -57,8 +57,10 @@ def generate(path: Path, total: int, *, seed: int = 7, end: date | None = None, 
                          " issued_at, queue_at, counter, staff, first_called_at, called_at, started_at, finished_at)"
                          " VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", tickets)
         conn.executemany("INSERT INTO ticket_items (ticket, item) VALUES (?,?)", ticket_items)
-        conn.executemany("INSERT INTO events (id, at, type, ticket, counter, staff, data) VALUES (?,?,?,?,?,?,?)", events)
-        conn.executemany("INSERT INTO ratings (ticket, score, counter, staff, at, unrated) VALUES (?,?,?,?,?,?)", ratings)
+        conn.executemany("INSERT INTO events (id, at, type, ticket, counter, staff, data) VALUES (?,?,?,?,?,?,?)",
+                         events)
+        conn.executemany("INSERT INTO ratings (ticket, score, counter, staff, at, unrated) VALUES (?,?,?,?,?,?)",
+                         ratings)
         conn.execute("COMMIT")
         for rows in (tickets, events, ticket_items, ratings):
             rows.clear()
@@ -95,7 +97,8 @@ def generate(path: Path, total: int, *, seed: int = 7, end: date | None = None, 
                       {"number": number, "from": "waiting", "to": "cancelled"})
             else:
                 called = issued + rng.expovariate(1 / 600)
-                event(called, "called", ticket_id, counter, staff, {"number": number, "from": "waiting", "to": "called"})
+                event(called, "called", ticket_id, counter, staff,
+                      {"number": number, "from": "waiting", "to": "called"})
                 if fate < 0.07:
                     state = "no_show"
                     event(called + 120, "no_show", ticket_id, counter, staff,

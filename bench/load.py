@@ -60,8 +60,8 @@ def run_wrk(url: str, *, connections: int, seconds: float, lua: str = ISSUE_LUA,
     """Drive *url* with wrk; requests/s, latency percentiles, non-2xx answers."""
     with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
         script.write(lua)
-    out = subprocess.run(["wrk", f"-t{min(threads, connections)}", f"-c{connections}", f"-d{max(1, round(seconds))}s", "--latency",
-                          "-s", script.name, url], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(["wrk", f"-t{min(threads, connections)}", f"-c{connections}", f"-d{max(1, round(seconds))}s",
+                          "--latency", "-s", script.name, url], capture_output=True, text=True, check=True).stdout
     Path(script.name).unlink()
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     p50 = _ms(re.search(r"50%\s+(\S+)", out).group(1))  # type: ignore[union-attr]

@@ -45,8 +45,9 @@ async def run(url: str, count: int) -> None:
         number = line.split()[1]
         async with arrived:
             try:
-                await asyncio.wait_for(arrived.wait_for(lambda: len(received.get(number, [])) >= len(clients)),
-                                       WAIT_LIMIT_SECONDS)
+                await asyncio.wait_for(
+                    arrived.wait_for(lambda number=number: len(received.get(number, [])) >= len(clients)),
+                    WAIT_LIMIT_SECONDS)
             except TimeoutError:
                 pass
         print(json.dumps({"number": number, "times": received.get(number, [])}), flush=True)

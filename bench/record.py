@@ -53,13 +53,13 @@ def record_days(storage: Storage, workload: Workload, days: Sequence[date], *, c
                 sequence[letter] = sequence.get(letter, 0) + 1
                 bundle = a.service.code[7:] if a.service.code.startswith("bundle:") else None
                 state = "waiting" if t.called is None else ("no_show" if a.no_show else "finished")
-                at = lambda seconds: None if seconds is None else base + seconds  # noqa: E731
+                at = lambda seconds, base=base: None if seconds is None else base + seconds  # noqa: E731
                 estimate = shown[index]
                 counter = t.counter if t.counter is not None and t.counter <= DEMO_COUNTERS else None
                 db.execute(
-                    "INSERT INTO tickets (id, token, number, service_day, category, item, bundle, priority, appointment, "
-                    "state, issued_at, queue_at, counter, staff, first_called_at, called_at, started_at, finished_at, "
-                    "estimated_wait_minutes, estimated_wait_low, estimated_wait_high, people_ahead) "
+                    "INSERT INTO tickets (id, token, number, service_day, category, item, bundle, priority, "
+                    "appointment, state, issued_at, queue_at, counter, staff, first_called_at, called_at, started_at, "
+                    "finished_at, estimated_wait_minutes, estimated_wait_low, estimated_wait_high, people_ahead) "
                     "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                     [ticket_id, secrets.token_urlsafe(12), f"{letter}{sequence[letter]:03d}", day.isoformat(),
                      a.service.category, None if bundle else a.service.code, bundle, int(a.priority),
@@ -76,6 +76,7 @@ def record_days(storage: Storage, workload: Workload, days: Sequence[date], *, c
                         events.append((at(t.called + workload.no_show_wait_seconds), "no_show"))
                     else:
                         events += [(at(t.started), "serving_started"), (at(t.finished), "finished")]
-                db.conn.executemany("INSERT INTO events (at, type, ticket, counter, staff, data) VALUES (?, ?, ?, ?, ?, ?)",
-                               [(when, kind, ticket_id, counter, None, json.dumps({})) for when, kind in events])
+                db.conn.executemany("INSERT INTO events (at, type, ticket, counter, staff, data) "
+                                    "VALUES (?, ?, ?, ?, ?, ?)",
+                                    [(when, kind, ticket_id, counter, None, json.dumps({})) for when, kind in events])
     return runs

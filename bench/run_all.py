@@ -200,8 +200,8 @@ def main(argv: list[str] | None = None) -> int:
          "bench.bench_remote_day", ["--citizens", "400", "--quota", "300"] if quick else [], 900),
         ("prefecture", "Prefecture ingest: 10 halls posting at once over HTTP into PostgreSQL",
          "bench.bench_region_ingest", ["--batches", "5" if quick else "30"], 1800),
-        ("prefecture", "Prefecture reports over 100 halls × one year (≈ 20 million tickets)", "bench.bench_region_reports",
-         ["--halls", "10", "--days", "60"] if quick else [], 3600),
+        ("prefecture", "Prefecture reports over 100 halls × one year (≈ 20 million tickets)",
+         "bench.bench_region_reports", ["--halls", "10", "--days", "60"] if quick else [], 3600),
         ("prefecture", "Prefecture faults: an hour's outage, kill -9 mid-batch, a hall restored from a backup",
          "bench.bench_region_faults", ["--events", "1000" if quick else "5000"], 1800),
     ]

@@ -123,7 +123,7 @@ def announcement_text(
             templates = list(lines)
         return "\n".join(
             announcement_text(number, counter, lang=part, template=tpl)
-            for part, tpl in zip(("zh", "en"), templates)
+            for part, tpl in zip(("zh", "en"), templates, strict=True)
         )
     chosen = template if template is not None else (ZH_TEMPLATE if lang == "zh" else EN_TEMPLATE)
     return chosen.format(number=ticket_number_reading(number, lang), counter=counter_reading(counter, lang))

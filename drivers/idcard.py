@@ -80,7 +80,10 @@ class IdCardError(Exception):
 
 
 class IdCardDataError(IdCardError):
-    """The card's text block is not a resident ID card's (bad read, other card type); says which field, never its value."""
+    """The card's text block is not a resident ID card's (bad read, other card type).
+
+    Says which field, never its value.
+    """
 
 
 class IdCardConfigError(IdCardError, ValueError):
@@ -192,7 +195,7 @@ def id_check_character(first17: str) -> str:
     """The GB 11643 check character (ISO 7064 MOD 11-2) of the first 17 digits."""
     if len(first17) != 17 or not first17.isdigit() or not first17.isascii():
         raise ValueError("an ID number starts with 17 digits")
-    return _CHECK_CHARS[sum(int(d) * w for d, w in zip(first17, _CHECK_WEIGHTS)) % 11]
+    return _CHECK_CHARS[sum(int(d) * w for d, w in zip(first17, _CHECK_WEIGHTS, strict=True)) % 11]
 
 
 def id_number_valid(number: str) -> bool:

@@ -20,8 +20,16 @@ from collections.abc import Callable
 
 from drivers.exchange import AnsweringLine, LineWorker, PortDown
 from drivers.idcard import (
-    FIND_CARD, READ_BASE_TEXT, SAM_STATUS, SELECT_CARD, Answer, IdCard, IdCardDataError, answer_parser,
-    command_frame, parse_read_answer,
+    FIND_CARD,
+    READ_BASE_TEXT,
+    SAM_STATUS,
+    SELECT_CARD,
+    Answer,
+    IdCard,
+    IdCardDataError,
+    answer_parser,
+    command_frame,
+    parse_read_answer,
 )
 from drivers.serial_port import StatusCallback
 
@@ -97,7 +105,7 @@ class IdCardReader(LineWorker[Answer]):
             except Exception:  # thread boundary: a bug must not stop the kiosk's reader for good
                 logger.exception("ID-card reader %s: poll failed", self.url)
                 self._report(STATE_ERROR, "driver error, see the log")
-            self._line.wait(lambda: self._stop.is_set() or not self._line.port_up
+            self._line.wait(lambda openings=openings: self._stop.is_set() or not self._line.port_up
                             or self._line.openings != openings, self._poll_interval)
 
     def _poll(self, verified: bool) -> bool:

@@ -286,7 +286,8 @@ class LedSettings:
             if (line.format, line.baudrate) != _line_options(entry, where, line):
                 raise LedConfigError(f"{where}: every display on {port} must use one format and baud rate")
             if address in line.counters:
-                raise LedConfigError(f"{where}: address {address} on {port} is already counter {line.counters[address]}")
+                raise LedConfigError(
+                    f"{where}: address {address} on {port} is already counter {line.counters[address]}")
             line.counters[address] = counter
             ports[port] = line
             seen_counters[counter] = port

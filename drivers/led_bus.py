@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from drivers.exchange import AnsweringLine, LineWorker, PortDown
-from drivers.led import STATUS_NAMES, RETRY_STATUSES, STATUS_OK, A5Framing, LedContent, LedFraming, LedReply
+from drivers.led import RETRY_STATUSES, STATUS_NAMES, STATUS_OK, A5Framing, LedContent, LedFraming, LedReply
 
 logger = logging.getLogger(__name__)
 
@@ -147,8 +147,9 @@ class LedBus(LineWorker[LedReply]):
             job = self._next_job(time.monotonic())
             if job is None:
                 self._line.wait(
-                    lambda: (self._stop.is_set() or not self._line.port_up or self._line.openings != openings
-                             or self._next_job(time.monotonic()) is not None),
+                    lambda openings=openings: (
+                        self._stop.is_set() or not self._line.port_up or self._line.openings != openings
+                        or self._next_job(time.monotonic()) is not None),
                     self._until_next_try(time.monotonic()))
                 continue
             try:

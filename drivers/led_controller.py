@@ -214,7 +214,7 @@ class LedDisplays:
             for url, line in settings.ports.items()
         ]
         windows = {counter: (bus, address)
-                   for bus, line in zip(self.buses, settings.ports.values())
+                   for bus, line in zip(self.buses, settings.ports.values(), strict=True)
                    for address, counter in line.counters.items()}
         self.controller = LedController(windows, texts, clock)
 

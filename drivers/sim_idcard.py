@@ -15,8 +15,22 @@ from dataclasses import replace
 from datetime import date
 
 from drivers.idcard import (
-    FIND_CARD, READ_BASE_TEXT, RESET_SAM, SAM_STATUS, SELECT_CARD, SW_FOUND, SW_NO_CARD, SW_OK, SW_READ_FAILED,
-    SW_SELECT_FAILED, Command, IdCard, answer_frame, command_parser, id_check_character, read_answer_data,
+    FIND_CARD,
+    READ_BASE_TEXT,
+    RESET_SAM,
+    SAM_STATUS,
+    SELECT_CARD,
+    SW_FOUND,
+    SW_NO_CARD,
+    SW_OK,
+    SW_READ_FAILED,
+    SW_SELECT_FAILED,
+    Command,
+    IdCard,
+    answer_frame,
+    command_parser,
+    id_check_character,
+    read_answer_data,
 )
 from drivers.sim_responder import RespondingPty
 

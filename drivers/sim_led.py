@@ -16,8 +16,19 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from drivers.led import (
-    A5_QUERY, A5_REPLY, A5_SHOW, BROADCAST, STATUS_BAD_TEXT, STATUS_OK, STATUS_TEXT_TOO_LONG,
-    STATUS_UNKNOWN_COMMAND, A5Frame, A5Parser, Effect, LedContent, build_a5,
+    A5_QUERY,
+    A5_REPLY,
+    A5_SHOW,
+    BROADCAST,
+    STATUS_BAD_TEXT,
+    STATUS_OK,
+    STATUS_TEXT_TOO_LONG,
+    STATUS_UNKNOWN_COMMAND,
+    A5Frame,
+    A5Parser,
+    Effect,
+    LedContent,
+    build_a5,
 )
 from drivers.sim_responder import RespondingPty
 

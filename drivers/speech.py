@@ -97,7 +97,8 @@ class SpeechSettings:
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(m) - known)
         if unknown:
-            raise SpeechConfigError(f"unknown [speech] option(s): {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+            raise SpeechConfigError(
+                f"unknown [speech] option(s): {', '.join(unknown)}; known: {', '.join(sorted(known))}")
         values: dict[str, Any] = {}
         try:
             for name, raw in m.items():
@@ -137,7 +138,8 @@ def _coerce(name: str, raw: Any) -> Any:
             raise TypeError("expected a number")
         return float(raw) if name == "volume" else int(raw)
     if name == "chime":
-        words = {"1": True, "true": True, "yes": True, "on": True, "0": False, "false": False, "no": False, "off": False}
+        words = {"1": True, "true": True, "yes": True, "on": True,
+                 "0": False, "false": False, "no": False, "off": False}
         if isinstance(raw, bool) or (isinstance(raw, str) and raw.strip().lower() in words):
             return raw if isinstance(raw, bool) else words[raw.strip().lower()]
         raise TypeError("expected true or false")
@@ -266,7 +268,8 @@ def _tone(rate: int, freq: float, seconds: float, *, amplitude: float = 0.3, dec
     count = int(rate * seconds)
     peak = 32767 * amplitude
     omega = 2 * math.pi * freq / rate
-    return array.array("h", (int(peak * math.exp(-decay * i / rate) * math.sin(omega * i)) for i in range(count))).tobytes()
+    return array.array(
+        "h", (int(peak * math.exp(-decay * i / rate) * math.sin(omega * i)) for i in range(count))).tobytes()
 
 
 @functools.lru_cache(maxsize=4)

@@ -10,8 +10,8 @@ from hall.accounts import COUNTER_ROLES
 from hall.checklist import materials_of, ticked
 from hall.domain.errors import IllegalTransition, InvalidInput, UnknownCounter
 from hall.domain.states import IN_HAND
-from hall.storage import repo
 from hall.snapshots import item_rows as _item_rows
+from hall.storage import repo
 from hall.web.auth import current_actor, require_staff
 from hall.web.context import hall
 from hall.web.jsonio import body

@@ -15,7 +15,8 @@ def _obj(required: list[str] | None = None, **properties: Any) -> dict[str, Any]
 
 
 _TOKEN = [path_param("token", {"type": "string", "maxLength": 200})]
-_SCOPE_CODE = [path_param("scope", {"type": "string", "maxLength": 200}), path_param("code", {"type": "string", "maxLength": 200})]
+_SCOPE_CODE = [path_param("scope", {"type": "string", "maxLength": 200}),
+               path_param("code", {"type": "string", "maxLength": 200})]
 _TEXT = {"type": "string", "maxLength": 200}
 _SERVICE = {"service": _TEXT, "bundle": _TEXT}
 _LIMIT = {"type": ["integer", "null"], "minimum": 0}
@@ -63,10 +64,12 @@ def phone_paths() -> dict[str, Any]:
                                                   status="201",
                                                   request=_obj(["id_number"], id_number=_TEXT, kiosk=_TEXT))},
         "/admin/hours": {"get": _op("Service hours in force, now and the next two weeks (manager)", auth="staff"),
-                         "put": _op("Set the service hours (manager; audited)", auth="staff", request={"type": "object"})},
+                         "put": _op("Set the service hours (manager; audited)", auth="staff",
+                                    request={"type": "object"})},
         "/admin/hours/open-early": {"post": _op("Open the hall early (manager; audited)", auth="staff",
                                                 request=_obj(None, minutes={"type": "integer"}))},
-        "/admin/hours/end-early": {"post": _op("End an early opening (manager; audited)", auth="staff", request=NO_BODY)},
+        "/admin/hours/end-early": {"post": _op("End an early opening (manager; audited)", auth="staff",
+                                               request=NO_BODY)},
         "/admin/quotas": {"get": _op("Quotas with what is left today (manager)", auth="staff")},
         "/admin/quotas/hall": {
             "put": _op("Set the whole hall's quota (manager; audited)", auth="staff",
@@ -88,5 +91,6 @@ def phone_paths() -> dict[str, Any]:
             "delete": _op("Remove a booking plan (manager; audited)", auth="staff", params=_SCOPE_CODE)},
         "/admin/appointment-plans/{scope}/{code}/days/{day}": {"put": _op(
             "One day's capacity per slot (0 closes it; null: the plan's)", auth="staff",
-            params=[*_SCOPE_CODE, path_param("day", {"type": "string", "maxLength": 200})], request=_obj(None, capacity=_LIMIT))},
+            params=[*_SCOPE_CODE, path_param("day", {"type": "string", "maxLength": 200})],
+            request=_obj(None, capacity=_LIMIT))},
     }

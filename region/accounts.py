@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from .db import Database
-from .errors import _l, Forbidden, InvalidInput, Unauthorised
+from .errors import Forbidden, InvalidInput, Unauthorised, _l
 from .store import audit
 from .store import users as store
 

@@ -9,7 +9,7 @@ from typing import Any
 
 from .accounts import token_hash
 from .db import Database
-from .errors import _l, Conflict, InvalidInput, NotFound
+from .errors import Conflict, InvalidInput, NotFound, _l
 from .store import audit
 from .store import halls as store
 

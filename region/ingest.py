@@ -116,7 +116,7 @@ class Ingest:
         store.insert_events(conn, hall["id"], new)
         known = {e["ticket"] for e in new if e.get("ticket") is not None and e["type"] != "issued"}
         fold = Fold(hall["id"], store.load_tickets(conn, hall["id"], known), batch.tickets)
-        for index, event in enumerate(new):
+        for _index, event in enumerate(new):
             try:
                 fold.apply(event)
             except KeyError:

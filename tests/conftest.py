@@ -21,13 +21,12 @@ from hall.demo import DEMO_STAFF, catalogue_document, load_catalogue
 from hall.domain.clock import FixedClock
 from hall.domain.events import EventBus
 from hall.domain.routing import make_policy
+from hall.process import HallProcess
 from hall.service import HallService
 from hall.storage import Storage, open_storage, repo
-from hall.process import HallProcess
 from hall.web import create_app
 from hall.web.context import HallContext
 from hall.web.extensions import socketio
-
 from tests.live import CHROMIUM, CHROMIUM_ARGS, LiveServer, free_port
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -211,7 +210,7 @@ def live_server(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Live
     report = getattr(request.node, "report_call", None)
     if report is not None and report.failed:
         log = (tmp_path / "server.log").read_text(encoding="utf-8", errors="replace")
-        print(f"---- the server's log (last 80 lines) ----\n" + "\n".join(log.splitlines()[-80:]))
+        print("---- the server's log (last 80 lines) ----\n" + "\n".join(log.splitlines()[-80:]))
 
 
 @pytest.fixture(scope="session")

@@ -60,7 +60,7 @@ def _json_rows(rows: Iterable[Any]) -> str:
 def upsert_tickets(conn: psycopg.Connection, rows: list[TicketRow]) -> None:
     """Write the changed tickets in one INSERT … ON CONFLICT over a JSON array."""
     if rows:
-        conn.execute(_UPSERT_TICKETS, [_json_rows(dict(zip(FIELDS, row.as_tuple())) for row in rows)])
+        conn.execute(_UPSERT_TICKETS, [_json_rows(dict(zip(FIELDS, row.as_tuple(), strict=True)) for row in rows)])
 
 
 def _column_type(name: str) -> str:

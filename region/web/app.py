@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask, jsonify, render_template, request
-from flask_babel import Babel, gettext as _
+from flask_babel import Babel
+from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
 from ..config import RegionConfig

@@ -12,7 +12,8 @@ from tests.conftest import login
 
 from .conftest import record_days
 
-RECORDED = [date(2026, 11, 9) + timedelta(days=n) for n in range(14) if (date(2026, 11, 9) + timedelta(days=n)).weekday() < 5]
+RECORDED = [date(2026, 11, 9) + timedelta(days=n) for n in range(14)
+            if (date(2026, 11, 9) + timedelta(days=n)).weekday() < 5]
 
 
 @pytest.fixture

@@ -17,7 +17,8 @@ from hall.storage import advisor as store
 from .conftest import SHANGHAI, record_days
 
 #: Small tables every request may read whole.
-SMALL_TABLES = {"counters", "counter_items", "service_items", "bundle_items", "bundles", "categories", "settings", "staff"}
+SMALL_TABLES = {"counters", "counter_items", "service_items", "bundle_items", "bundles", "categories", "settings",
+                "staff"}
 
 
 def test_each_ticket_keeps_its_shown_range_and_the_day_error_is_recorded(hall_service, clock, storage):

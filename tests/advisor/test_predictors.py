@@ -101,7 +101,8 @@ def test_the_snapshot_counts_what_routing_would_call_first():
     snapshot = build_snapshot(policy, new, counters, history, mix, 120.0, waiting=waiting)
     assert (snapshot.ahead, snapshot.ahead_priority, snapshot.counters_able, snapshot.idle) == (3, 1, 1, 0)
     # A work-injury claim (15 catalogue minutes) and two pension checks (3 minutes) ahead, plus walks.
-    assert snapshot.ahead_cycle_seconds == pytest.approx(mix.cycle(frozenset({"C01"})) + 2 * mix.cycle(frozenset({"B06"})))
+    assert snapshot.ahead_cycle_seconds == pytest.approx(
+        mix.cycle(frozenset({"C01"})) + 2 * mix.cycle(frozenset({"B06"})))
     assert snapshot.head_of_line_seconds == 120.0
     assert snapshot.busy_remaining[0] == pytest.approx(15 * 60 + 40 - 120, rel=0.01)
 

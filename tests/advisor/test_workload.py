@@ -86,7 +86,8 @@ def test_the_fit_learns_from_the_halls_own_tables(tmp_path, seed_workload):
     assert 9 * 3600 <= first.issued < 9.1 * 3600  # seconds since the day's local midnight
     simulated = runs[0].tickets[0]
     assert first.first_called == pytest.approx(simulated.called)
-    assert sum(v.recalls for v in visits) == sum(t.arrival.recalls for r in runs for t in r.tickets if t.called is not None)
+    assert sum(v.recalls for v in visits) == sum(t.arrival.recalls for r in runs for t in r.tickets
+                                                 if t.called is not None)
     workload = fit_workload(visits, catalogue_minutes())
     assert workload.no_show_rate == pytest.approx(
         sum(1 for r in runs for t in r.tickets if t.arrival.no_show and t.called is not None) / len(visits), abs=0.002)

@@ -12,9 +12,9 @@ import pytest
 
 from drivers.keypad import FUNC_BEEP, FUNC_SHOW, Frame, build_frame, display_digits
 from drivers.sim_keypad import SimulatedKeypad
-from hall.domain import events as ev
 from hall.config import Config, ConfigError, parse_config
 from hall.devices.keypads import device_name
+from hall.domain import events as ev
 from hall.web.context import HallContext
 from tests.conftest import running_hall
 

@@ -7,6 +7,7 @@ import sys
 
 import pytest
 import requests
+
 from tests.live import screenshot_dir
 
 pytestmark = pytest.mark.e2e

@@ -126,7 +126,8 @@ def test_the_managers_announcement_template_is_what_the_hall_says(speaking_app: 
     login(manager, "manager")
     login(clerk, "clerk2")
     saved = manager.put("/api/v1/admin/settings",
-                        json={"announcement_template": {"zh": "{number}号请到{counter}号窗口", "en": "{number} to {counter}"}})
+                        json={"announcement_template": {"zh": "{number}号请到{counter}号窗口",
+                                                        "en": "{number} to {counter}"}})
     assert saved.status_code == 200, saved.get_json()
     client.post("/api/v1/tickets", json={"service": "A01", "print": False})
     clerk.post("/api/v1/counters/2/call-next", json={})

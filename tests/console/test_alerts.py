@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from tests.conftest import login
 from hall.alerts import hall_alerts
 from hall.privacy import mask_id_number, mask_phone, mask_text
-from tests.conftest import received
+from tests.conftest import login, received
 
 NOW = 1_000_000.0
 LIMITS = {"wait_target_minutes": 15, "max_waiting_per_counter": 3, "pause_alert_minutes": 20}

@@ -41,7 +41,8 @@ def test_a_later_item_too_and_a_bundle_left_empty_is_retired(manager, client):
     assert manager.put("/api/v1/admin/items/D03", json={"active": False}).status_code == 409
     manager.put("/api/v1/admin/bundles/P04", json={"items": ["D02"]})
     assert manager.put("/api/v1/admin/items/D02", json={"active": False}).status_code == 409
-    assert manager.put("/api/v1/admin/items/D02", json={"active": False, "remove_from_bundles": True}).status_code == 200
+    assert manager.put("/api/v1/admin/items/D02",
+                       json={"active": False, "remove_from_bundles": True}).status_code == 200
     assert manager.get("/api/v1/bundles/P04").status_code == 404
     assert client.post("/api/v1/tickets", json={"bundle": "P04", "print": False}).status_code == 404
     # An item outside every bundle is retired at once.
@@ -53,7 +54,8 @@ def test_a_bundle_takes_only_active_items(manager):
     added = manager.put("/api/v1/admin/bundles/P04", json={"items": ["D01", "D05"]})
     assert added.status_code == 400 and "D05" in added.get_json()["message"]
     assert manager.post("/api/v1/admin/bundles/P04/items", json={"item": "D05"}).status_code == 400
-    assert manager.put("/api/v1/admin/items/D05", json={"active": False, "remove_from_bundles": "yes"}).status_code == 400
+    assert manager.put("/api/v1/admin/items/D05",
+                       json={"active": False, "remove_from_bundles": "yes"}).status_code == 400
     # A retired bundle holding a retired item cannot come back until the item is taken out.
     manager.put("/api/v1/admin/bundles/P04", json={"active": False})
     manager.put("/api/v1/admin/items/D03", json={"active": False})

@@ -11,7 +11,8 @@ def audit(client, **filters):
 
 
 def test_add_an_item_to_a_bundle_and_authorise_counter_5(manager, ctx):
-    new_item = {"code": "A99", "category": "enterprise", "name_zh": "单位信息变更", "name_en": "Employer details change",
+    new_item = {"code": "A99", "category": "enterprise", "name_zh": "单位信息变更",
+                "name_en": "Employer details change",
                 "kind": "instant", "guide": {"materials": {"zh": ["营业执照"], "en": ["Business licence"]}}}
     assert manager.post("/api/v1/admin/items", json=new_item).status_code == 201
     with ctx.storage.write() as db:  # counter 5 serves only A01 now
@@ -64,9 +65,11 @@ def test_settings_change_is_applied_and_audited(manager, ctx):
 
 
 def test_category_letters_are_unique(manager):
-    taken = manager.post("/api/v1/admin/categories", json={"code": "new", "letter": "A", "name_zh": "新", "name_en": "New"})
+    taken = manager.post("/api/v1/admin/categories",
+                         json={"code": "new", "letter": "A", "name_zh": "新", "name_en": "New"})
     assert taken.status_code == 400 and "letter A" in taken.get_json()["message"]
-    made = manager.post("/api/v1/admin/categories", json={"code": "new", "letter": "G", "name_zh": "新", "name_en": "New"})
+    made = manager.post("/api/v1/admin/categories",
+                        json={"code": "new", "letter": "G", "name_zh": "新", "name_en": "New"})
     assert made.status_code == 201
     assert manager.put("/api/v1/admin/categories/new", json={"name_en": "Newer"}).get_json()["name_en"] == "Newer"
 
@@ -75,16 +78,18 @@ def test_admins_manage_staff_and_a_clerk_is_not_a_manager(app, manager):
     admin = app.test_client()
     login(admin, "admin")
     assert manager.get("/api/v1/admin/staff").status_code == 403
-    both = admin.post("/api/v1/admin/staff", json={"username": "x1", "password": "Violet-harbour-27", "roles": ["clerk", "manager"]})
+    both = admin.post("/api/v1/admin/staff",
+                      json={"username": "x1", "password": "Violet-harbour-27", "roles": ["clerk", "manager"]})
     assert both.status_code == 400 and "separation" in both.get_json()["message"]
-    made = admin.post("/api/v1/admin/staff", json={"username": "clerk9", "password": "Violet-harbour-27", "roles": ["clerk"],
-                                                  "counter": 5, "display_name": "柜员9"})
+    made = admin.post("/api/v1/admin/staff", json={"username": "clerk9", "password": "Violet-harbour-27",
+                                                  "roles": ["clerk"], "counter": 5, "display_name": "柜员9"})
     assert made.status_code == 201
     with app.extensions["onewindow"].storage.read() as db:
         stored = db.execute("SELECT password_hash FROM staff WHERE username = 'clerk9'").fetchone()[0]
     assert stored.startswith("scrypt:") and "Violet-harbour-27" not in stored
     newcomer = app.test_client()
-    assert newcomer.post("/api/v1/login", json={"username": "clerk9", "password": "Violet-harbour-27"}).status_code == 200
+    assert newcomer.post("/api/v1/login",
+                         json={"username": "clerk9", "password": "Violet-harbour-27"}).status_code == 200
     admin.put("/api/v1/admin/staff/clerk9", json={"active": False})
     assert newcomer.get("/api/v1/me").status_code == 401
     staff = {s["username"]: s for s in admin.get("/api/v1/admin/staff").get_json()["staff"]}

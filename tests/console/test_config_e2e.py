@@ -93,6 +93,8 @@ def test_retiring_an_item_held_by_bundles_names_them(server, console, ctx):  # n
     console.once("dialog", answer)
     with console.expect_response(lambda r: r.url.endswith("/api/v1/admin/items/D01") and r.ok):
         console.click("#item-form button[type=submit]")
-    console.wait_for_function("() => !document.querySelector(\"#bundles tr[data-bundle='P04']\").textContent.includes('D01')")
+    console.wait_for_function(
+        "() => !document.querySelector(\"#bundles tr[data-bundle='P04']\").textContent.includes('D01')")
     assert "P04 失业保险待遇申领" in messages[0] and "P05 就业失业登记" in messages[0]
-    assert requests.post(f"{server}/api/v1/tickets", json={"bundle": "P04", "print": False}, timeout=10).status_code == 201
+    assert requests.post(f"{server}/api/v1/tickets", json={"bundle": "P04", "print": False},
+                         timeout=10).status_code == 201

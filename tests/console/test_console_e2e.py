@@ -60,7 +60,8 @@ def test_manager_sees_an_alert_configures_and_downloads_last_weeks_report(server
     assert [a["kind"] for a in app.extensions["onewindow_alerts"].check_now()] == ["wait_over_target"]
     alert = page.wait_for_selector("#alerts li[data-kind='wait_over_target']")
     assert kiosk["number"] in alert.inner_text() and "15" in alert.inner_text()
-    page.wait_for_function(f"() => document.querySelector(\"#tickets tr[data-ticket='{kiosk['id']}']\").textContent.includes('16')")
+    page.wait_for_function(
+        f"() => document.querySelector(\"#tickets tr[data-ticket='{kiosk['id']}']\").textContent.includes('16')")
     page.screenshot(path=str(SCREENSHOTS / "console-live-alert.png"), full_page=False)
 
     # Add a new service item, put it in a bundle and authorise counter 5 for it.
@@ -76,7 +77,8 @@ def test_manager_sees_an_alert_configures_and_downloads_last_weeks_report(server
     page.select_option("#bundle-code", "P01")
     page.select_option("#bundle-item", "A99")
     page.click("#bundle-item-form button[type=submit]")
-    page.wait_for_function("() => document.querySelector(\"#bundles tr[data-bundle='P01']\").textContent.includes('A99')")
+    page.wait_for_function(
+        "() => document.querySelector(\"#bundles tr[data-bundle='P01']\").textContent.includes('A99')")
     with ctx.storage.write() as db:  # counter 5 does not serve A99 yet (a new counter item is not auto-authorised)
         db.execute("DELETE FROM counter_items WHERE counter = 5 AND item = 'A99'")
     page.click("#auth-matrix tr[data-category='enterprise'] button.toggle")

@@ -28,7 +28,7 @@ def test_csv_content(manager, crafted):
     rows = list(csv.reader(io.StringIO(text[1:])))
     assert len(rows) == 4  # header, 09 h, 10 h, total
     header = rows[0]
-    nine = dict(zip(header, rows[1]))
+    nine = dict(zip(header, rows[1], strict=False))
     assert nine[header[0]] == "9" and nine[header[1]] == "09:00–09:59"
     assert rows[1][2:7] == ["3", "3", "2", "1", "0"]  # issued, called, served, no-shows, cancelled
     assert rows[3][0] == "合计" and rows[3][2] == "5"

@@ -25,7 +25,8 @@ def test_db_upgrade_then_up_to_date(tmp_path: Path):
 
 def test_staff_add_and_login_check(tmp_path: Path):
     db = tmp_path / "h.db"
-    added = run("staff", "add", "wang", "--role", "clerk", "--password-stdin", "--db", str(db), stdin="Violet-harbour-27\n")
+    added = run("staff", "add", "wang", "--role", "clerk", "--password-stdin", "--db", str(db),
+                stdin="Violet-harbour-27\n")
     assert added.returncode == 0, added.stderr
     storage = open_storage(db)
     member = Accounts(storage, SystemClock()).authenticate("wang", "Violet-harbour-27")

@@ -92,8 +92,8 @@ def test_counters_in_threads_never_get_the_same_ticket(tmp_path):
             try:
                 service.start(number, None)
                 service.finish(number, None)
-            except IllegalTransition:
-                raise AssertionError(f"counter {number} lost its ticket {ticket.id}")
+            except IllegalTransition as err:
+                raise AssertionError(f"counter {number} lost its ticket {ticket.id}") from err
 
     threads = [threading.Thread(target=counter_loop, args=(n,)) for n in range(1, 6)]
     for t in threads:

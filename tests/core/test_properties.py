@@ -11,10 +11,10 @@ from hall.domain.clock import FixedClock
 from hall.domain.errors import CounterBusy, IllegalTransition
 from hall.domain.events import EventBus
 from hall.domain.routing import make_policy
+from hall.domain.states import TicketState
 from hall.service import HallService
 from hall.storage import open_storage
 from tests.conftest import MORNING, sign_in_demo_clerks
-from hall.domain.states import TicketState
 
 ITEMS = ["A01", "B01", "C01", "E01", "F01"]
 

@@ -5,12 +5,33 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from drivers.idcard import (
-    FIELDS, FIND_CARD, NATIONS, READ_BASE_TEXT, SAM_STATUS, SELECT_CARD, SW_FOUND, SW_NO_CARD, SW_OK, Answer,
-    Command, IdCardDataError, answer_frame, answer_parser, build_frame, command_frame, command_parser,
-    encode_base_text, id_number_valid, mask_id_number, mask_name, parse_base_text, parse_read_answer,
+    FIELDS,
+    FIND_CARD,
+    NATIONS,
+    READ_BASE_TEXT,
+    SAM_STATUS,
+    SELECT_CARD,
+    SW_FOUND,
+    SW_NO_CARD,
+    SW_OK,
+    Answer,
+    Command,
+    IdCardDataError,
+    answer_frame,
+    answer_parser,
+    build_frame,
+    command_frame,
+    command_parser,
+    encode_base_text,
+    id_number_valid,
+    mask_id_number,
+    mask_name,
+    parse_base_text,
+    parse_read_answer,
     read_answer_data,
 )
 from drivers.sim_idcard import sample_card

@@ -172,7 +172,8 @@ def test_unplug_and_replug(tmp_path: Path, kiosk: Kiosk) -> None:
         second.close()
 
 
-def test_nothing_of_the_card_is_logged(sim: SimulatedIdCardReader, kiosk: Kiosk, caplog: pytest.LogCaptureFixture) -> None:
+def test_nothing_of_the_card_is_logged(sim: SimulatedIdCardReader, kiosk: Kiosk,
+                                       caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level(logging.DEBUG)
 
     def failing_listener(card: IdCard) -> None:

@@ -7,12 +7,25 @@ import queue
 from collections.abc import Iterator
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from drivers.keypad import (
-    Frame, FrameError, FrameParser, KeyPress, KeypadBus,
-    KeypadConfigError, KeypadSettings, UnknownKeypad, beep_frame, build_frame, checksum,
-    decode_key, display_digits, key_frame, show_frame,
+    Frame,
+    FrameError,
+    FrameParser,
+    KeypadBus,
+    KeypadConfigError,
+    KeypadSettings,
+    KeyPress,
+    UnknownKeypad,
+    beep_frame,
+    build_frame,
+    checksum,
+    decode_key,
+    display_digits,
+    key_frame,
+    show_frame,
 )
 from drivers.sim_keypad import SimulatedKeypad
 

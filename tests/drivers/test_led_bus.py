@@ -10,7 +10,15 @@ from pathlib import Path
 import pytest
 
 from drivers.led import (
-    A5_QUERY, A5_SHOW, STATUS_BUSY, STATUS_TEXT_TOO_LONG, A5Framing, Effect, LedContent, build_a5, load_framing,
+    A5_QUERY,
+    A5_SHOW,
+    STATUS_BUSY,
+    STATUS_TEXT_TOO_LONG,
+    A5Framing,
+    Effect,
+    LedContent,
+    build_a5,
+    load_framing,
 )
 from drivers.led_bus import LedBus, LedStatus
 from drivers.pty_device import PtyDevice

@@ -3,11 +3,25 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from drivers.led import (
-    A5_MAX_DATA, A5Frame, A5Framing, A5Parser, A5ReplyParser, Effect, LedCapabilities, LedConfigError,
-    LedContent, LedReply, LedSettings, build_a5, crc16, encode_text, load_framing,
+    A5_MAX_DATA,
+    A5Frame,
+    A5Framing,
+    A5Parser,
+    A5ReplyParser,
+    Effect,
+    LedCapabilities,
+    LedConfigError,
+    LedContent,
+    LedReply,
+    LedSettings,
+    build_a5,
+    crc16,
+    encode_text,
+    load_framing,
 )
 
 CALL_FRAME = bytes.fromhex("a5 03 21 08 12 01 c7 eb 41 30 30 31 ba c5 b5 bd 33 ba c5 b4 b0 bf da e3 b6 5a")

@@ -334,7 +334,8 @@ def test_backend_none_renders_nothing(tmp_path: Path) -> None:
 
 # --- local playback ----------------------------------------------------------------------------------------
 
-RECORDER = "import sys, pathlib; log = pathlib.Path(sys.argv[1]); log.open('a').write('start ' + sys.argv[2] + '\\n');" \
+RECORDER = "import sys, pathlib; log = pathlib.Path(sys.argv[1]);" \
+           " log.open('a').write('start ' + sys.argv[2] + '\\n');" \
            " log.open('a').write('end ' + sys.argv[2] + '\\n')"
 
 

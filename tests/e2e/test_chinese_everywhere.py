@@ -38,7 +38,8 @@ READABLE_TEXT = """() => {
   }
   for (const el of document.querySelectorAll('[placeholder], [title], [aria-label], input[type=submit], option')) {
     if (skipped(el)) continue;
-    for (const name of ['placeholder', 'title', 'aria-label']) if (el.getAttribute(name)) out.push(el.getAttribute(name));
+    for (const name of ['placeholder', 'title', 'aria-label'])
+      if (el.getAttribute(name)) out.push(el.getAttribute(name));
     if (el.type === 'submit') out.push(el.value);
     if (el.tagName === 'OPTION') out.push(el.textContent);
   }

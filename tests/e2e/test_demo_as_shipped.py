@@ -77,7 +77,8 @@ def test_the_shipped_demo_speaks_and_its_qr_codes_reach_phones(shipped_demo: Liv
     ticket = requests.post(f"{server.url}/api/v1/tickets", json={"service": "A01", "kiosk": "kiosk-1"}, timeout=10)
     assert ticket.status_code == 201
     called = clerk.post(f"{server.url}/api/v1/counters/3/call-next", json={}, timeout=10).json()["ticket"]
-    lobby.wait_for_function(f"() => document.getElementById('now-calling').textContent.startsWith({called['number']!r})")
+    lobby.wait_for_function(
+        f"() => document.getElementById('now-calling').textContent.startsWith({called['number']!r})")
     with lobby.expect_response(lambda r: "/speech/" in r.url, timeout=15000) as fetched:
         pass
     response = fetched.value if not wavs else wavs[0]
@@ -103,7 +104,8 @@ def test_the_shipped_demo_speaks_and_its_qr_codes_reach_phones(shipped_demo: Liv
     assert decode_qr(preview) == f"{public}/t/{ticket.json()['token']}"
     # A reprint carries the same address.
     manager = staff_session(server.url, "manager")
-    assert manager.post(f"{server.url}/api/v1/tickets/{ticket.json()['id']}/reprint", json={}, timeout=10).status_code == 202
+    assert manager.post(f"{server.url}/api/v1/tickets/{ticket.json()['id']}/reprint", json={},
+                        timeout=10).status_code == 202
     # The console says the speech device is ok only now that its WAV was served.
     devices = {d["device"]: d for d in manager.get(f"{server.url}/api/v1/console/live", timeout=10).json()["devices"]}
     assert devices["speech"]["state"] == "ok"

@@ -8,11 +8,25 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from hall.domain.errors import IllegalTransition, InvalidInput
-from hall.workdays import WorkCalendar
 from hall.ratings import (
-    FollowupAction as A, FollowupState as S, RatedCase, add_working_days, check_reasons, counter_ranking,
-    followup_due, followup_figures, grouped_figures, is_overdue, next_followup_state, rate_figures,
+    FollowupAction as A,
 )
+from hall.ratings import (
+    FollowupState as S,
+)
+from hall.ratings import (
+    RatedCase,
+    add_working_days,
+    check_reasons,
+    counter_ranking,
+    followup_due,
+    followup_figures,
+    grouped_figures,
+    is_overdue,
+    next_followup_state,
+    rate_figures,
+)
+from hall.workdays import WorkCalendar
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -106,7 +120,8 @@ def test_grouped_figures_match_the_hand_count():
 
     by_item = {g["key"]: g for g in grouped_figures(CASES, "item")}
     # The bundle (ticket 5) counts once for A01 and once for B01.
-    assert by_item["A01"]["finished"] == 3 and by_item["A01"]["rated"] == 2 and by_item["A01"]["satisfaction_rate"] == 0.5
+    assert (by_item["A01"]["finished"] == 3 and by_item["A01"]["rated"] == 2
+            and by_item["A01"]["satisfaction_rate"] == 0.5)
     assert by_item["B01"]["finished"] == 3 and by_item["B01"]["distribution"]["3"] == 1
 
     by_category = {g["key"]: g for g in grouped_figures(CASES, "category")}

@@ -58,7 +58,8 @@ def test_a_year_the_package_does_not_know_counts_monday_to_friday(caplog):
 def test_follow_up_deadline_over_national_day(hall_service):
     opened = datetime(2026, 9, 30, 15, 0, tzinfo=SHANGHAI).timestamp()
     assert followup_due(opened, 1, SHANGHAI)[0] == date(2026, 10, 8)
-    # Through the hall service: a bad rating on 30 September, 5 working days → Thu 8, Fri 9, Sat 10 (调休), Mon 12, Tue 13.
+    # Through the hall service: a bad rating on 30 September, 5 working days →
+    # Thu 8, Fri 9, Sat 10 (调休), Mon 12, Tue 13.
     clock = FixedClock(opened)
     service = HallService(hall_service.storage, HallSettings(), make_policy("one-window", 1800), clock, EventBus())
     ticket = service.issue_ticket(service="B01")

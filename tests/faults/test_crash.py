@@ -9,8 +9,8 @@ from pathlib import Path
 
 import requests
 
-from tests.live import LiveServer, free_port
 from tests.faults.realserver import staff_session
+from tests.live import LiveServer, free_port
 
 ISSUERS = 8
 COUNTERS = 5

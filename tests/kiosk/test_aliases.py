@@ -11,7 +11,8 @@ from hall.storage import open_storage
 from hall.storage.migrations import migrations
 
 TARGETS = [
-    Searchable("item", "E01", "社会保障卡申领（即时制卡）", "Card application", "社会保障卡", ("社保卡", "办卡", "医保卡")),
+    Searchable("item", "E01", "社会保障卡申领（即时制卡）", "Card application", "社会保障卡",
+               ("社保卡", "办卡", "医保卡")),
     Searchable("item", "E02", "社会保障卡补换", "Card replacement", "社会保障卡", ("补卡", "换卡", "社保卡")),
     Searchable("item", "D02", "失业保险金申领", "Unemployment benefit", "失业保险", ("失业金", "领失业金")),
     Searchable("item", "D03", "失业人员代缴基本医疗保险费", "Medical insurance", "失业保险", ("医保", "代缴医保")),

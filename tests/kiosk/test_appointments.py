@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.conftest import printer_worker, wait_print, login
+from tests.conftest import login, printer_worker, wait_print
 
 
 def book(manager, slot_start: str = "2026-11-25T09:15", **body) -> dict:
@@ -16,8 +16,8 @@ def test_checked_in_appointment_is_called_before_earlier_walk_ins(client, manage
     assert len(booking["code"]) == 12 and booking["state"] == "booked"
     walk_ins = [client.post("/api/v1/tickets", json={"service": "B03"}).get_json() for _ in range(2)]
     clock.advance(60)
-    checked = client.post("/api/v1/appointments/check-in", json={"code": booking["code"][:4] + " " + booking["code"][4:],
-                                                                 "kiosk": "west"})
+    checked = client.post("/api/v1/appointments/check-in",
+                          json={"code": booking["code"][:4] + " " + booking["code"][4:], "kiosk": "west"})
     assert checked.status_code == 201
     ticket = checked.get_json()
     assert ticket["people_ahead"] == 0 and ticket["token"] and ticket["again"] is False

@@ -21,7 +21,8 @@ def test_home_shows_categories_bundles_and_the_most_used_items(client):
 
 def test_item_guide_has_every_part_and_a_qr_to_the_phone_guide(client):
     page = client.get("/kiosk/east/item/B03").get_data(as_text=True)
-    for part in ("办理条件", "需携带的材料", "等候时请填写的表格", "设定依据", "办理时限", "限时办结", "绿色通道", "取号"):
+    for part in ("办理条件", "需携带的材料", "等候时请填写的表格", "设定依据", "办理时限", "限时办结", "绿色通道",
+                 "取号"):
         assert part in page, part
     assert "<svg" in page and "手机扫码查看办事指南" in page
     phone = client.get("/guide/B03").get_data(as_text=True)

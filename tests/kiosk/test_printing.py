@@ -137,7 +137,8 @@ def test_kiosks_config_table():
         {"id": "west"},
     ]})
     east, west = config.kiosks
-    assert east.idle_seconds == 30 and east.printer.backend == "network" and east.printer.options == {"host": "10.0.0.9"}
+    assert (east.idle_seconds == 30 and east.printer.backend == "network"
+            and east.printer.options == {"host": "10.0.0.9"})
     assert west.printer is None and west.idle_seconds == 60
     for bad in ([{"id": "a b"}], [{"id": "a"}, {"id": "a"}], [{"id": "a", "idle_seconds": 2}],
                 [{"id": "a", "printer": {"backend": "laser"}}], [{"id": "a", "colour": "red"}], {"id": "a"}):

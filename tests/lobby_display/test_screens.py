@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from hall.storage import checklist as checklist_store
 from hall.config import ConfigError, parse_config
+from hall.storage import checklist as checklist_store
 from hall.storage import repo
 from tests.conftest import received
 

@@ -17,7 +17,8 @@ SHOTS = screenshot_dir()
 
 def _token(server, username: str) -> str:
     password = next(p for u, _, _, _, p in DEMO_STAFF if u == username)
-    response = requests.post(f"{server.url}/api/v1/login", json={"username": username, "password": password}, timeout=10)
+    response = requests.post(f"{server.url}/api/v1/login", json={"username": username, "password": password},
+                             timeout=10)
     assert response.status_code == 200, response.text
     token, counter = response.json()["token"], response.json()["counter"]
     if counter:  # a clerk signs in at their counter, as opening the panel does
@@ -52,7 +53,8 @@ def test_lobby_shows_a_call_within_a_second_and_flashes_again_on_recall(live_ser
         _post(live_server, "/api/v1/tickets", body={"service": service})
     called = _post(live_server, "/api/v1/counters/1/call-next", clerk)["ticket"]["number"]
     started = time.monotonic()
-    page.wait_for_function(f"() => document.getElementById('now-calling').textContent.startsWith({called!r})", timeout=1000)
+    page.wait_for_function(f"() => document.getElementById('now-calling').textContent.startsWith({called!r})",
+                           timeout=1000)
     assert time.monotonic() - started < 1.0
     assert "1号窗口" in page.text_content("#now-calling")
     page.wait_for_function("() => document.getElementById('now-calling').dataset.flashes === '1'", timeout=1000)
@@ -84,7 +86,8 @@ def test_portrait_layout_renders(live_server, page):
     for service in ("A01", "B01", "B01"):
         _post(live_server, "/api/v1/tickets", body={"service": service})
     called = _post(live_server, "/api/v1/counters/3/call-next", clerk)["ticket"]["number"]
-    page.wait_for_function(f"() => document.getElementById('now-calling').textContent.startsWith({called!r})", timeout=1000)
+    page.wait_for_function(f"() => document.getElementById('now-calling').textContent.startsWith({called!r})",
+                           timeout=1000)
     now = page.locator("#now-calling")
     assert page.evaluate("el => el.scrollWidth <= el.clientWidth", now.element_handle())  # the call fits the screen
     page.wait_for_function("() => document.getElementById('now-calling').getAnimations().length === 0", timeout=10_000)
@@ -102,7 +105,8 @@ def test_screens_are_right_again_after_a_server_restart(live_server, browser):
         clerk = _token(live_server, "clerk2")
         _post(live_server, "/api/v1/tickets", body={"service": "B01"})
         first = _post(live_server, "/api/v1/counters/2/call-next", clerk)["ticket"]["number"]
-        counter.wait_for_function(f"() => document.getElementById('serving').textContent.includes({first!r})", timeout=2000)
+        counter.wait_for_function(f"() => document.getElementById('serving').textContent.includes({first!r})",
+                                  timeout=2000)
 
         live_server.kill()
         lobby.wait_for_function("() => document.documentElement.classList.contains('offline')", timeout=10_000)
@@ -137,9 +141,11 @@ def test_counter_screen_follows_pause_and_resume(live_server, page):
     page.wait_for_function("() => document.getElementById('clerk').textContent.includes('综合柜员 2')", timeout=2000)
     _post(live_server, "/api/v1/tickets", body={"service": "B01"})
     number = _post(live_server, "/api/v1/counters/2/call-next", clerk)["ticket"]["number"]
-    page.wait_for_function(f"() => document.getElementById('serving').textContent === '正在呼叫 {number}'", timeout=2000)
+    page.wait_for_function(f"() => document.getElementById('serving').textContent === '正在呼叫 {number}'",
+                           timeout=2000)
     _post(live_server, "/api/v1/counters/2/start", clerk)
-    page.wait_for_function(f"() => document.getElementById('serving').textContent === '正在办理 {number}'", timeout=2000)
+    page.wait_for_function(f"() => document.getElementById('serving').textContent === '正在办理 {number}'",
+                           timeout=2000)
     _shot(page, "counter-screen-serving.png")
     _post(live_server, "/api/v1/counters/2/finish", clerk)
     _post(live_server, "/api/v1/counters/2/pause", clerk, {"reason": "lunch"})

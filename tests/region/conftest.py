@@ -193,7 +193,8 @@ class RegionServer:
         with open(self.workdir / f"region-{self.port}.log", "ab") as log:  # the child keeps its own copy
             self.process = subprocess.Popen(
                 [sys.executable, "-m", "hall.cli", "region", "serve", "--db", self.db_url, "--port", str(self.port),
-                 "--workers", str(self.workers), *self.extra], stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+                 "--workers", str(self.workers), *self.extra], stdout=log, stderr=subprocess.STDOUT,
+                start_new_session=True,
                 env={**os.environ, "PYTHONUNBUFFERED": "1"})
         wait_for_port(self.port, self.process)
         return self

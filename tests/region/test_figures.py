@@ -189,8 +189,8 @@ def test_cases_completed_and_follow_ups_open_and_overdue_reach_the_prefecture(de
     clock.advance(14 * 86400)  # past every deadline
     assert len(followups.sweep_overdue()) == 3
     first = followups.list("open")[0]["id"]
-    followups.act(first, FollowupAction.CALLBACK, "manager", {"date": "2026-11-26", "contact": "电话", "said": "已解释"},
-                  is_manager=True)
+    followups.act(first, FollowupAction.CALLBACK, "manager",
+                  {"date": "2026-11-26", "contact": "电话", "said": "已解释"}, is_manager=True)
     followups.act(first, FollowupAction.CLOSE, "manager", {"rectification": "加强培训"}, is_manager=True)
     demo_hall.ship_all()
     total = region_ctx.reports.report(day, day, "hall")["total"]

@@ -80,7 +80,8 @@ def test_the_chain_links_every_rating_in_order() -> None:
     second = {"ticket": 2, "score": None, "unrated": 1, "counter": 2, "staff": None, "at": 11.0, "reasons": []}
     h1 = rating_chain.link_hash(rating_chain.GENESIS, first)
     h2 = rating_chain.link_hash(h1, second)
-    links = [{**first, "seq": 1, "prev": rating_chain.GENESIS, "hash": h1}, {**second, "seq": 2, "prev": h1, "hash": h2}]
+    links = [{**first, "seq": 1, "prev": rating_chain.GENESIS, "hash": h1},
+             {**second, "seq": 2, "prev": h1, "hash": h2}]
     assert rating_chain.verify(links, 0, rating_chain.GENESIS) == ([], 2, h2)
     edited = [links[0], {**links[1], "staff": "clerk9"}]
     assert [p["kind"] for p in rating_chain.verify(edited, 0, rating_chain.GENESIS)[0]] == ["edited"]

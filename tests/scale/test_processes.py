@@ -118,7 +118,8 @@ def test_settings_checklist_device_status_and_speech_are_one_truth(hall_pair):
     # A device state written by the owner is what B's console shows.
     owner = owner_pid(a.db)
     assert owner in worker_pids(a) | worker_pids(b)
-    devices = {d["device"]: d["state"] for d in manager_b.get(f"{b.url}/api/v1/console/live", timeout=10).json()["devices"]}
+    devices = {d["device"]: d["state"]
+               for d in manager_b.get(f"{b.url}/api/v1/console/live", timeout=10).json()["devices"]}
     assert devices.get("printer") == "ok" and devices.get("speech") == "ok"
 
 

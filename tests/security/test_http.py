@@ -50,7 +50,8 @@ def test_the_printed_qr_and_status_url_come_from_the_public_url(hall_app, config
 
 
 def test_the_hall_answers_for_localhost_its_addresses_and_configured_names(config):
-    hosts = allowed_hosts(replace(config, server=replace(config.server, trusted_hosts=("hall.local",))), interfaces=["192.168.1.10", "fe80::1"])
+    hosts = allowed_hosts(replace(config, server=replace(config.server, trusted_hosts=("hall.local",))),
+                          interfaces=["192.168.1.10", "fe80::1"])
     assert {"localhost", "127.0.0.1", "192.168.1.10", "hall.local"} <= set(hosts)
     assert "[fe80::1]" in hosts and "evil.example" not in hosts
     assert public_origin("https://hall.example.gov.cn/") == ("hall.example.gov.cn", "")
@@ -112,7 +113,8 @@ def test_a_cross_site_write_with_the_staff_cookie_is_refused(clerk, client, head
     client.post("/api/v1/tickets", json={"service": "A01"})
     response = clerk.post("/api/v1/counters/1/call-next", json={}, headers=headers)
     assert response.status_code == 403 and "cross-site" in response.get_json()["message"]
-    assert clerk.post("/api/v1/counters/1/call-next", json={}, headers={"Origin": "http://localhost"}).status_code == 200
+    assert clerk.post("/api/v1/counters/1/call-next", json={},
+                      headers={"Origin": "http://localhost"}).status_code == 200
 
 
 def test_a_cross_site_form_is_refused_everywhere_not_only_under_the_api(clerk):

@@ -103,4 +103,4 @@ def test_a_clerk_reads_every_spelling_masked_in_a_follow_up(client, clerk, manag
 def test_any_text_is_masked_without_error_and_keeps_its_length(text):
     shown = mask_text(text)
     assert len(shown) == len(text)
-    assert all(a == b or b == "*" for a, b in zip(text, shown))
+    assert all(a == b or b == "*" for a, b in zip(text, shown, strict=True))

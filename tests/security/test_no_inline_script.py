@@ -34,7 +34,8 @@ class _InlineFinder(HTMLParser):
         for name, value in attrs:
             if name.startswith("on"):
                 self.problems.append((line, f"event handler {name}= on <{tag}>"))
-            if name in ("href", "src", "action", "formaction") and (value or "").strip().lower().startswith("javascript:"):
+            if (name in ("href", "src", "action", "formaction")
+                    and (value or "").strip().lower().startswith("javascript:")):
                 self.problems.append((line, f"javascript: URL in {name}= on <{tag}>"))
             if name == "style":
                 self.problems.append((line, f"style= attribute on <{tag}>"))

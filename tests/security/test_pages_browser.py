@@ -18,7 +18,8 @@ pytestmark = pytest.mark.e2e
 RECORD_VIOLATIONS = """
 window.__violations = [];
 document.addEventListener("securitypolicyviolation", function (e) {
-  window.__violations.push(e.violatedDirective + " " + (e.blockedURI || "inline") + " " + e.sourceFile + ":" + e.lineNumber);
+  window.__violations.push(e.violatedDirective + " " + (e.blockedURI || "inline") + " "
+                           + e.sourceFile + ":" + e.lineNumber);
 });
 """
 

@@ -27,7 +27,8 @@ class Stolen:
 
     def works(self, app) -> tuple[bool, bool]:
         by_cookie = self.cookie_client(app).get("/api/v1/me").status_code == 200
-        by_token = app.test_client().get("/api/v1/me", headers={"Authorization": f"Bearer {self.token}"}).status_code == 200
+        by_token = app.test_client().get("/api/v1/me",
+                                         headers={"Authorization": f"Bearer {self.token}"}).status_code == 200
         return by_cookie, by_token
 
 
@@ -128,7 +129,8 @@ def test_a_socket_refuses_the_next_event_once_its_login_ended_elsewhere(app, cli
     admin = app.test_client()
     login(admin, "admin")
     admin.put("/api/v1/admin/staff/clerk1", json={"password": "a-new-password-9"})
-    assert panel.emit("action", {"action": "call-next"}, namespace="/counter", callback=True)["error"] == "not_authorised"
+    assert panel.emit("action", {"action": "call-next"}, namespace="/counter",
+                      callback=True)["error"] == "not_authorised"
     assert not socket_client("/counter", auth={"counter": 1, "token": stolen.token}).is_connected("/counter")
 
 

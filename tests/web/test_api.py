@@ -13,7 +13,8 @@ def test_services_lists_items_and_bundles(client):
     item = data["items"][0]
     assert {"code", "name", "category", "letter", "kind"} <= set(item)
     names = {b["name"] for b in data["bundles"]}
-    assert {"企业单位人员增减", "死亡人员待遇申领", "工伤保险待遇申领", "失业保险待遇申领", "就业失业登记", "社会保障卡业务"} <= names
+    assert {"企业单位人员增减", "死亡人员待遇申领", "工伤保险待遇申领", "失业保险待遇申领", "就业失业登记",
+            "社会保障卡业务"} <= names
 
 
 def test_english_switch(client):
@@ -166,7 +167,8 @@ def test_openapi_documents_every_api_route(app, client):
             continue
         path = rule.rule[len("/api/v1"):]
         # A variable segment is documented either as a parameter or spelled out per value (/counters/{n}/recall).
-        pattern = re.compile("^" + re.sub(r"<[^>]+>", "[^/]+", re.escape(path).replace(r"\<", "<").replace(r"\>", ">")) + "$")
+        pattern = re.compile(
+            "^" + re.sub(r"<[^>]+>", "[^/]+", re.escape(path).replace(r"\<", "<").replace(r"\>", ">")) + "$")
         assert any(pattern.match(p) for p in documented), f"{rule.rule} is not in openapi.json"
         for method in rule.methods - {"HEAD", "OPTIONS"}:
             assert any(pattern.match(p) and method.lower() in doc["paths"][p] for p in documented), \
