@@ -11,7 +11,7 @@ from flask import Blueprint, jsonify
 
 from hall.accounts import COUNTER_ROLES
 from hall.commands import COUNTER_ACTIONS
-from hall.domain.errors import InvalidInput
+from hall.domain.errors import N_, InvalidInput
 from hall.snapshots import counter_snapshot
 from hall.web.auth import current_actor, require_staff
 from hall.web.context import hall
@@ -47,7 +47,8 @@ def sign_out(number: int) -> Any:
 @require_staff(COUNTER_ROLES)
 def counter_action(number: int, action: str) -> Any:
     if action not in COUNTER_ACTIONS:
-        raise InvalidInput(f"unknown counter action {action!r}; one of {', '.join(COUNTER_ACTIONS)}")
+        raise InvalidInput(N_("unknown counter action {action!r}; one of {choices}"),
+                           action=action, choices=', '.join(COUNTER_ACTIONS))
     result = hall().commands.counter_action(current_actor(), number, action, body())
     return jsonify(counter_result_payload(result)), 202 if action == "request-rating" else 200
 

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 
 from hall.accounts import COUNTER_ROLES
 from hall.commands import PAUSE_REASON_LABELS, PAUSE_REASONS
-from hall.domain.errors import InvalidInput
+from hall.domain.errors import N_, InvalidInput
 from hall.storage import repo
 from hall.web.auth import current_staff, page_requires_staff
 from hall.web.context import hall
@@ -35,9 +35,9 @@ def panel() -> Any:
     try:
         number = int(wanted) if wanted is not None else None
     except ValueError:
-        raise InvalidInput(f"not a counter number: {wanted!r}") from None
+        raise InvalidInput(N_("not a counter number: {wanted!r}"), wanted=wanted) from None
     if number not in numbers:
-        raise InvalidInput(f"there is no counter {number}")
+        raise InvalidInput(N_("there is no counter {number}"), number=number)
     return render_template("caller/panel.html", counter=number, counters=counters, categories=categories,
                            bundles=bundles, recall_limit=ctx.config.caller.recall_limit,
                            staff=member.display_name if member else "", pause_reasons=PAUSE_REASONS,

@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Blueprint, jsonify
 
-from hall.domain.errors import InvalidInput
+from hall.domain.errors import N_, InvalidInput
 from hall.web.auth import current_actor
 from hall.web.context import hall
 from hall.web.jsonio import body, field, refuse_unknown
@@ -23,7 +23,7 @@ def rate() -> Any:
     refuse_unknown(data, {"ticket", "score", "reasons"})
     reasons = data.get("reasons") or []
     if not isinstance(reasons, list) or not all(isinstance(r, str) for r in reasons):
-        raise InvalidInput("'reasons' must be a list of strings")
+        raise InvalidInput(N_("'reasons' must be a list of strings"))
     rating = commands.rate(actor, field(data, "ticket", int, required=True), field(data, "score", int, required=True),
                            reasons)
     return jsonify(ticket=rating["ticket"], score=rating["score"], counter=rating["counter"]), 201

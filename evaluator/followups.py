@@ -11,7 +11,7 @@ from flask import Blueprint, Flask, current_app, jsonify, render_template, reque
 
 from hall.accounts import COUNTER_ROLES, MANAGER_ROLES
 from hall.domain import events as ev
-from hall.domain.errors import InvalidInput, NotAuthenticated, NotAuthorised
+from hall.domain.errors import N_, InvalidInput, NotAuthenticated, NotAuthorised
 from hall.personal_data import record_unmasked_view
 from hall.privacy import mask_text
 from hall.ratings import (
@@ -125,7 +125,7 @@ def get_followup(followup_id: int) -> Any:
     followup = followup_book().get(followup_id)
     member = current_staff()
     if not _is_manager() and member is not None and followup["staff"] != member.username:
-        raise NotAuthorised("a clerk sees only the follow-ups of their own ratings")
+        raise NotAuthorised(N_("a clerk sees only the follow-ups of their own ratings"))
     _note_unmasked([followup])
     return jsonify(for_viewer(followup))
 
@@ -155,12 +155,13 @@ def followup_step(followup_id: int, step: str) -> Any:
     if step == "decision":
         uphold = data.get("uphold")
         if not isinstance(uphold, bool):
-            raise InvalidInput("'uphold' must be true (the rating does not count) or false (follow up as usual)")
+            raise InvalidInput(N_("'uphold' must be true (the rating does not count) or false (follow up as usual)"))
         action = FollowupAction.UPHOLD if uphold else FollowupAction.REJECT
     elif step in _ACTIONS:
         action = _ACTIONS[step]
     else:
-        raise InvalidInput(f"unknown step {step!r}; one of {', '.join([*_ACTIONS, 'decision'])}")
+        raise InvalidInput(N_("unknown step {step!r}; one of {choices}"),
+                           step=step, choices=', '.join([*_ACTIONS, 'decision']))
     return jsonify(followup_book().act(followup_id, action, member.username, data, is_manager=_is_manager()))
 
 
@@ -170,10 +171,10 @@ def leave_phone(ticket: int) -> Any:
     device = current_device()
     if device is None:
         if current_staff() is not None:
-            raise NotAuthorised("the phone number comes from the counter's evaluator, never from a staff session")
-        raise NotAuthenticated("an evaluator device token is required (Authorization: Bearer …)")
+            raise NotAuthorised(N_("the phone number comes from the counter's evaluator, never from a staff session"))
+        raise NotAuthenticated(N_("an evaluator device token is required (Authorization: Bearer …)"))
     if device.kind != "evaluator":
-        raise NotAuthorised("only evaluator devices may add a phone number to a rating")
+        raise NotAuthorised(N_("only evaluator devices may add a phone number to a rating"))
     data = body()
     refuse_unknown(data, {"phone"})
     return jsonify(followup_book().leave_phone(ticket, data.get("phone"), device_counter=device.counter)), 201
@@ -189,7 +190,7 @@ def satisfaction() -> Any:
     last = date_param(request.args["to"]) if request.args.get("to") else today
     first = date_param(request.args["from"]) if request.args.get("from") else last
     if (last - first) > timedelta(days=400):
-        raise InvalidInput("ask for at most 400 days at once")
+        raise InvalidInput(N_("ask for at most 400 days at once"))
     return jsonify(off_the_loop(satisfaction_report, first.isoformat(), last.isoformat(),
                                        request.args.get("group_by") or None, ctx.service.clock.now()))
 

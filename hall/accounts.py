@@ -82,15 +82,16 @@ class Accounts:
         published accounts skip it: policy=False) and are stored as scrypt hashes."""
         username = username.strip()
         if not username or len(username) > 64 or not username.replace("_", "").replace("-", "").replace(".", "").isalnum():
-            raise InvalidInput("usernames are 1-64 letters, digits, '.', '-' or '_'")
+            raise InvalidInput(N_("usernames are 1-64 letters, digits, '.', '-' or '_'"))
         unknown = sorted(set(roles) - set(ROLES))
         if not roles or unknown:
-            raise InvalidInput(f"roles must be among {', '.join(ROLES)}; got {', '.join(unknown) or 'none'}")
+            raise InvalidInput(N_("roles must be among {choices}; got {given}"),
+                               choices=', '.join(ROLES), given=', '.join(unknown) or 'none')
         if policy:
             passwords.check(password, username=username, display_name=display_name or "")
         with self.storage.write() as db:
             if counter is not None and repo.counter(db, counter) is None:
-                raise InvalidInput(f"there is no counter {counter}")
+                raise InvalidInput(N_("there is no counter {counter}"), counter=counter)
             repo.upsert_staff(db, {
                 "username": username, "display_name": display_name or username, "roles": ",".join(sorted(set(roles))),
                 "password_hash": generate_password_hash(password), "counter": counter, "active": 1,
@@ -109,7 +110,7 @@ class Accounts:
         stored = row["password_hash"] if row is not None and row["active"] else _dummy_hash()
         matches = check_password_hash(stored, password)
         if row is None or not row["active"] or not matches:
-            raise NotAuthenticated("wrong username or password")
+            raise NotAuthenticated(N_("wrong username or password"))
         return _member(row)
 
     def demo_passwords_in_use(self) -> list[str]:
@@ -152,16 +153,16 @@ class Accounts:
         cards swiped there); an agent for one counter; an agent with neither serves any kiosk and counter.
         """
         if kind not in DEVICE_KINDS:
-            raise InvalidInput(f"device kind must be one of {', '.join(DEVICE_KINDS)}")
+            raise InvalidInput(N_("device kind must be one of {choices}"), choices=', '.join(DEVICE_KINDS))
         if kind == "evaluator" and counter is None:
-            raise InvalidInput("an evaluator belongs to a counter: give --counter")
+            raise InvalidInput(N_("an evaluator belongs to a counter: give --counter"))
         if kiosk is not None and (kind not in ("agent", "kiosk") or not _KIOSK_ID.match(kiosk)):
             raise InvalidInput(N_("--kiosk takes 1-40 letters, digits, - or _, for an agent or a kiosk"))
         token = secrets.token_urlsafe(32)
         default_name = f"{kind}-{kiosk or counter or ''}".rstrip("-")
         with self.storage.write() as db:
             if counter is not None and repo.counter(db, counter) is None:
-                raise InvalidInput(f"there is no counter {counter}")
+                raise InvalidInput(N_("there is no counter {counter}"), counter=counter)
             device_id = repo.insert_device(db, {"kind": kind, "counter": counter, "name": name or default_name,
                                                 "kiosk": kiosk, "token_hash": hash_token(token),
                                                 "created_at": self.clock.now(), "active": 1})

@@ -40,19 +40,19 @@ def _text(value: Any, name: str, *, limit: int = 200, required: bool = True) -> 
     if value is None and not required:
         return ""
     if not isinstance(value, str) or (required and not value.strip()) or len(value) > limit:
-        raise InvalidInput(f"{name!r} must be text of 1 to {limit} characters")
+        raise InvalidInput(N_("{name!r} must be text of 1 to {limit} characters"), name=name, limit=limit)
     return value.strip()
 
 
 def _code(value: Any, name: str = "code") -> str:
     if not isinstance(value, str) or not CODE.match(value):
-        raise InvalidInput(f"{name!r} must be 1-40 letters, digits, '.', '-' or '_'")
+        raise InvalidInput(N_("{name!r} must be 1-40 letters, digits, '.', '-' or '_'"), name=name)
     return value
 
 
 def _number(value: Any, name: str, low: float, high: float) -> float:
     if not isinstance(value, (int, float)) or isinstance(value, bool) or not low <= value <= high:
-        raise InvalidInput(f"{name!r} must be a number from {low} to {high}")
+        raise InvalidInput(N_("{name!r} must be a number from {low} to {high}"), name=name, low=low, high=high)
     return value
 
 
@@ -63,23 +63,25 @@ def _aliases(value: Any) -> list[str]:
     """Aliases (别名) as a list of distinct names of 1 to 20 characters, at most MAX_ALIASES."""
     if not isinstance(value, list) or len(value) > MAX_ALIASES or not all(
             isinstance(a, str) and 0 < len(a.strip()) <= 20 for a in value):
-        raise InvalidInput(f"'aliases' must be a list of at most {MAX_ALIASES} names of 1 to 20 characters")
+        raise InvalidInput(N_("'aliases' must be a list of at most {max_aliases} names of 1 to 20 characters"),
+                           max_aliases=MAX_ALIASES)
     return list(dict.fromkeys(a.strip() for a in value))
 
 
 def _guide(value: Any) -> dict[str, Any]:
     """A guide as {key: {"zh": …, "en": …}} with lists of lines for all but the summary."""
     if not isinstance(value, dict) or set(value) - set(GUIDE_KEYS):
-        raise InvalidInput(f"'guide' must be an object with keys among {', '.join(GUIDE_KEYS)}")
+        raise InvalidInput(N_("'guide' must be an object with keys among {choices}"), choices=', '.join(GUIDE_KEYS))
     guide: dict[str, Any] = {}
     for key, texts in value.items():
         if not isinstance(texts, dict) or set(texts) - {"zh", "en"}:
-            raise InvalidInput(f"guide {key!r} must be {{'zh': …, 'en': …}}")
+            raise InvalidInput(N_("guide {key!r} must be {{'zh': …, 'en': …}}"), key=key)
         for lang, text in texts.items():
             ok = isinstance(text, str) if key == "summary" else (
                 isinstance(text, list) and all(isinstance(line, str) and len(line) <= 300 for line in text))
             if not ok:
-                raise InvalidInput(f"guide {key}.{lang} must be {'text' if key == 'summary' else 'a list of lines'}")
+                raise InvalidInput(N_("guide {key}.{lang} must be text") if key == "summary"
+                                   else N_("guide {key}.{lang} must be a list of lines"), key=key, lang=lang)
         guide[key] = texts
     return guide
 
@@ -147,12 +149,14 @@ class HallAdmin:
             _refuse_standard_edits(db, "category", code, set(data) | ({"code"} if create else set()), frozenset())
             before = store.category_row(db, code)
             if create == (before is not None):
-                raise InvalidInput(f"category {code!r} {'already exists' if create else 'does not exist'}")
+                raise InvalidInput(N_("category {code!r} already exists") if create
+                                   else N_("category {code!r} does not exist"), code=code)
             values = {**(before or {"code": code, "position": 0}), **self._category_fields(data, before is None)}
             letter = values["letter"]
             holder = store.category_with_letter(db, letter)
             if holder not in (None, code):
-                raise InvalidInput(f"letter {letter} already belongs to category {holder}")
+                raise InvalidInput(N_("letter {letter} already belongs to category {holder}"),
+                                   letter=letter, holder=holder)
             store.save_category(db, values)
             audit.record(db, self.clock, actor, "category.create" if create else "category.update", code, before, values)
         return values
@@ -163,7 +167,7 @@ class HallAdmin:
         if "letter" in data or required:
             letter = data.get("letter")
             if not isinstance(letter, str) or not re.fullmatch(r"[A-Z]", letter):
-                raise InvalidInput("'letter' must be one capital letter A-Z")
+                raise InvalidInput(N_("'letter' must be one capital letter A-Z"))
             out["letter"] = letter
         for name in ("name_zh", "name_en"):
             if name in data or required:
@@ -180,18 +184,19 @@ class HallAdmin:
         data = dict(data)
         remove_from_bundles = data.pop("remove_from_bundles", False)
         if not isinstance(remove_from_bundles, bool):
-            raise InvalidInput("'remove_from_bundles' must be true or false")
+            raise InvalidInput(N_("'remove_from_bundles' must be true or false"))
         with self.storage.write() as db:
             _refuse_standard_edits(db, "service item", code, set(data) | ({"code"} if create else set()),
                                    LOCAL_ITEM_FIELDS)
             before = store.item_row(db, code)
             if create == (before is not None):
-                raise InvalidInput(f"service item {code!r} {'already exists' if create else 'does not exist'}")
+                raise InvalidInput(N_("service item {code!r} already exists") if create
+                                   else N_("service item {code!r} does not exist"), code=code)
             values: dict[str, Any] = {**(before or {"code": code, "active": 1, "position": 0, "guide": {}, "aliases": [],
                                                     "time_limit_days": 0, "avg_service_minutes": 8, "kind": "instant"})}
             values.update(self._item_fields(data, before is None))
             if store.category_row(db, values["category"]) is None:
-                raise InvalidInput(f"there is no category {values['category']!r}")
+                raise InvalidInput(N_("there is no category {values_category!r}"), values_category=values['category'])
             if before is not None and before["active"] and not values["active"]:
                 self._take_out_of_bundles(db, actor, code, remove=remove_from_bundles)
             store.save_item(db, values)
@@ -205,8 +210,8 @@ class HallAdmin:
             return
         if not remove:
             names = "、".join(f"{b['code']} {b['name_zh']}" for b in holders)
-            raise ItemInBundles(f"service item {item} is part of the bundle(s) {names}; take it out of them first, "
-                                "or retire it with remove_from_bundles", item=item,
+            raise ItemInBundles(N_("service item {item} is part of the bundle(s) {names}; take it out of them "
+                                   "first, or retire it with remove_from_bundles"), names=names, item=item,
                                 bundles=[b["code"] for b in holders])
         for bundle in holders:
             before = store.bundle_row(db, bundle["code"])
@@ -225,14 +230,14 @@ class HallAdmin:
                  "active", "position", "aliases"}
         unknown = sorted(set(data) - known)
         if unknown:
-            raise InvalidInput(f"unknown field(s): {', '.join(unknown)}")
+            raise InvalidInput(N_("unknown field(s): {fields}"), fields=', '.join(unknown))
         out: dict[str, Any] = {}
         for name in ("category", "name_zh", "name_en"):
             if name in data or required:
                 out[name] = _text(data.get(name), name, limit=80)
         if "kind" in data:
             if data["kind"] not in ("instant", "reviewed"):
-                raise InvalidInput("'kind' must be 'instant' or 'reviewed'")
+                raise InvalidInput(N_("'kind' must be 'instant' or 'reviewed'"))
             out["kind"] = data["kind"]
         if "time_limit_days" in data:
             out["time_limit_days"] = int(_number(data["time_limit_days"], "time_limit_days", 0, 365))
@@ -255,7 +260,8 @@ class HallAdmin:
                                    LOCAL_BUNDLE_FIELDS)
             before = store.bundle_row(db, code)
             if create == (before is not None):
-                raise InvalidInput(f"bundle {code!r} {'already exists' if create else 'does not exist'}")
+                raise InvalidInput(N_("bundle {code!r} already exists") if create
+                                   else N_("bundle {code!r} does not exist"), code=code)
             values = {k: v for k, v in (before or {"code": code, "active": 1, "summary": {}, "aliases": []}).items()
                       if k != "items"}
             for name in ("name_zh", "name_en"):
@@ -263,7 +269,7 @@ class HallAdmin:
                     values[name] = _text(data.get(name), name, limit=80)
             if "summary" in data:
                 if not isinstance(data["summary"], dict):
-                    raise InvalidInput("'summary' must be {'zh': …, 'en': …}")
+                    raise InvalidInput(N_("'summary' must be {{'zh': …, 'en': …}}"))
                 values["summary"] = {k: _text(v, f"summary.{k}", limit=500) for k, v in data["summary"].items()
                                      if k in ("zh", "en")}
             if "active" in data:
@@ -281,15 +287,16 @@ class HallAdmin:
     @staticmethod
     def _existing_items(db: Any, items: Any, *, active_only: bool = False) -> list[str]:
         if not isinstance(items, list) or not all(isinstance(i, str) for i in items) or len(items) > 100:
-            raise InvalidInput("'items' must be a list of service item codes")
+            raise InvalidInput(N_("'items' must be a list of service item codes"))
         rows = store.item_rows(db)
         known = {r["code"] for r in rows}
         missing = [i for i in items if i not in known]
         if missing:
-            raise UnknownService(f"unknown service item(s): {', '.join(missing)}", code=missing[0])
+            raise UnknownService(N_("unknown service item(s): {codes}"), codes=', '.join(missing), code=missing[0])
         retired = [r["code"] for r in rows if r["code"] in items and not r["active"]]
         if active_only and retired:
-            raise InvalidInput(f"service item(s) {', '.join(retired)} are not active; a bundle holds active items only",
+            raise InvalidInput(N_("service item(s) {codes} are not active; a bundle holds active items only"),
+                               codes=', '.join(retired),
                                items=retired)
         return list(dict.fromkeys(items))
 
@@ -298,7 +305,7 @@ class HallAdmin:
         with self.storage.read() as db:
             before = store.bundle_row(db, _code(code))
         if before is None:
-            raise UnknownService(f"unknown bundle {code!r}", code=code)
+            raise UnknownService(N_("unknown bundle {code!r}"), code=code)
         if item in before["items"]:
             return before
         return self.save_bundle(actor, code, {"items": [*before["items"], item]}, create=False)
@@ -307,7 +314,7 @@ class HallAdmin:
         """Which service items counter *number* may serve."""
         with self.storage.write() as db:
             if repo.counter(db, number) is None:
-                raise UnknownCounter(f"there is no counter {number}")
+                raise UnknownCounter(N_("there is no counter {number}"), number=number)
             codes = self._existing_items(db, items)
             before = store.counter_items(db, number)
             repo.set_counter_items(db, number, codes)
@@ -326,10 +333,10 @@ class HallAdmin:
     @staticmethod
     def _roles(value: Any, allow_clerk_manager: bool) -> list[str]:
         if not isinstance(value, list) or not value or not all(r in ROLES for r in value):
-            raise InvalidInput(f"'roles' must be a non-empty list among {', '.join(ROLES)}")
+            raise InvalidInput(N_("'roles' must be a non-empty list among {choices}"), choices=', '.join(ROLES))
         if "clerk" in value and {"manager", "admin"} & set(value) and not allow_clerk_manager:
-            raise InvalidInput("a clerk may not also be a manager or admin (separation of duties); "
-                               "set allow_clerk_manager to override")
+            raise InvalidInput(N_("a clerk may not also be a manager or admin (separation of duties); set "
+                                  "allow_clerk_manager to override"))
         return sorted(set(value))
 
     def add_staff(self, actor: str, data: dict[str, Any]) -> dict[str, Any]:
@@ -337,10 +344,10 @@ class HallAdmin:
         username = _text(data.get("username"), "username", limit=64)
         password = data.get("password")
         if not isinstance(password, str):
-            raise InvalidInput("'password' is required (at least 8 characters)")
+            raise InvalidInput(N_("'password' is required (at least 8 characters)"))
         with self.storage.read() as db:
             if store.staff_row(db, username) is not None:
-                raise InvalidInput(f"staff member {username!r} already exists")
+                raise InvalidInput(N_("staff member {username!r} already exists"), username=username)
         counter = data.get("counter")
         member = self.accounts.add_staff(username, password, roles, display_name=data.get("display_name") or None,
                                          counter=int(_number(counter, "counter", 1, 999)) if counter is not None else None)
@@ -354,7 +361,7 @@ class HallAdmin:
         with self.storage.write() as db:
             before = store.staff_row(db, username)
             if before is None:
-                raise InvalidInput(f"there is no staff member {username!r}")
+                raise InvalidInput(N_("there is no staff member {username!r}"), username=username)
             values: dict[str, Any] = {}
             if "roles" in data:
                 values["roles"] = ",".join(self._roles(data["roles"], bool(data.get("allow_clerk_manager"))))
@@ -363,7 +370,7 @@ class HallAdmin:
             if "counter" in data:
                 counter = data["counter"]
                 if counter is not None and repo.counter(db, int(_number(counter, "counter", 1, 999))) is None:
-                    raise UnknownCounter(f"there is no counter {counter}")
+                    raise UnknownCounter(N_("there is no counter {counter}"), counter=counter)
                 values["counter"] = counter
             if "active" in data:
                 values["active"] = 1 if data["active"] else 0
@@ -395,11 +402,12 @@ class HallAdmin:
     def update_settings(self, actor: str, data: dict[str, Any]) -> dict[str, Any]:
         unknown = sorted(set(data) - set(SETTING_TYPES))
         if unknown:
-            raise InvalidInput(f"unknown setting(s): {', '.join(unknown)}; known: {', '.join(SETTING_TYPES)}")
+            raise InvalidInput(N_("unknown setting(s): {settings}; known: {known}"),
+                               settings=', '.join(unknown), known=', '.join(SETTING_TYPES))
         for name, value in data.items():
             kind = SETTING_TYPES[name]
             if not isinstance(value, kind) or isinstance(value, bool):
-                raise InvalidInput(f"{name!r} must be {kind.__name__}")
+                raise InvalidInput(N_("{name!r} must be {kind_name}"), name=name, kind_name=kind.__name__)
         self._check_settings(data)
         before = self.settings()
         with self.storage.write() as db:
@@ -419,7 +427,7 @@ class HallAdmin:
     @staticmethod
     def _check_settings(data: dict[str, Any]) -> None:
         if "day_start" in data and not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", data["day_start"]):
-            raise InvalidInput("'day_start' must be HH:MM")
+            raise InvalidInput(N_("'day_start' must be HH:MM"))
         ranges = {"wait_target_minutes": (1, 240), "max_waiting_per_counter": (1, 500), "pause_alert_minutes": (1, 480),
                   "rating_window_seconds": (10, 3600), "followup_working_days": (1, 60)}
         for name, (low, high) in ranges.items():
@@ -431,14 +439,14 @@ class HallAdmin:
         for name in ("notices", "announcement_template"):
             value = data.get(name)
             if value is not None and (set(value) - {"zh", "en"}):
-                raise InvalidInput(f"{name!r} must be {{'zh': …, 'en': …}}")
+                raise InvalidInput(N_("{name!r} must be {{'zh': …, 'en': …}}"), name=name)
         template = data.get("announcement_template") or {}
         for lang, text in template.items():
             if not isinstance(text, str) or "{number}" not in text or "{counter}" not in text or len(text) > 120:
-                raise InvalidInput("an announcement template must contain {number} and {counter}")
+                raise InvalidInput(N_("an announcement template must contain {{number}} and {{counter}}"))
         for lang, lines in (data.get("notices") or {}).items():
             if not isinstance(lines, list) or not all(isinstance(n, str) and len(n) <= 200 for n in lines):
-                raise InvalidInput("notices must be lists of lines")
+                raise InvalidInput(N_("notices must be lists of lines"))
 
     def apply_settings(self) -> None:
         """Let this process use the saved settings at once (every other process within a second)."""

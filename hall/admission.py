@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from .config import HallSettings
-from .domain.errors import HallError
+from .domain.errors import N_, HallError
 from .hours import EarlyOpening, HoursError, Opening, OpeningHours
 from .phone_config import PhoneConfigError, PhoneSettings
 from .quotas import QuotaRule, Target, local_minute, rules_of, take, targets_of
@@ -132,7 +132,8 @@ class Admission:
         if not opening.open:
             following = opening.next_opening
             when = following.strftime("%Y-%m-%d %H:%M") if following else "not known"
-            raise OutsideServiceHours(f"tickets are given out during the service hours only; next opening: {when}",
+            raise OutsideServiceHours(N_("tickets are given out during the service hours only; next opening: {when}"),
+                                      when=when,
                                       **opening_details(opening))
 
     def __call__(self, db: Any, request: TicketAdmission) -> None:
@@ -142,7 +143,7 @@ class Admission:
             return
         rules = self.watch.current(db)
         if request.channel == "remote" and not rules.phone.remote_enabled:
-            raise RemoteClosed("remote tickets are not given out in this hall; please take a ticket at the kiosk")
+            raise RemoteClosed(N_("remote tickets are not given out in this hall; please take a ticket at the kiosk"))
         self.require_open(db, request.at)
         take(db, rules.quotas, day=request.day, targets=targets_of(request.service, request.bundle),
              minute=local_minute(request.at, self.hall().tz), remote=request.channel == "remote", booking=False,

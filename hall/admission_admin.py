@@ -75,7 +75,7 @@ class AdmissionAdmin:
             raise InvalidInput(N_("The hall is open now: tickets are given out already."))
         if minutes is not None and (not isinstance(minutes, int) or isinstance(minutes, bool)
                                     or not 5 <= minutes <= 16 * 60):
-            raise InvalidInput("'minutes' must be a whole number from 5 to 960")
+            raise InvalidInput(N_("'minutes' must be a whole number from 5 to 960"))
         until = now + minutes * 60 if minutes else early_until(rules.hours, now, hall.tz, calendar_of(hall))
         early = EarlyOpening(now, until, actor)
         with self.storage.write() as db:

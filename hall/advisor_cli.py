@@ -13,7 +13,7 @@ from typing import Any
 from .advisor.advisor import Target, compare_policies, recommend
 from .advisor.timeline import WEEKDAYS, quarter_label
 from .advisor.workload import Workload, describe, fit_workload
-from .domain.errors import InvalidInput
+from .domain.errors import N_, InvalidInput
 
 Common = Callable[[argparse.ArgumentParser], None]
 
@@ -49,21 +49,21 @@ def load_workload(args: argparse.Namespace) -> Workload:
     """The seed hall's workload, or the one learned from the record of --from … --to."""
     from .cli import _config
     from .demo import catalogue_document
-    from .storage import open_storage
     from .storage import advisor as store
+    from .storage import open_storage
 
     if args.seed_hall:
         from .advisor.generator import seed_hall_workload
 
         return seed_hall_workload(catalogue_document())
     if not args.day_from or not args.day_to:
-        raise InvalidInput("give --from and --to (service days of the record), or --seed-hall")
+        raise InvalidInput(N_("give --from and --to (service days of the record), or --seed-hall"))
     try:
         first, last = date.fromisoformat(args.day_from), date.fromisoformat(args.day_to)
     except ValueError:
-        raise InvalidInput("--from and --to must be dates written YYYY-MM-DD") from None
+        raise InvalidInput(N_("--from and --to must be dates written YYYY-MM-DD")) from None
     if first > last:
-        raise InvalidInput("--from must not be after --to")
+        raise InvalidInput(N_("--from must not be after --to"))
     config = _config(args)
     storage = open_storage(config.db_path)
     try:

@@ -121,12 +121,12 @@ class AppointmentPlans:
     def save_plan(self, actor: str, scope: str, code: str, data: dict[str, Any]) -> Plan:
         unknown = sorted(set(data) - {"slot_minutes", "capacity", "min_lead_minutes", "max_days_ahead", "active"})
         if unknown:
-            raise InvalidInput(f"unknown field(s): {', '.join(unknown)}")
+            raise InvalidInput(N_("unknown field(s): {fields}"), fields=', '.join(unknown))
         if scope not in SCOPES:
-            raise InvalidInput("scope must be item or bundle")
+            raise InvalidInput(N_("scope must be item or bundle"))
         active = data.get("active", True)
         if not isinstance(active, bool):
-            raise InvalidInput("'active' must be true or false")
+            raise InvalidInput(N_("'active' must be true or false"))
         plan = Plan(scope, code, _whole(data, "slot_minutes", 5, 240, 30), _whole(data, "capacity", 0, 1000, 4),
                     _whole(data, "min_lead_minutes", 0, 20160, 60), _whole(data, "max_days_ahead", 0, 90, 14), active)
         with self.service.storage.write() as db:
@@ -143,7 +143,7 @@ class AppointmentPlans:
         with self.service.storage.write() as db:
             before = store.plan(db, scope, code)
             if before is None:
-                raise InvalidInput(f"there is no booking plan for {scope} {code}")
+                raise InvalidInput(N_("there is no booking plan for {scope} {code}"), scope=scope, code=code)
             store.delete_plan(db, scope, code)
             audit.record(db, self.service.clock, actor, "appointment_plan.delete", code,
                          {k: before[k] for k in ("slot_minutes", "capacity")}, None)
@@ -153,13 +153,13 @@ class AppointmentPlans:
         try:
             date.fromisoformat(day)
         except ValueError:
-            raise InvalidInput("the day must be a date (YYYY-MM-DD)") from None
+            raise InvalidInput(N_("the day must be a date (YYYY-MM-DD)")) from None
         if capacity is not None and (not isinstance(capacity, int) or isinstance(capacity, bool)
                                      or not 0 <= capacity <= 1000):
-            raise InvalidInput("'capacity' must be empty or a whole number from 0 to 1000")
+            raise InvalidInput(N_("'capacity' must be empty or a whole number from 0 to 1000"))
         with self.service.storage.write() as db:
             if store.plan(db, scope, code) is None:
-                raise InvalidInput(f"there is no booking plan for {scope} {code}")
+                raise InvalidInput(N_("there is no booking plan for {scope} {code}"), scope=scope, code=code)
             before = store.day_capacity(db, day, scope, code)
             store.set_day_capacity(db, day, scope, code, capacity)
             audit.record(db, self.service.clock, actor, "appointment_day.update", f"{code} {day}",
@@ -168,9 +168,9 @@ class AppointmentPlans:
     @staticmethod
     def _require_service(db: Any, scope: str, code: str) -> None:
         if scope == "item" and repo.service_item(db, code) is None:
-            raise UnknownService(f"unknown service item {code!r}", code=code)
+            raise UnknownService(N_("unknown service item {code!r}"), code=code)
         if scope == "bundle" and repo.bundle(db, code) is None:
-            raise UnknownService(f"unknown bundle {code!r}", code=code)
+            raise UnknownService(N_("unknown bundle {code!r}"), code=code)
 
     # ---- slots ---------------------------------------------------------------------------------
 
@@ -187,12 +187,12 @@ class AppointmentPlans:
     def _slots(self, db: Any, scope: str, code: str, day: str) -> list[dict[str, Any]]:
         row = store.plan(db, scope, code)
         if row is None or not row["active"]:
-            raise BookingRefused("this service cannot be booked online", reason="not_offered")
+            raise BookingRefused(N_("this service cannot be booked online"), reason="not_offered")
         plan = Plan.from_row(row)
         try:
             wanted = date.fromisoformat(day)
         except ValueError:
-            raise InvalidInput("the day must be a date (YYYY-MM-DD)") from None
+            raise InvalidInput(N_("the day must be a date (YYYY-MM-DD)")) from None
         hall = self.service.hall
         now = self.service.clock.now()
         today = datetime.fromtimestamp(now, hall.tz).date()
@@ -221,27 +221,28 @@ class AppointmentPlans:
                     id_number: str | None = None) -> dict[str, Any]:
         """Book a slot for a verified number: its code, and the token of its phone page."""
         if id_number is not None and not id_number_valid(id_number.strip().upper()):
-            raise InvalidInput("this is not a valid resident ID number", field="id_number")
+            raise InvalidInput(N_("this is not a valid resident ID number"), field="id_number")
         svc = self.service
         with svc.storage.write() as db:
             if not self.contacts.usable(db, contact):
-                raise WrongCode("verify your phone number first")
+                raise WrongCode(N_("verify your phone number first"))
             day = svc.today(slot_start)
             slot = next((s for s in self._slots(db, scope, code, day) if s["start"] == slot_start), None)
             if slot is None:
-                raise BookingRefused("this slot is not offered", reason="no_slot")
+                raise BookingRefused(N_("this slot is not offered"), reason="no_slot")
             if slot["left"] <= 0:
-                raise SlotFull("this slot is fully booked; choose another")
+                raise SlotFull(N_("this slot is fully booked; choose another"))
             if not slot["bookable"]:
-                raise BookingRefused("this slot is too soon to book; choose a later one", reason="too_soon")
+                raise BookingRefused(N_("this slot is too soon to book; choose a later one"), reason="too_soon")
             mine = store.open_bookings_of_contact(db, contact, svc.today())
             if any(b["service_day"] == day for b in mine):
-                raise BookingRefused("this phone number has a booking on that day already", reason="same_day")
+                raise BookingRefused(N_("this phone number has a booking on that day already"), reason="same_day")
             if len(mine) >= MAX_OPEN_BOOKINGS:
-                raise BookingRefused(f"a phone number may hold {MAX_OPEN_BOOKINGS} bookings at a time",
+                raise BookingRefused(N_("a phone number may hold {max_open_bookings} bookings at a time"),
+                                     max_open_bookings=MAX_OPEN_BOOKINGS,
                                      reason="too_many")
             if store.take_slot(db, day, scope, code, slot_start) > slot["capacity"]:
-                raise SlotFull("this slot is fully booked; choose another")
+                raise SlotFull(N_("this slot is fully booked; choose another"))
             booking = self.book.insert(
                 service=code if scope == "item" else None, bundle=code if scope == "bundle" else None,
                 slot_start=slot_start, slot_end=slot["end"],
@@ -261,14 +262,14 @@ class AppointmentPlans:
         with self.service.storage.read() as db:
             found = store.appointment_by_token(db, token) if isinstance(token, str) else None
         if found is None:
-            raise BookingRefused("no such booking", reason="unknown")
+            raise BookingRefused(N_("no such booking"), reason="unknown")
         return found
 
     def cancel(self, token: str) -> dict[str, Any]:
         with self.service.storage.write() as db:
             found = store.appointment_by_token(db, token)
             if found is None:
-                raise BookingRefused("no such booking", reason="unknown")
+                raise BookingRefused(N_("no such booking"), reason="unknown")
             return self.book.cancel_booking(db, found)
 
     def check_in_on_phone(self, token: str) -> CheckIn:
@@ -280,7 +281,7 @@ class AppointmentPlans:
         """The hook for the kiosk's ID-card reader: today's booking made with this ID number, checked in."""
         number = id_number.strip().upper()
         if not id_number_valid(number):
-            raise InvalidInput("the card reader gave an invalid ID number")
+            raise InvalidInput(N_("the card reader gave an invalid ID number"))
         with self.service.storage.write() as db:
             found = store.booked_by_id_digest(db, id_digest(self._id_key, number), self.service.today())
             return self.book.check_in_booking(db, found, kiosk, how="id_card")

@@ -26,7 +26,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from .domain.errors import HallError, InvalidInput, UnknownService
+from .domain.errors import N_, HallError, InvalidInput, UnknownService
 from .domain.models import Ticket
 from .quotas import local_minute, release, take, targets_of
 from .service import HallService
@@ -83,7 +83,7 @@ def normalise_code(code: str) -> str:
     """A booking code as typed (spaces, dashes) to its stored form, or InvalidInput."""
     digits = "".join(ch for ch in str(code) if not ch.isspace() and ch != "-")
     if not digits.isascii() or not digits.isdigit() or len(digits) not in (CODE_DIGITS, LEGACY_CODE_DIGITS):
-        raise InvalidInput(f"a booking code has {CODE_DIGITS} digits")
+        raise InvalidInput(N_("a booking code has {code_digits} digits"), code_digits=CODE_DIGITS)
     return digits
 
 
@@ -104,9 +104,10 @@ class AppointmentBook:
              staff: str | None) -> dict[str, Any]:
         """Book a slot for an item or a bundle (a manager, at the front desk); returns the booking with its code."""
         if not 5 <= slot_minutes <= MAX_SLOT_MINUTES:
-            raise InvalidInput(f"slot_minutes must be from 5 to {MAX_SLOT_MINUTES}")
+            raise InvalidInput(N_("slot_minutes must be from 5 to {max_slot_minutes}"),
+                               max_slot_minutes=MAX_SLOT_MINUTES)
         if slot_start + slot_minutes * 60 <= self.service.clock.now():
-            raise InvalidInput("the slot is already over")
+            raise InvalidInput(N_("the slot is already over"))
         return self.insert(service=service, bundle=bundle, slot_start=slot_start,
                            slot_end=slot_start + slot_minutes * 60, values={"created_by": staff})
 
@@ -115,13 +116,13 @@ class AppointmentBook:
         """Record a booking and take its quota (in its day and slot), in one transaction (nested when called
         inside one); QuotaExhausted when the day or the slot has no room left."""
         if (service is None) == (bundle is None):
-            raise InvalidInput("give either a service item code or a bundle code")
+            raise InvalidInput(N_("give either a service item code or a bundle code"))
         svc = self.service
         with svc.storage.write() as db:
             if service is not None and repo.service_item(db, service) is None:
-                raise UnknownService(f"unknown service item {service!r}", code=service)
+                raise UnknownService(N_("unknown service item {service!r}"), service=service, code=service)
             if bundle is not None and repo.bundle(db, bundle) is None:
-                raise UnknownService(f"unknown bundle {bundle!r}", code=bundle)
+                raise UnknownService(N_("unknown bundle {bundle!r}"), bundle=bundle, code=bundle)
             day = svc.today(slot_start)
             self._take_quota(db, service, bundle, day, slot_start)
             code = self._new_code(db)
@@ -176,8 +177,8 @@ class AppointmentBook:
         code = booking["code"] if booking else "????"
         if reason:
             logger.info("check-in of booking %s refused: %s", loggable_code(code), reason)
-            raise CheckInRefused("this code cannot be checked in now; please check the code and the time of "
-                                 "your booking, or take a ticket")
+            raise CheckInRefused(N_("this code cannot be checked in now; please check the code and the time of your "
+                                    "booking, or take a ticket"))
         assert booking is not None
         if booking["state"] == "checked_in":
             ticket = repo.ticket(db, booking["ticket"])
@@ -223,9 +224,10 @@ class AppointmentBook:
     def cancel_booking(self, db: Any, booking: dict[str, Any] | None) -> dict[str, Any]:
         """Cancel *booking* inside the caller's transaction: its place in the slot and its quota are given back."""
         if booking is None:
-            raise UnknownAppointment("no booking has this code")
+            raise UnknownAppointment(N_("no booking has this code"))
         if booking["state"] != "booked":
-            raise CheckInClosed(f"the booking is {booking['state']}", reason=booking["state"])
+            raise CheckInClosed(N_("the booking is {booking_state}"),
+                                booking_state=booking['state'], reason=booking["state"])
         now = self.service.clock.now()
         store.mark_cancelled(db, booking["code"], now)
         if booking["slot_end"] > now:

@@ -7,7 +7,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from .domain.clock import Clock
-from .domain.errors import InvalidInput
+from .domain.errors import N_, InvalidInput
 from .storage import Storage
 from .storage import audit as audit_store
 
@@ -33,9 +33,9 @@ class AuditLog:
             since = self._start_of(date.fromisoformat(day_from)) if day_from else None
             until = self._start_of(date.fromisoformat(day_to) + timedelta(days=1)) if day_to else None
         except ValueError:
-            raise InvalidInput("'from' and 'to' must be dates written YYYY-MM-DD") from None
+            raise InvalidInput(N_("'from' and 'to' must be dates written YYYY-MM-DD")) from None
         if not 1 <= limit <= MAX_ENTRIES:
-            raise InvalidInput(f"limit must be between 1 and {MAX_ENTRIES}")
+            raise InvalidInput(N_("limit must be between 1 and {max_entries}"), max_entries=MAX_ENTRIES)
         with self.storage.read() as db:
             rows = audit_store.entries(db, actor=actor or None, action=action or None, target=target or None,
                                        since=since, until=until, limit=limit)

@@ -10,7 +10,7 @@ from datetime import datetime
 from pathlib import Path
 
 from .config import Config
-from .domain.errors import InvalidInput
+from .domain.errors import N_, InvalidInput
 from .periodic import PeriodicTask
 from .storage.db import Storage
 
@@ -30,18 +30,18 @@ def backup_directory(config: Config) -> Path:
 def check_database(path: Path) -> int:
     """Integrity-check a OneWindow database file; returns its ticket count, or InvalidInput."""
     if not path.is_file():
-        raise InvalidInput(f"{path} is not a file")
+        raise InvalidInput(N_("{path} is not a file"), path=path)
     try:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         try:
             result = conn.execute("PRAGMA integrity_check").fetchone()[0]
             if result != "ok":
-                raise InvalidInput(f"{path} failed the integrity check: {result}")
+                raise InvalidInput(N_("{path} failed the integrity check: {result}"), path=path, result=result)
             return int(conn.execute("SELECT count(*) FROM tickets").fetchone()[0])
         finally:
             conn.close()
     except sqlite3.DatabaseError as exc:
-        raise InvalidInput(f"{path} is not a OneWindow database: {exc}") from None
+        raise InvalidInput(N_("{path} is not a OneWindow database: {exc}"), path=path, exc=exc) from None
 
 
 def backup_database(storage: Storage, directory: Path, *, keep: int | None = None, now: float | None = None) -> Path:

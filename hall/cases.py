@@ -11,7 +11,7 @@ from enum import Enum
 from typing import Any
 
 from .accounts import StaffMember
-from .domain.errors import InvalidInput, NotAuthorised, UnknownTicket
+from .domain.errors import N_, InvalidInput, NotAuthorised, Template, UnknownTicket
 from .domain.states import StateMachine, Transition
 from .service import HallService
 from .storage import cases as store
@@ -53,12 +53,12 @@ CASES: StateMachine[CaseState, tuple[CaseStep, bool]] = StateMachine("case", {
 })
 
 
-def conflicting_duty(step: CaseStep, case: dict[str, Any], staff: str) -> str | None:
+def conflicting_duty(step: CaseStep, case: dict[str, Any], staff: str) -> Template | None:
     """Why *staff* may not take *step* on *case* (受办分离), or None."""
     if step is CaseStep.REVIEW and staff == case["accepted_by"]:
-        return "whoever accepted a case may not review it"
+        return N_("whoever accepted a case may not review it")
     if step is CaseStep.APPROVE and staff in (case["accepted_by"], case["reviewed_by"]):
-        return "whoever accepted or reviewed a case may not approve it"
+        return N_("whoever accepted or reviewed a case may not approve it")
     return None
 
 
@@ -89,7 +89,8 @@ class BackOffice:
     def list(self, state: str | None) -> list[dict[str, Any]]:
         states = None if state in (None, "all") else [state]
         if states and states[0] not in {s.value for s in CaseState}:
-            raise InvalidInput(f"state must be one of {', '.join(s.value for s in CaseState)} or all")
+            raise InvalidInput(N_("state must be one of {choices} or all"),
+                               choices=', '.join(s.value for s in CaseState))
         with self.storage.read() as db:
             return store.cases(db, states)
 
@@ -98,14 +99,14 @@ class BackOffice:
         """Take *step* on a case as *member*; every rule is checked in the one write transaction."""
         roles = STEP_ROLES[step]
         if not member.has_any(roles):
-            raise NotAuthorised(f"this step needs the role {', '.join(sorted(roles))}")
+            raise NotAuthorised(N_("this step needs the role {roles}"), roles=', '.join(sorted(roles)))
         if (step, passed) not in CASES.moves:
-            raise InvalidInput("this step cannot be failed")
+            raise InvalidInput(N_("this step cannot be failed"))
         now = self.service.clock.now()
         with self.storage.write() as db:
             case = store.case(db, case_id)
             if case is None:
-                raise UnknownTicket(f"no back-office case {case_id}")
+                raise UnknownTicket(N_("no back-office case {case_id}"), case_id=case_id)
             target = CASES.next(CaseState(case["state"]), (step, passed))
             reason = conflicting_duty(step, case, member.username)
             if reason:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .domain.errors import UnknownService
+from .domain.errors import N_, UnknownService
 from .domain.models import Bundle, Localised, ServiceItem
 from .storage import Storage, repo
 
@@ -75,7 +75,7 @@ class Catalogue:
             item = repo.service_item(db, code)
             letters = {c.code: c.letter for c in repo.categories(db)}
         if item is None:
-            raise UnknownService(f"unknown service item {code!r}", code=code)
+            raise UnknownService(N_("unknown service item {code!r}"), code=code)
         return item_payload(item, lang, letters, with_guide=True)
 
     def bundle(self, code: str, lang: str) -> dict[str, Any]:
@@ -83,7 +83,7 @@ class Catalogue:
             bundle = repo.bundle(db, code)
             items = {i.code: i for i in repo.service_items(db)}
         if bundle is None:
-            raise UnknownService(f"unknown bundle {code!r}", code=code)
+            raise UnknownService(N_("unknown bundle {code!r}"), code=code)
         return bundle_payload(bundle, lang, items, with_guide=True)
 
     def service_name(self, *, item: str | None, bundle: str | None, lang: str) -> str:

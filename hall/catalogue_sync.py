@@ -19,7 +19,7 @@ from typing import Any
 
 from . import audit
 from .domain.clock import Clock
-from .domain.errors import InvalidInput
+from .domain.errors import N_, InvalidInput
 from .storage import Storage, repo
 
 logger = logging.getLogger(__name__)
@@ -46,7 +46,7 @@ class Applied:
 def _name(entry: Mapping[str, Any], where: str) -> tuple[str, str]:
     name = entry.get("name")
     if not isinstance(name, Mapping) or not isinstance(name.get("zh"), str) or not name.get("zh"):
-        raise InvalidInput(f"{where}: name must be {{\"zh\": …, \"en\": …}}")
+        raise InvalidInput(N_("{where}: name must be {{\"zh\": …, \"en\": …}}"), where=where)
     return name["zh"], str(name.get("en") or name["zh"])
 
 
@@ -54,23 +54,26 @@ def check_document(document: Mapping[str, Any]) -> int:
     """The version number of a well-formed document; InvalidInput names the first bad entry."""
     version = document.get("version")
     if not isinstance(version, int) or isinstance(version, bool) or version <= 0:
-        raise InvalidInput("the catalogue document needs a positive whole 'version'")
+        raise InvalidInput(N_("the catalogue document needs a positive whole 'version'"))
     categories = {c.get("code") for c in document.get("categories", []) if isinstance(c, Mapping)}
     items = set()
     for index, item in enumerate(document.get("items", [])):
         where = f"items[{index}]"
         if not isinstance(item, Mapping) or not isinstance(item.get("code"), str) or not item["code"]:
-            raise InvalidInput(f"{where}: code is required")
+            raise InvalidInput(N_("{where}: code is required"), where=where)
         if item.get("category") not in categories:
-            raise InvalidInput(f"{where} ({item['code']}): unknown category {item.get('category')!r}")
+            raise InvalidInput(N_("{where} ({item_code}): unknown category {category!r}"),
+                               where=where, item_code=item['code'], category=item.get('category'))
         if item.get("kind") not in KINDS:
-            raise InvalidInput(f"{where} ({item['code']}): kind must be instant or reviewed")
+            raise InvalidInput(N_("{where} ({item_code}): kind must be instant or reviewed"),
+                               where=where, item_code=item['code'])
         _name(item, where)
         items.add(item["code"])
     for index, bundle in enumerate(document.get("bundles", [])):
         missing = [i for i in bundle.get("items", []) if i not in items]
         if missing:
-            raise InvalidInput(f"bundles[{index}] ({bundle.get('code')}): unknown item(s) {', '.join(missing)}")
+            raise InvalidInput(N_("bundles[{index}] ({bundle}): unknown item(s) {codes}"),
+                               index=index, bundle=bundle.get('code'), codes=', '.join(missing))
     return version
 
 
@@ -148,7 +151,7 @@ def set_item_enabled(storage: Storage, clock: Clock, actor: str, code: str, enab
     with storage.write() as db:
         row = db.execute("SELECT active FROM service_items WHERE code = ?", [code]).fetchone()
         if row is None:
-            raise InvalidInput(f"unknown service item {code!r}")
+            raise InvalidInput(N_("unknown service item {code!r}"), code=code)
         db["service_items"].update(code, {"active": int(enabled)})
         audit.record(db, clock, actor, "catalogue.item_enabled" if enabled else "catalogue.item_disabled", code,
                      {"active": bool(row[0])}, {"active": enabled})

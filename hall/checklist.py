@@ -14,7 +14,6 @@ from .storage import Storage
 from .storage import checklist as store
 
 
-
 def materials_of(ticket_items: Iterable[str], items: Mapping[str, Any]) -> list[dict[str, Any]]:
     """The ticket's materials in checklist order: item by item (as the caller panel lists them), guide order within.
 

@@ -185,8 +185,11 @@ class Commands:
         """Take counter *number*: a clerk their assigned one, a manager any free one."""
         username = _require_role(actor, COUNTER_ROLES)
         if not actor.is_manager() and actor.counter != number:
-            raise NotAuthorised(f"{username} is assigned to counter {actor.counter or '—'}, not counter {number}",
-                                assigned=actor.counter or 0)
+            if actor.counter is None:
+                raise NotAuthorised(N_("{username} is assigned to no counter, not counter {number}"),
+                                    username=username, number=number, assigned=0)
+            raise NotAuthorised(N_("{username} is assigned to counter {assigned}, not counter {number}"),
+                                username=username, number=number, assigned=actor.counter)
         return self.service.open_counter(number, username)
 
     def sign_out(self, actor: Actor, number: int | None = None) -> Counter | None:
@@ -196,7 +199,8 @@ class Commands:
         if number is not None and held != number:
             if held is None:
                 return None
-            raise NotAuthorised(f"{username} is signed in at counter {held}, not counter {number}")
+            raise NotAuthorised(N_("{username} is signed in at counter {held}, not counter {number}"),
+                                username=username, held=held, number=number)
         if held is None:
             return None
         return self.service.close_counter(held, username)
@@ -211,7 +215,8 @@ class Commands:
     def counter_action(self, actor: Actor, number: int, action: str, params: dict[str, Any]) -> CounterResult:
         """Run one counter action at counter *number* for *actor*."""
         if action not in COUNTER_ACTIONS:
-            raise InvalidInput(f"unknown counter action {action!r}; one of {', '.join(COUNTER_ACTIONS)}")
+            raise InvalidInput(N_("unknown counter action {action!r}; one of {choices}"),
+                               action=action, choices=', '.join(COUNTER_ACTIONS))
         staff = self._acting_staff(actor, number)
         svc = self.service
         if action == "call-next":
@@ -231,12 +236,12 @@ class Commands:
             to_counter, to_category = params.get("to_counter"), params.get("to_category")
             if to_counter is not None and (not isinstance(to_counter, int) or isinstance(to_counter, bool)
                                            or not 0 < to_counter < 2**31):
-                raise InvalidInput("'to_counter' must be a counter number")
+                raise InvalidInput(N_("'to_counter' must be a counter number"))
             if to_category is not None and not isinstance(to_category, str):
-                raise InvalidInput("'to_category' must be a category code")
+                raise InvalidInput(N_("'to_category' must be a category code"))
             note = params.get("note") or ""
             if not isinstance(note, str):
-                raise InvalidInput("'note' must be text")
+                raise InvalidInput(N_("'note' must be text"))
             return CounterResult(action, ticket=svc.transfer(number, staff, to_counter=to_counter,
                                                              to_category=to_category, note=note))
         operation = {"recall": svc.recall, "start": svc.start, "finish": svc.finish, "no-show": svc.no_show,
@@ -248,19 +253,20 @@ class Commands:
         with self.service.storage.read() as db:
             counter = repo.counter(db, number)
         if counter is None:
-            raise UnknownCounter(f"there is no counter {number}")
+            raise UnknownCounter(N_("there is no counter {number}"), number=number)
         holder = counter.staff if counter.state is not CounterState.CLOSED else None
         if actor.kind == "device":
             if actor.counter != number:
-                raise NotAuthorised(f"this device belongs to counter {actor.counter}, not counter {number}")
+                raise NotAuthorised(N_("this device belongs to counter {actor_counter}, not counter {number}"),
+                                    actor_counter=actor.counter, number=number)
             if holder is None:
-                raise IllegalTransition(f"nobody is signed in at counter {number}", state="closed")
+                raise IllegalTransition(N_("nobody is signed in at counter {number}"), number=number, state="closed")
             return holder
         username = _require_role(actor, COUNTER_ROLES)
         if holder is None:
-            raise IllegalTransition(f"sign in at counter {number} first", state="closed")
+            raise IllegalTransition(N_("sign in at counter {number} first"), number=number, state="closed")
         if holder != username:
-            raise NotAuthorised(f"counter {number} is signed in by {holder}", holder=holder)
+            raise NotAuthorised(N_("counter {number} is signed in by {holder}"), number=number, holder=holder)
         return username
 
     @writes
@@ -281,10 +287,10 @@ class Commands:
         """Only an evaluator device rates; a staff session never does."""
         if actor.kind != "device":
             if actor.username is not None:
-                raise NotAuthorised("ratings come from the counter's evaluator device, never from a staff session")
-            raise NotAuthenticated("an evaluator device token is required (Authorization: Bearer …)")
+                raise NotAuthorised(N_("ratings come from the counter's evaluator device, never from a staff session"))
+            raise NotAuthenticated(N_("an evaluator device token is required (Authorization: Bearer …)"))
         if actor.device_kind != "evaluator" or actor.device_id is None:
-            raise NotAuthorised("only evaluator devices may submit ratings")
+            raise NotAuthorised(N_("only evaluator devices may submit ratings"))
 
     def rate(self, actor: Actor, ticket_id: int, score: int, reasons: list[str]) -> dict[str, Any]:
         """A rating from the counter's evaluator (a device; staff may never rate)."""
@@ -301,7 +307,7 @@ def _items_of(db: Any, request: TicketRequest) -> set[str]:
 
 def _require_role(actor: Actor, roles: frozenset[str]) -> str:
     if actor.kind != "staff" or actor.username is None:
-        raise NotAuthenticated("log in as a member of staff first")
+        raise NotAuthenticated(N_("log in as a member of staff first"))
     if not actor.roles & roles:
         raise NotAuthorised(N_("this needs one of these roles: {roles}"), roles=role_names(roles))
     return actor.username
@@ -310,9 +316,9 @@ def _require_role(actor: Actor, roles: frozenset[str]) -> str:
 def _text(params: dict[str, Any], name: str, limit: int) -> str:
     value = params.get(name)
     if not isinstance(value, str) or not value.strip():
-        raise InvalidInput(f"{name!r} is required")
+        raise InvalidInput(N_("{name!r} is required"), name=name)
     if len(value) > limit:
-        raise InvalidInput(f"{name!r} is too long (at most {limit} characters)")
+        raise InvalidInput(N_("{name!r} is too long (at most {limit} characters)"), name=name, limit=limit)
     return value
 
 
@@ -323,7 +329,7 @@ def _pause_reason(params: dict[str, Any]) -> str:
         raise InvalidInput("'reason' must be one of " + ", ".join(PAUSE_REASONS))
     note = params.get("note") or ""
     if not isinstance(note, str) or len(note) > 100:
-        raise InvalidInput("'note' must be text of at most 100 characters")
+        raise InvalidInput(N_("'note' must be text of at most 100 characters"))
     if reason not in PAUSE_REASONS:
         # Older clients send free text as the reason: keep it as the note of "other".
         return "other: " + reason[:100]

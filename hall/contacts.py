@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .domain.clock import Clock
-from .domain.errors import HallError, InvalidInput
+from .domain.errors import N_, HallError, InvalidInput
 from .phone_config import PhoneSettings
 from .privacy import mask_phone
 from .storage import Storage
@@ -83,14 +83,14 @@ class Contact:
 def normalise_phone(text: Any) -> str:
     """A mainland mobile number as people type it (+86, spaces, dashes, full-width digits) → 13812345678."""
     if not isinstance(text, str) or len(text) > 40:
-        raise BadPhoneNumber("give a mobile phone number of 11 digits")
+        raise BadPhoneNumber(N_("give a mobile phone number of 11 digits"))
     digits = "".join(ch for ch in unicodedata.normalize("NFKC", text) if not ch.isspace() and ch not in "-()+.")
     if digits.startswith("0086"):
         digits = digits[4:]
     elif digits.startswith("86") and len(digits) == 13:
         digits = digits[2:]
     if not _MOBILE.match(digits):
-        raise BadPhoneNumber("give a mobile phone number of 11 digits")
+        raise BadPhoneNumber(N_("give a mobile phone number of 11 digits"))
     return digits
 
 
@@ -139,7 +139,7 @@ class Contacts:
                kind: str) -> None:
         for seconds, allowed in limits:
             if count(db, who, now - seconds) >= allowed:
-                raise TooManyCodes(f"too many codes were asked for this {kind}; try again later",
+                raise TooManyCodes(N_("too many codes were asked for this {kind}; try again later"), kind=kind,
                                    per=kind, retry_seconds=seconds if seconds < 3600 else 3600)
 
     def _contact_of(self, db: Any, number: str, now: float) -> int:
@@ -155,15 +155,15 @@ class Contacts:
         number = normalise_phone(phone)
         if not isinstance(code, str) or not code.strip().isascii() or not code.strip().isdigit() \
                 or len(code.strip()) != CODE_DIGITS:
-            raise WrongCode(f"the code has {CODE_DIGITS} digits")
+            raise WrongCode(N_("the code has {code_digits} digits"), code_digits=CODE_DIGITS)
         now = self.clock.now()
         with self.storage.write() as db:
             found = store.contact_by_hash(db, self.digest(number, "phone"))
             latest = store.latest_code(db, int(found["id"])) if found else None
             if found is None or latest is None or latest["used_at"] is not None or latest["expires_at"] < now:
-                raise WrongCode("this code is wrong or has expired; ask for a new one")
+                raise WrongCode(N_("this code is wrong or has expired; ask for a new one"))
             if latest["attempts"] >= MAX_CODE_ATTEMPTS:
-                raise WrongCode("this code was tried too often; ask for a new one")
+                raise WrongCode(N_("this code was tried too often; ask for a new one"))
             if not hmac.compare_digest(latest["code_hash"], self.digest(f"{found['id']}:{code.strip()}", "code")):
                 store.count_attempt(db, latest["id"])
                 wrong = True
@@ -172,7 +172,7 @@ class Contacts:
                 store.verified(db, int(found["id"]), now, now + VERIFIED_KEEP_SECONDS)
                 wrong = False
         if wrong:  # the failed attempt is committed before the refusal
-            raise WrongCode("this code is wrong or has expired; ask for a new one")
+            raise WrongCode(N_("this code is wrong or has expired; ask for a new one"))
         return self.contact(int(found["id"]))
 
     # ---- contacts -----------------------------------------------------------------------------
@@ -181,7 +181,7 @@ class Contacts:
         with self.storage.read() as db:
             row = store.contact(db, contact_id)
         if row is None:
-            raise WrongCode("verify your phone number first")
+            raise WrongCode(N_("verify your phone number first"))
         return Contact(row["id"], row["phone_masked"], row["verified_at"] is not None, row["erased_at"] is not None)
 
     def usable(self, db: Any, contact_id: int | None) -> bool:

@@ -35,7 +35,7 @@ class CounterInUse(HallError):
 
 def _name(value: Any) -> str:
     if not isinstance(value, str) or not value.strip() or len(value.strip()) > 40:
-        raise InvalidInput("'name' must be text of 1 to 40 characters")
+        raise InvalidInput(N_("'name' must be text of 1 to 40 characters"))
     return value.strip()
 
 
@@ -44,12 +44,12 @@ def _led(value: Any) -> tuple[str | None, int | None]:
     if value is None:
         return None, None
     if not isinstance(value, dict) or set(value) - {"port", "address"}:
-        raise InvalidInput("'led' must be {\"port\": …, \"address\": 0-255} or null")
+        raise InvalidInput(N_("'led' must be {{\"port\": …, \"address\": 0-255}} or null"))
     port, address = value.get("port"), value.get("address", 1)
     if not isinstance(port, str) or not _PORT.match(port):
-        raise InvalidInput("'led.port' must be a serial port path or pyserial URL")
+        raise InvalidInput(N_("'led.port' must be a serial port path or pyserial URL"))
     if not isinstance(address, int) or isinstance(address, bool) or not 0 <= address <= 255:
-        raise InvalidInput("'led.address' must be a whole number from 0 to 255")
+        raise InvalidInput(N_("'led.address' must be a whole number from 0 to 255"))
     return port, address
 
 
@@ -84,10 +84,10 @@ class CounterAdmin:
         """A new counter, in service, authorised for *items* (default: every active item)."""
         unknown = sorted(set(data) - {"number", "name", "items", "dedicated_category", "led"})
         if unknown:
-            raise InvalidInput(f"unknown field(s): {', '.join(unknown)}")
+            raise InvalidInput(N_("unknown field(s): {fields}"), fields=', '.join(unknown))
         number = data.get("number")
         if not isinstance(number, int) or isinstance(number, bool) or not 1 <= number <= MAX_COUNTER:
-            raise InvalidInput(f"'number' must be a whole number from 1 to {MAX_COUNTER}")
+            raise InvalidInput(N_("'number' must be a whole number from 1 to {max_counter}"), max_counter=MAX_COUNTER)
         name = _name(data.get("name", f"{number}号窗口"))
         port, address = _led(data.get("led"))
         with self.storage.write() as db:
@@ -100,7 +100,7 @@ class CounterAdmin:
                      else self._items(db, items))
             category = data.get("dedicated_category")
             if category is not None and store.category_row(db, str(category)) is None:
-                raise InvalidInput(f"there is no category {category!r}")
+                raise InvalidInput(N_("there is no category {category!r}"), category=category)
             self._check_led_free(db, number, port, address)
             repo.insert_counter(db, number, name, codes, self.clock.now(), dedicated_category=category)
             repo.update_counter(db, number, led_port=port, led_address=address)
@@ -113,11 +113,11 @@ class CounterAdmin:
     @staticmethod
     def _items(db: Any, items: Any) -> list[str]:
         if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
-            raise InvalidInput("'items' must be a list of service item codes")
+            raise InvalidInput(N_("'items' must be a list of service item codes"))
         known = {r["code"] for r in store.item_rows(db)}
         missing = [i for i in items if i not in known]
         if missing:
-            raise InvalidInput(f"unknown service item(s): {', '.join(missing)}")
+            raise InvalidInput(N_("unknown service item(s): {codes}"), codes=', '.join(missing))
         return sorted(set(items))
 
     @staticmethod
@@ -126,20 +126,21 @@ class CounterAdmin:
             return
         holder = store.led_holder(db, port, address)
         if holder not in (None, number):
-            raise InvalidInput(f"address {address} on {port} is the LED strip of counter {holder}")
+            raise InvalidInput(N_("address {address} on {port} is the LED strip of counter {holder}"),
+                               address=address, port=port, holder=holder)
 
     def update(self, actor: str, number: int, data: dict[str, Any]) -> dict[str, Any]:
         """Rename a counter, set its LED strip, retire it ("active": false) or enable it again ("active": true)."""
         unknown = sorted(set(data) - {"name", "active", "led"})
         if unknown:
-            raise InvalidInput(f"unknown field(s): {', '.join(unknown)}")
+            raise InvalidInput(N_("unknown field(s): {fields}"), fields=', '.join(unknown))
         if "active" in data and not isinstance(data["active"], bool):
-            raise InvalidInput("'active' must be true (in service) or false (retired)")
+            raise InvalidInput(N_("'active' must be true (in service) or false (retired)"))
         actions: list[str] = []
         with self.storage.write() as db:
             before_row = store.counter_row(db, number)
             if before_row is None:
-                raise UnknownCounter(f"there is no counter {number}")
+                raise UnknownCounter(N_("there is no counter {number}"), number=number)
             before = self._shown(before_row)
             now = self.clock.now()
             values: dict[str, Any] = {}
@@ -182,25 +183,26 @@ class CounterAdmin:
     def _check_can_retire(db: Any, number: int) -> None:
         in_hand = store.ticket_in_hand(db, number)
         if in_hand:
-            raise CounterInUse(f"counter {number} has {in_hand} in hand; finish, transfer or hold it first",
+            raise CounterInUse(N_("counter {number} has {in_hand} in hand; finish, transfer or hold it first"),
+                               in_hand=in_hand,
                                number=in_hand)
         waiting = store.tickets_waiting_for(db, number)
         if waiting:
-            raise CounterInUse(f"ticket(s) {', '.join(waiting)} were transferred to counter {number} and wait for "
-                               "it; call or transfer them first", tickets=waiting)
+            raise CounterInUse(N_("ticket(s) {numbers} were transferred to counter {number} and wait for it; call or "
+                                  "transfer them first"), numbers=', '.join(waiting), number=number, tickets=waiting)
 
     def add_device(self, actor: str, number: int, data: dict[str, Any]) -> tuple[dict[str, Any], str]:
         """Register a device (an evaluator) for a counter in service; its token is returned once, never stored."""
         unknown = sorted(set(data) - {"kind", "name"})
         if unknown:
-            raise InvalidInput(f"unknown field(s): {', '.join(unknown)}")
+            raise InvalidInput(N_("unknown field(s): {fields}"), fields=', '.join(unknown))
         kind = data.get("kind", "evaluator")
         if kind not in COUNTER_DEVICE_KINDS:
-            raise InvalidInput(f"'kind' must be one of {', '.join(COUNTER_DEVICE_KINDS)}")
+            raise InvalidInput(N_("'kind' must be one of {choices}"), choices=', '.join(COUNTER_DEVICE_KINDS))
         name = _name(data.get("name") or f"{kind}-{number}")
         with self.storage.read() as db:
             if repo.counter(db, number) is None:
-                raise UnknownCounter(f"there is no counter {number} in service")
+                raise UnknownCounter(N_("there is no counter {number} in service"), number=number)
         device, token = self.accounts.add_device(kind, counter=number, name=name)
         shown = {"id": device.id, "kind": device.kind, "counter": device.counter, "name": device.name}
         with self.storage.write() as db:

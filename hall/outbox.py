@@ -29,9 +29,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from .domain.clock import Clock
 from .domain.numbering import service_day
-from .storage import Storage
+from .storage import Storage, repo
 from .storage import outbox as store
-from .storage import repo
 
 if TYPE_CHECKING:
     from .config import HallSettings, PrefectureSettings

@@ -83,20 +83,23 @@ def take(db: Any, rules: Mapping[Target, QuotaRule], *, day: str, targets: Seque
         rule = rules.get(target)
         used, remote_used, _ = store.usage(db, day, target[0], target[1], "")
         if rule is not None and rule.daily is not None and used >= rule.daily:
-            raise QuotaExhausted(f"the day's quota of {_name(target)} ({rule.daily}) is used up",
+            raise QuotaExhausted(N_("the day's quota of {name} ({rule_daily}) is used up"),
+                                 name=_name(target), rule_daily=rule.daily,
                                  scope=target[0], code=target[1], limit="daily")
         if rule is not None and remote:
             cap = rule.remote_limit(share_default)
             if cap is not None and remote_used >= cap:
-                raise QuotaExhausted(f"the remote share of {_name(target)} ({cap}) is used up",
+                raise QuotaExhausted(N_("the remote share of {name} ({cap}) is used up"),
+                                     name=_name(target), cap=cap,
                                      scope=target[0], code=target[1], limit="remote")
         moves.append((target, ""))
         if rule is not None and rule.slot_minutes and rule.per_slot is not None:
             slot = slot_of(minute, rule.slot_minutes)
             slot_used = store.usage(db, day, target[0], target[1], slot)[0]
             if slot_used >= rule.per_slot:
-                raise QuotaExhausted(f"the quota of {_name(target)} for the slot from {slot} ({rule.per_slot}) is "
-                                     "used up", scope=target[0], code=target[1], limit="slot", slot=slot)
+                raise QuotaExhausted(N_("the quota of {name} for the slot from {slot} ({rule_per_slot}) is used up"),
+                                     name=_name(target), rule_per_slot=rule.per_slot, scope=target[0], code=target[1],
+                                     limit="slot", slot=slot)
             moves.append((target, slot))
     for (scope, code), slot in moves:
         store.bump(db, day, scope, code, slot, used=1, remote=int(remote), booked=int(booking))
@@ -146,10 +149,10 @@ class QuotaBook:
         """Set the quota of the hall (code ''), an item or a bundle; the change is audited."""
         unknown = sorted(set(data) - {"daily", "slot_minutes", "per_slot", "remote_share"})
         if unknown:
-            raise InvalidInput(f"unknown field(s): {', '.join(unknown)}; known: daily, slot_minutes, per_slot, "
-                               "remote_share")
+            raise InvalidInput(N_("unknown field(s): {fields}; known: daily, slot_minutes, per_slot, remote_share"),
+                               fields=', '.join(unknown))
         if scope not in SCOPES:
-            raise InvalidInput(f"scope must be one of {', '.join(SCOPES)}")
+            raise InvalidInput(N_("scope must be one of {choices}"), choices=', '.join(SCOPES))
         rule = QuotaRule(scope, "" if scope == "hall" else code, _limit(data.get("daily"), "daily", 0, MAX_QUOTA),
                          _limit(data.get("slot_minutes"), "slot_minutes", 5, 720),
                          _limit(data.get("per_slot"), "per_slot", 0, MAX_QUOTA),
@@ -158,9 +161,9 @@ class QuotaBook:
             raise InvalidInput(N_("A quota per time slot needs both the time slot and the tickets per slot."))
         with self.storage.write() as db:
             if scope == "item" and repo.service_item(db, code) is None:
-                raise UnknownService(f"unknown service item {code!r}", code=code)
+                raise UnknownService(N_("unknown service item {code!r}"), code=code)
             if scope == "bundle" and repo.bundle(db, code) is None:
-                raise UnknownService(f"unknown bundle {code!r}", code=code)
+                raise UnknownService(N_("unknown bundle {code!r}"), code=code)
             before = store.rule(db, rule.scope, rule.code)
             store.save_rule(db, {**rule.as_dict(), "updated_at": self.clock.now(), "updated_by": actor})
             audit.record(db, self.clock, actor, "quota.update", _audit_target(rule.scope, rule.code),

@@ -18,7 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from .domain.clock import Clock
-from .domain.errors import HallError, IllegalTransition, InvalidInput, NotAuthorised
+from .domain.errors import N_, HallError, IllegalTransition, InvalidInput, NotAuthorised
 from .domain.states import StateMachine, Transition
 from .storage import Storage
 from .storage import ratings as store
@@ -53,9 +53,10 @@ def check_reasons(score: int, reasons: Sequence[str]) -> list[str]:
     picked = list(dict.fromkeys(reasons))
     unknown = [r for r in picked if r not in REASONS]
     if unknown:
-        raise InvalidInput(f"unknown reason(s): {', '.join(map(str, unknown))}; one of {', '.join(REASONS)}")
+        raise InvalidInput(N_("unknown reason(s): {codes}; one of {choices}"),
+                           codes=', '.join(map(str, unknown)), choices=', '.join(REASONS))
     if picked and score not in BAD_LEVELS:
-        raise InvalidInput("reasons are only given with a rating of 1 or 2")
+        raise InvalidInput(N_("reasons are only given with a rating of 1 or 2"))
     return picked
 
 
@@ -65,7 +66,7 @@ def normalise_phone(value: object) -> str:
     if text.startswith("+86"):
         text = text[3:]
     if not (_MOBILE.match(text) or _LANDLINE.match(text)):
-        raise InvalidInput("'phone' must be a mobile number (11 digits) or a landline with its area code")
+        raise InvalidInput(N_("'phone' must be a mobile number (11 digits) or a landline with its area code"))
     return text
 
 
@@ -142,12 +143,12 @@ def _text(data: Mapping[str, Any], name: str, *, required: bool = True) -> str:
     value = data.get(name)
     if value is None or (isinstance(value, str) and not value.strip()):
         if required:
-            raise InvalidInput(f"{name!r} is required")
+            raise InvalidInput(N_("{name!r} is required"), name=name)
         return ""
     if not isinstance(value, str):
-        raise InvalidInput(f"{name!r} must be text")
+        raise InvalidInput(N_("{name!r} must be text"), name=name)
     if len(value) > MAX_NOTE:
-        raise InvalidInput(f"{name!r} is too long (at most {MAX_NOTE} characters)")
+        raise InvalidInput(N_("{name!r} is too long (at most {max_note} characters)"), name=name, max_note=MAX_NOTE)
     return value.strip()
 
 
@@ -169,7 +170,7 @@ class Followups:
     def list(self, state: str = "open", *, staff: str | None = None) -> list[dict[str, Any]]:
         """Follow-ups by state: open (open or appealed), closed (closed or voided), overdue, all."""
         if state not in ("open", "closed", "overdue", "all"):
-            raise InvalidInput("state must be one of open, closed, overdue, all")
+            raise InvalidInput(N_("state must be one of open, closed, overdue, all"))
         with self.storage.read() as db:
             rows = store.followups(db, staff=staff)
         now = self.clock.now()
@@ -185,7 +186,7 @@ class Followups:
         with self.storage.read() as db:
             row = store.followup(db, followup_id)
         if row is None:
-            raise UnknownFollowup(f"no follow-up with id {followup_id}")
+            raise UnknownFollowup(N_("no follow-up with id {followup_id}"), followup_id=followup_id)
         return self.decorate(row)
 
     def act(self, followup_id: int, action: FollowupAction, actor: str, data: Mapping[str, Any], *,
@@ -195,12 +196,12 @@ class Followups:
         with self.storage.write() as db:
             row = store.followup(db, followup_id)
             if row is None:
-                raise UnknownFollowup(f"no follow-up with id {followup_id}")
+                raise UnknownFollowup(N_("no follow-up with id {followup_id}"), followup_id=followup_id)
             if action is FollowupAction.APPEAL:
                 if row["staff"] != actor:
-                    raise NotAuthorised("only the clerk who was rated may appeal the rating")
+                    raise NotAuthorised(N_("only the clerk who was rated may appeal the rating"))
             elif not is_manager:
-                raise NotAuthorised("only a manager may do this")
+                raise NotAuthorised(N_("only a manager may do this"))
             target = next_followup_state(FollowupState(row["state"]), action)
             values: dict[str, Any] = {"state": target.value}
             if action is FollowupAction.CALLBACK:
@@ -210,7 +211,7 @@ class Followups:
                 values.update(rectification=_text(data, "rectification"), rectified_by=actor, rectified_at=now)
             elif action is FollowupAction.CLOSE:
                 if not row["callback_at"]:
-                    raise InvalidInput("record the call-back before closing the follow-up")
+                    raise InvalidInput(N_("record the call-back before closing the follow-up"))
                 rectification = _text(data, "rectification", required=not row["rectification"])
                 if rectification:
                     values.update(rectification=rectification, rectified_by=actor, rectified_at=now)
@@ -242,9 +243,9 @@ class Followups:
         with self.storage.write() as db:
             row = store.followup_of_ticket(db, ticket_id)
             if row is None or device_counter is None or row["counter"] != device_counter:
-                raise NotAuthorised("only the evaluator that took a bad rating may add a phone number to it")
+                raise NotAuthorised(N_("only the evaluator that took a bad rating may add a phone number to it"))
             if not FollowupState(row["state"]).active or now > row["opened_at"] + PHONE_WINDOW_SECONDS:
-                raise IllegalTransition("the time to leave a phone number for this rating has passed")
+                raise IllegalTransition(N_("the time to leave a phone number for this rating has passed"))
             store.update_followup(db, row["id"], {"contact_phone": number, "contact_phone_masked":
                                                   mask_phone_number(number), "contact_phone_at": now})
             store.log_followup(db, at=now, ticket=ticket_id, counter=row["counter"], staff=None,
@@ -272,7 +273,7 @@ def _callback_date(data: Mapping[str, Any]) -> str:
     try:
         return date.fromisoformat(value).isoformat()
     except ValueError:
-        raise InvalidInput(f"'date' must be a date (YYYY-MM-DD), got {value!r}") from None
+        raise InvalidInput(N_("'date' must be a date (YYYY-MM-DD), got {value!r}"), value=value) from None
 
 
 # ---- figures --------------------------------------------------------------------------
@@ -319,7 +320,7 @@ def rate_figures(cases: Iterable[RatedCase]) -> dict[str, Any]:
 def grouped_figures(cases: Iterable[RatedCase], group_by: str) -> list[dict[str, Any]]:
     """The figures per day, counter, clerk, item or category (a bundle counts for each of its items)."""
     if group_by not in GROUPS:
-        raise InvalidInput(f"group_by must be one of {', '.join(GROUPS)}")
+        raise InvalidInput(N_("group_by must be one of {choices}"), choices=', '.join(GROUPS))
     groups: dict[Any, list[RatedCase]] = defaultdict(list)
     for case in cases:
         for key in dict.fromkeys(_group_keys(case, group_by)):
@@ -363,7 +364,7 @@ def satisfaction_report(storage: Storage, first_day: str, last_day: str, group_b
                         now: float) -> dict[str, Any]:
     """The satisfaction figures of the service days [first_day, last_day], overall and grouped."""
     if first_day > last_day:
-        raise InvalidInput("'from' must not be after 'to'")
+        raise InvalidInput(N_("'from' must not be after 'to'"))
     with storage.read() as db:
         cases = cases_from_rows(store.finished_cases(db, first_day, last_day))
         followups = store.followups_of_days(db, first_day, last_day)
@@ -380,7 +381,7 @@ def monthly_counter_ranking(storage: Storage, month: str) -> dict[str, Any]:
     try:
         first = datetime.strptime(month, "%Y-%m").date()
     except ValueError:
-        raise InvalidInput(f"'month' must look like 2026-11, got {month!r}") from None
+        raise InvalidInput(N_("'month' must look like 2026-11, got {month!r}"), month=month) from None
     last = (first.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
     with storage.read() as db:
         cases = cases_from_rows(store.finished_cases(db, first.isoformat(), last.isoformat()))

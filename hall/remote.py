@@ -27,9 +27,9 @@ from typing import Any
 
 from .admission import RulesWatch
 from .contacts import Contacts, WrongCode
-from .domain.errors import HallError, IllegalTransition, InvalidInput, UnknownTicket
+from .domain.errors import N_, HallError, IllegalTransition, InvalidInput, UnknownTicket
 from .domain.models import Ticket
-from .domain.states import TicketAction, TicketState
+from .domain.states import TICKET_STATE_LABELS, TicketAction, TicketState
 from .lobby_board import day_start_at
 from .notices.book import Notices, ticket_subject
 from .service import HallService
@@ -122,11 +122,11 @@ class RemoteQueue:
         svc = self.service
         with svc.storage.write() as db:
             if not self.contacts.usable(db, contact):
-                raise WrongCode("verify your phone number first")
+                raise WrongCode(N_("verify your phone number first"))
             day = svc.today()
             if store.open_remote_of_contact(db, contact, day) is not None:
-                raise AlreadyQueued("this phone number already holds a remote ticket today; follow it, or cancel "
-                                    "it to take another")
+                raise AlreadyQueued(N_("this phone number already holds a remote ticket today; follow it, or cancel "
+                                       "it to take another"))
             ticket = svc.issue_ticket(service=service, bundle=bundle, channel="remote")
             self.notices.follow(db, ticket, contact=contact, ahead=ahead, sms=sms)
             self.contacts.need_until(db, contact, self.day_end(day))
@@ -150,14 +150,14 @@ class RemoteQueue:
         with self.service.storage.write() as db:
             ticket = repo.ticket_by_token(db, token)
             if ticket is None:
-                raise UnknownTicket("no such ticket")
+                raise UnknownTicket(N_("no such ticket"))
             valid = isinstance(code, str) and self.codes.valid(code, self.service.clock.now())
             if valid and store.arrival_failures(db, ticket.id) < MAX_ARRIVAL_FAILURES:
                 return self._arrive(db, ticket, "lobby")
             if not valid:  # counted (committed) before the refusal
                 store.count_arrival_failure(db, ticket.id)
-        raise ArrivalRefused("this is not the arrival code of the lobby screen now; scan its QR code or type "
-                             "the six digits under it")
+        raise ArrivalRefused(N_("this is not the arrival code of the lobby screen now; scan its QR code or type the "
+                                "six digits under it"))
 
     def arrive_at_kiosk(self, number: str, last_digits: str, kiosk: str | None) -> Ticket:
         """Confirm arrival at the kiosk: today's ticket number and the last four digits of its phone number."""
@@ -171,15 +171,16 @@ class RemoteQueue:
                 return self._arrive(db, ticket, "kiosk", kiosk=kiosk)
             if ticket is not None and not matches:
                 store.count_arrival_failure(db, ticket.id)
-        raise ArrivalRefused("no remote ticket of today has this number and these digits")
+        raise ArrivalRefused(N_("no remote ticket of today has this number and these digits"))
 
     def _arrive(self, db: Any, ticket: Ticket, where: str, kiosk: str | None = None) -> Ticket:
         if not ticket.remote:
-            raise ArrivalRefused("only remote tickets confirm their arrival")
+            raise ArrivalRefused(N_("only remote tickets confirm their arrival"))
         if ticket.arrived_at is not None:
             return ticket
         if ticket.state not in (TicketState.WAITING, TicketState.CALLED, TicketState.HELD):
-            raise ArrivalRefused(f"ticket {ticket.number} is {ticket.state.value}")
+            raise ArrivalRefused(N_("ticket {ticket_number} is {ticket_state_value}"),
+                                 ticket_number=ticket.number, ticket_state_value=TICKET_STATE_LABELS[ticket.state])
         now = self.service.clock.now()
         repo.update_ticket(db, ticket.id, arrived_at=now)
         self.service.note_in(db, ticket.id, "arrived", {"number": ticket.number, "where": where, "kiosk": kiosk},
@@ -198,11 +199,11 @@ class RemoteQueue:
         with svc.storage.write() as db:
             ticket = repo.ticket_by_token(db, token)
             if ticket is None:
-                raise UnknownTicket("no such ticket")
+                raise UnknownTicket(N_("no such ticket"))
             if not ticket.remote or ticket.state is not TicketState.WAITING:
-                raise MoreTimeRefused("only a waiting remote ticket can be moved back")
+                raise MoreTimeRefused(N_("only a waiting remote ticket can be moved back"))
             if ticket.moved_back:
-                raise MoreTimeRefused("this ticket was moved back once already")
+                raise MoreTimeRefused(N_("this ticket was moved back once already"))
             places = self._rules(db).phone.more_time_places
             now = svc.clock.now()
             views = svc.able_views(db)
@@ -210,7 +211,7 @@ class RemoteQueue:
                 queued = index.get(ticket.id)
                 behind = index.tickets_behind(queued, views, now, places) if queued is not None else []
             if not behind:
-                raise MoreTimeRefused("nobody waits behind this ticket: it is last already")
+                raise MoreTimeRefused(N_("nobody waits behind this ticket: it is last already"))
             target = behind[-1]
             queue_at = target.queue_at if target.id < ticket.id else math.nextafter(target.queue_at, math.inf)
             repo.update_ticket(db, ticket.id, queue_at=queue_at, moved_back=1)
@@ -229,7 +230,9 @@ class RemoteQueue:
         """The holder gives the ticket up (waiting, held or called)."""
         ticket = self.service.ticket_by_token(token)
         if ticket.state not in (TicketState.WAITING, TicketState.HELD, TicketState.CALLED):
-            raise IllegalTransition(f"ticket {ticket.number} is {ticket.state.value}", state=ticket.state.value)
+            raise IllegalTransition(N_("ticket {ticket_number} is {ticket_state_value}"),
+                                    ticket_number=ticket.number, ticket_state_value=TICKET_STATE_LABELS[ticket.state],
+                                    state=ticket.state.value)
         return self.service.cancel(ticket.id, None, "cancelled by the citizen on the phone")
 
     def sweep_no_shows(self) -> int:
@@ -267,5 +270,5 @@ def check_ahead(value: Any) -> int | None:
     if value is None:
         return None
     if not isinstance(value, int) or isinstance(value, bool) or not 0 < value < 100:
-        raise InvalidInput("'ahead' must be a whole number of people")
+        raise InvalidInput(N_("'ahead' must be a whole number of people"))
     return value

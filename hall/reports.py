@@ -10,7 +10,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from .domain import figures as shared
-from .domain.errors import InvalidInput
+from .domain.errors import N_, InvalidInput
 from .domain.states import TicketAction
 from .storage import Storage, report_queries
 
@@ -216,11 +216,11 @@ def parse_range(day_from: str | None, day_to: str | None, today: str, *, default
         end = date.fromisoformat(day_to) if day_to else date.fromisoformat(today)
         start = date.fromisoformat(day_from) if day_from else end - timedelta(days=default_days - 1)
     except ValueError:
-        raise InvalidInput("'from' and 'to' must be dates written YYYY-MM-DD") from None
+        raise InvalidInput(N_("'from' and 'to' must be dates written YYYY-MM-DD")) from None
     if start > end:
-        raise InvalidInput("'from' must not be after 'to'")
+        raise InvalidInput(N_("'from' must not be after 'to'"))
     if (end - start).days >= max_days:
-        raise InvalidInput(f"a report covers at most {max_days} days")
+        raise InvalidInput(N_("a report covers at most {max_days} days"), max_days=max_days)
     return start, end
 
 
@@ -327,7 +327,7 @@ def report(storage: Storage, day_from: date, day_to: date, group_by: str, *, tz:
     (the reference the tests compare with, and the way used when the zone changes its UTC offset).
     """
     if group_by not in GROUPINGS:
-        raise InvalidInput(f"group_by must be one of {', '.join(GROUPINGS)}")
+        raise InvalidInput(N_("group_by must be one of {choices}"), choices=', '.join(GROUPINGS))
     target_seconds = target_minutes * 60.0
     offset = _fixed_offset(tz, day_from, day_to) if engine == "sql" else None
     with storage.read() as db:

@@ -21,6 +21,7 @@ from .config import HallSettings
 from .domain import events as ev
 from .domain.clock import Clock
 from .domain.errors import (
+    N_,
     AlreadyRated,
     CounterBusy,
     IllegalTransition,
@@ -35,13 +36,13 @@ from .domain.models import Counter, QueuedTicket, Ticket
 from .domain.numbering import format_number, parse_number, service_day
 from .domain.queue import QueueIndex
 from .domain.routing import NEWEST, CounterView, OneWindowPolicy, counter_view
-from .domain.states import IN_HAND, CounterState, TicketAction, TicketState, next_state
+from .domain.states import IN_HAND, TICKET_STATE_LABELS, CounterState, TicketAction, TicketState, next_state
 from .feed import LogFeed
 from .queue_book import QueueBook
 from .settings_watch import SettingsWatch
 from .storage import Storage, repo
-from .storage.group_commit import writes
 from .storage import ratings as rating_store
+from .storage.group_commit import writes
 from .wait_estimates import WaitEstimator
 
 logger = logging.getLogger(__name__)
@@ -145,13 +146,13 @@ class HallService:
     def _require_counter(self, db: Any, number: int) -> Counter:
         counter = repo.counter(db, number)
         if counter is None:
-            raise UnknownCounter(f"there is no counter {number}")
+            raise UnknownCounter(N_("there is no counter {number}"), number=number)
         return counter
 
     def _ticket_in_hand(self, db: Any, counter: Counter) -> Ticket:
         ticket = repo.ticket(db, counter.current_ticket_id) if counter.current_ticket_id else None
         if ticket is None or ticket.state not in IN_HAND:
-            raise IllegalTransition(f"counter {counter.number} has no ticket in hand")
+            raise IllegalTransition(N_("counter {counter_number} has no ticket in hand"), counter_number=counter.number)
         return ticket
 
     # ---- the one place where a ticket changes state ------------------------------------------
@@ -195,17 +196,18 @@ class HallService:
             row = db.execute("SELECT code, category, avg_service_minutes FROM service_items "
                              "WHERE code = ? AND active = 1", [service]).fetchone()
             if row is None:
-                raise UnknownService(f"unknown service item {service!r}", code=service)
+                raise UnknownService(N_("unknown service item {service!r}"), service=service, code=service)
             return (row["code"],), row["category"], float(row["avg_service_minutes"])
         rows = db.execute(
             "SELECT bi.item, i.category, i.avg_service_minutes, i.active FROM bundles b "
             "JOIN bundle_items bi ON bi.bundle = b.code JOIN service_items i ON i.code = bi.item "
             "WHERE b.code = ? AND b.active = 1 ORDER BY bi.position", [bundle or ""]).fetchall()
         if not rows:
-            raise UnknownService(f"unknown bundle {bundle!r}", code=bundle)
+            raise UnknownService(N_("unknown bundle {bundle!r}"), bundle=bundle, code=bundle)
         inactive = [r["item"] for r in rows if not r["active"]]
         if inactive:
-            raise UnknownService(f"bundle {bundle!r} includes items that are not offered now: {', '.join(inactive)}",
+            raise UnknownService(N_("bundle {bundle!r} includes items that are not offered now: {inactive}"),
+                                 bundle=bundle, inactive=', '.join(inactive),
                                  code=bundle, items=inactive)
         return (tuple(r["item"] for r in rows), rows[0]["category"],
                 sum(float(r["avg_service_minutes"]) for r in rows))
@@ -220,7 +222,7 @@ class HallService:
         its quota. The admission hook may refuse it (outside the service hours, quota used up).
         """
         if (service is None) == (bundle is None):
-            raise InvalidInput("give either a service item code or a bundle code")
+            raise InvalidInput(N_("give either a service item code or a bundle code"))
         self.wait_estimator.warm(self.storage, self.today())
         with self.storage.write() as db:
             now = self.clock.now()
@@ -284,13 +286,17 @@ class HallService:
 
     def _check_can_call(self, db: Any, counter: Counter) -> None:
         if counter.state is not CounterState.OPEN:
-            raise IllegalTransition(f"counter {counter.number} is {counter.state.value}; "
-                                    + ("resume it first" if counter.state is CounterState.PAUSED else
-                                       "a clerk must sign in there first"), state=counter.state.value)
+            if counter.state is CounterState.PAUSED:
+                raise IllegalTransition(N_("counter {counter} is paused; resume it first"), counter=counter.number,
+                                        state=counter.state.value)
+            raise IllegalTransition(N_("counter {counter} is closed; a clerk must sign in there first"),
+                                    counter=counter.number, state=counter.state.value)
         if counter.current_ticket_id:
             current = repo.ticket(db, counter.current_ticket_id)
             if current is not None and current.state in IN_HAND:
-                raise CounterBusy(f"counter {counter.number} still has {current.number} ({current.state.value})",
+                raise CounterBusy(N_("counter {counter_number} still has {current_number} ({current_state_value})"),
+                                  counter_number=counter.number, current_number=current.number,
+                                  current_state_value=TICKET_STATE_LABELS[current.state],
                                   number=current.number)
 
     @writes
@@ -305,9 +311,10 @@ class HallService:
             self._check_can_call(db, counter)
             ticket = repo.ticket_by_number(db, self.today(), number.strip().upper())
             if ticket is None:
-                raise UnknownTicket(f"no ticket {number} today")
+                raise UnknownTicket(N_("no ticket {number} today"), number=number)
             if ticket.target_counter != counter_number and not set(ticket.items) <= counter.items:
-                raise NotAuthorised(f"counter {counter_number} is not authorised for every item of {ticket.number}")
+                raise NotAuthorised(N_("counter {counter_number} is not authorised for every item of {ticket_number}"),
+                                    counter_number=counter_number, ticket_number=ticket.number)
             result = self.apply(db, ticket, TicketAction.CALL, counter=counter_number, staff=staff,
                                 data={"specific": True})
         self._committed()
@@ -326,7 +333,10 @@ class HallService:
         if number is not None:
             held = [t for t in held if t.number == number.strip().upper()]
         if not held:
-            raise UnknownTicket(f"counter {counter_number} has no held ticket {number or ''} to call back".replace("  ", " "))
+            if number:
+                raise UnknownTicket(N_("counter {counter} has no held ticket {number} to call back"),
+                                    counter=counter_number, number=number)
+            raise UnknownTicket(N_("counter {counter} has no held ticket to call back"), counter=counter_number)
         return self.call_specific(counter_number, staff, held[0].number)
 
     @writes
@@ -363,14 +373,14 @@ class HallService:
                  to_category: str | None = None, note: str = "") -> Ticket:
         """Send the ticket to another counter or category; it keeps its place in the queue."""
         if (to_counter is None) == (to_category is None):
-            raise InvalidInput("give either to_counter or to_category")
+            raise InvalidInput(N_("give either to_counter or to_category"))
         with self.storage.read() as db:
             if to_counter is not None:
                 if to_counter == counter_number:
-                    raise InvalidInput("cannot transfer a ticket to the counter that holds it")
+                    raise InvalidInput(N_("cannot transfer a ticket to the counter that holds it"))
                 self._require_counter(db, to_counter)
             elif db.execute("SELECT 1 FROM categories WHERE code = ?", [to_category]).fetchone() is None:
-                raise InvalidInput(f"unknown category {to_category!r}")
+                raise InvalidInput(N_("unknown category {to_category!r}"), to_category=to_category)
         return self._act_on_current(
             counter_number, staff, TicketAction.TRANSFER,
             data={"to_counter": to_counter, "to_category": to_category, "note": note[:200],
@@ -384,7 +394,7 @@ class HallService:
         with self.storage.write() as db:
             ticket = repo.ticket(db, ticket_id)
             if ticket is None:
-                raise UnknownTicket(f"no ticket with id {ticket_id}")
+                raise UnknownTicket(N_("no ticket with id {ticket_id}"), ticket_id=ticket_id)
             result = self.apply(db, ticket, TicketAction.CANCEL, counter=ticket.counter, staff=staff,
                                 data={"reason": reason[:200]})
         self._committed()
@@ -406,11 +416,13 @@ class HallService:
             counter = self._require_counter(db, counter_number)
             holder = counter.staff if counter.state is not CounterState.CLOSED else None
             if holder is not None and holder != staff:
-                raise CounterBusy(f"counter {counter_number} is signed in by {holder}", holder=holder)
+                raise CounterBusy(N_("counter {counter_number} is signed in by {holder}"),
+                                  counter_number=counter_number, holder=holder)
             other = db.execute("SELECT number FROM counters WHERE staff = ? AND state != 'closed' AND number != ?",
                                [staff, counter_number]).fetchone()
             if other is not None:
-                raise CounterBusy(f"{staff} is signed in at counter {other[0]}; sign out there first",
+                raise CounterBusy(N_("{staff} is signed in at counter {other_0}; sign out there first"),
+                                  staff=staff, other_0=other[0],
                                   counter=other[0], reason="holds_other_counter")
             if holder == staff:
                 return counter
@@ -429,8 +441,10 @@ class HallService:
             if counter.current_ticket_id:
                 current = repo.ticket(db, counter.current_ticket_id)
                 if current is not None and current.state in IN_HAND:
-                    raise CounterBusy(f"counter {counter_number} still has {current.number}; finish, hold or "
-                                      "transfer it before signing out", number=current.number)
+                    raise CounterBusy(N_("counter {counter_number} still has {current_number}; finish, hold or "
+                                         "transfer it before signing out"),
+                                      counter_number=counter_number, current_number=current.number,
+                                      number=current.number)
             result = self._set_counter_state(db, counter, CounterState.CLOSED, "counter_closed", actor=staff,
                                              data={"reason": reason, "staff": counter.staff}, staff=None,
                                              pause_reason=None)
@@ -443,7 +457,7 @@ class HallService:
         with self.storage.write() as db:
             counter = self._require_counter(db, counter_number)
             if counter.state is CounterState.PAUSED:
-                raise IllegalTransition(f"counter {counter_number} is already paused")
+                raise IllegalTransition(N_("counter {counter_number} is already paused"), counter_number=counter_number)
             self._check_can_call(db, counter)
             result = self._set_counter_state(db, counter, CounterState.PAUSED, "counter_paused", actor=staff,
                                              data={"reason": reason[:100]}, pause_reason=reason[:100] or None)
@@ -456,7 +470,7 @@ class HallService:
         with self.storage.write() as db:
             counter = self._require_counter(db, counter_number)
             if counter.state is not CounterState.PAUSED:
-                raise IllegalTransition(f"counter {counter_number} is not paused")
+                raise IllegalTransition(N_("counter {counter_number} is not paused"), counter_number=counter_number)
             paused = round(self.clock.now() - counter.state_since, 1)
             result = self._set_counter_state(db, counter, CounterState.OPEN, "counter_resumed", actor=staff,
                                              data={"paused_seconds": paused}, pause_reason=None)
@@ -470,23 +484,26 @@ class HallService:
              reasons: Sequence[str] = ()) -> dict[str, Any]:
         """Record the one rating of a finished ticket, from its counter's evaluator."""
         if not isinstance(score, int) or isinstance(score, bool) or not 1 <= score <= 5:
-            raise InvalidInput("score must be a whole number from 1 (very dissatisfied) to 5 (very satisfied)")
+            raise InvalidInput(N_("score must be a whole number from 1 (very dissatisfied) to 5 (very satisfied)"))
         reasons = ratings.check_reasons(score, reasons)
         with self.storage.write() as db:
             ticket = repo.ticket(db, ticket_id)
             if ticket is None:
-                raise UnknownTicket(f"no ticket with id {ticket_id}")
+                raise UnknownTicket(N_("no ticket with id {ticket_id}"), ticket_id=ticket_id)
             if device_counter is None or ticket.counter != device_counter:
-                raise NotAuthorised("only the evaluator of the counter that served the ticket can rate it")
+                raise NotAuthorised(N_("only the evaluator of the counter that served the ticket can rate it"))
             existing = repo.rating(db, ticket_id)
             if existing is not None:
-                raise AlreadyRated(f"ticket {ticket.number} has already been rated" if existing["score"] else
-                                   f"the rating window of ticket {ticket.number} has closed")
+                if existing["score"]:
+                    raise AlreadyRated(N_("ticket {number} has already been rated"), number=ticket.number)
+                raise AlreadyRated(N_("the rating window of ticket {number} has closed"), number=ticket.number)
             if ticket.state is not TicketState.FINISHED or ticket.finished_at is None:
-                raise RatingClosed(f"ticket {ticket.number} is {ticket.state.value}; only finished cases are rated")
+                raise RatingClosed(N_("ticket {ticket_number} is {ticket_state_value}; only finished cases are rated"),
+                                   ticket_number=ticket.number, ticket_state_value=TICKET_STATE_LABELS[ticket.state])
             now = self.clock.now()
             if now > ticket.finished_at + self.hall.rating_window_seconds:
-                raise RatingClosed(f"the rating window of ticket {ticket.number} has closed")
+                raise RatingClosed(N_("the rating window of ticket {ticket_number} has closed"),
+                                   ticket_number=ticket.number)
             values = {"ticket": ticket_id, "score": score, "reasons": _json_list(reasons), "counter": ticket.counter,
                       "staff": ticket.staff, "device": device_id, "at": now, "unrated": 0}
             repo.insert_rating(db, values)
@@ -527,7 +544,7 @@ class HallService:
         """Ask the counter's evaluators again (the clerk's "request rating"); RatingClosed when none waits."""
         pending = self.pending_rating(counter)
         if pending is None:
-            raise RatingClosed(f"counter {counter} has no finished case waiting for a rating")
+            raise RatingClosed(N_("counter {counter} has no finished case waiting for a rating"), counter=counter)
         with self.storage.write() as db:
             self._record(db, at=self.clock.now(), type="rating_requested", ticket_id=pending["ticket"],
                          counter=counter, staff=staff, data=dict(pending))
@@ -582,14 +599,14 @@ class HallService:
         with self.storage.read() as db:
             ticket = repo.ticket(db, ticket_id)
         if ticket is None:
-            raise UnknownTicket(f"no ticket with id {ticket_id}")
+            raise UnknownTicket(N_("no ticket with id {ticket_id}"), ticket_id=ticket_id)
         return ticket
 
     def ticket_by_token(self, token: str) -> Ticket:
         with self.storage.read() as db:
             ticket = repo.ticket_by_token(db, token)
         if ticket is None:
-            raise UnknownTicket("no such ticket")
+            raise UnknownTicket(N_("no such ticket"))
         return ticket
 
     def people_ahead_now(self, ticket: Ticket) -> int:

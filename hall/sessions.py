@@ -16,8 +16,7 @@ from dataclasses import dataclass
 
 from .config import SecuritySettings
 from .domain.clock import Clock
-from .storage import Storage
-from .storage import repo
+from .storage import Storage, repo
 from .storage import sessions as store
 
 logger = logging.getLogger(__name__)

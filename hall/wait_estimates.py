@@ -30,9 +30,9 @@ from .advisor.snapshot import (
     recent_rate,
 )
 from .advisor.workload import fit_workload, prior_from_workload
+from .domain.clock import Clock
 from .domain.models import QueuedTicket
 from .domain.routing import CounterView, OneWindowPolicy
-from .domain.clock import Clock
 from .storage import Storage
 from .storage import advisor as store
 

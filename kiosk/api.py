@@ -61,14 +61,14 @@ def _person(data: dict[str, Any], kiosk: str | None) -> PersonRef | None:
 def _kiosk_field(data: dict[str, Any]) -> str | None:
     kiosk = field(data, "kiosk", str)
     if kiosk is not None and not KIOSK_ID.match(kiosk):
-        raise InvalidInput("'kiosk' must be 1-40 letters, digits, - or _")
+        raise InvalidInput(N_("'kiosk' must be 1-40 letters, digits, - or _"))
     return kiosk
 
 
 def _lang_field(data: dict[str, Any]) -> str:
     wanted = field(data, "lang", str) or lang()
     if wanted not in ("zh", "en"):
-        raise InvalidInput("'lang' must be zh or en")
+        raise InvalidInput(N_("'lang' must be zh or en"))
     return wanted
 
 
@@ -129,14 +129,14 @@ def kiosk_reprint() -> Any:
     else:
         ticket = ctx.service.ticket_by_token(field(data, "token", str, required=True))
         if ctx.service.clock.now() - ticket.issued_at > REPRINT_MINUTES * 60:
-            raise ReprintRefused(f"a ticket can be reprinted here within {REPRINT_MINUTES} minutes; ask the front "
-                                 "desk", reason="too_late")
+            raise ReprintRefused(N_("a ticket can be reprinted here within {reprint_minutes} minutes; ask the front "
+                                    "desk"), reprint_minutes=REPRINT_MINUTES, reason="too_late")
     if ticket.state is not TicketState.WAITING:
-        raise ReprintRefused("this ticket is no longer waiting; ask the front desk")
+        raise ReprintRefused(N_("this ticket is no longer waiting; ask the front desk"))
     with ctx.storage.read() as db:
         reprints = sum(1 for e in repo.events_of_ticket(db, ticket.id) if e["type"] == "reprint_requested")
     if reprints >= MAX_KIOSK_REPRINTS:
-        raise ReprintRefused("this ticket has been reprinted already; ask the front desk", reason="limit")
+        raise ReprintRefused(N_("this ticket has been reprinted already; ask the front desk"), reason="limit")
     with ctx.storage.write() as db:
         ctx.service.note(ticket.id, "reprint_requested", {"kiosk": ticket.kiosk})
         ctx.commands.reprint(ticket, _lang_field(data), by=None)
@@ -196,7 +196,7 @@ def book() -> Any:
     try:
         start = datetime.fromisoformat(raw_start)
     except ValueError:
-        raise InvalidInput("'slot_start' must be a local date and time like 2026-11-25T10:00") from None
+        raise InvalidInput(N_("'slot_start' must be a local date and time like 2026-11-25T10:00")) from None
     if start.tzinfo is None:
         start = start.replace(tzinfo=ctx.config.hall.tz)
     member = current_staff()

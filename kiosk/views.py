@@ -17,7 +17,7 @@ from hall.accounts import MANAGER_ROLES
 from hall.appointments import AppointmentBook
 from hall.config import KioskSection
 from hall.devices import ticket_layout
-from hall.domain.errors import UnknownService
+from hall.domain.errors import N_, UnknownService
 from hall.domain.models import Ticket
 from hall.kiosk_support import most_used
 from hall.web.auth import page_requires_staff
@@ -125,7 +125,7 @@ def category(kiosk_id: str, code: str) -> Any:
     catalogue = hall().catalogue.overview(lang())
     found = next((c for c in catalogue["categories"] if c["code"] == code), None)
     if found is None:
-        raise UnknownService(f"unknown category {code!r}", code=code)
+        raise UnknownService(N_("unknown category {code!r}"), code=code)
     return _page("kiosk/category.html", kiosk, category=found,
                  items=[i for i in catalogue["items"] if i["category"] == code])
 

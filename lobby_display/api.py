@@ -8,7 +8,7 @@ from flask import Blueprint, jsonify
 
 from hall.accounts import COUNTER_ROLES
 from hall.checklist import materials_of, ticked
-from hall.domain.errors import IllegalTransition, InvalidInput, UnknownCounter
+from hall.domain.errors import N_, IllegalTransition, InvalidInput, UnknownCounter
 from hall.domain.states import IN_HAND
 from hall.snapshots import item_rows as _item_rows
 from hall.storage import repo
@@ -24,10 +24,10 @@ def _ticket_and_materials(number: int) -> tuple[Any, list[dict[str, Any]]]:
     with hall().storage.read() as db:
         counter = repo.counter(db, number)
         if counter is None:
-            raise UnknownCounter(f"there is no counter {number}")
+            raise UnknownCounter(N_("there is no counter {number}"), number=number)
         ticket = repo.ticket(db, counter.current_ticket_id) if counter.current_ticket_id else None
         if ticket is None or ticket.state not in IN_HAND:
-            raise IllegalTransition(f"counter {number} has no ticket in hand")
+            raise IllegalTransition(N_("counter {number} has no ticket in hand"), number=number)
         items = _item_rows(db, list(ticket.items))
     return ticket, materials_of(ticket.items, items)
 
@@ -51,15 +51,15 @@ def tick_material(number: int) -> Any:
     data = body()
     unknown = sorted(set(data) - {"material", "checked"})
     if unknown:
-        raise InvalidInput(f"unknown field(s): {', '.join(unknown)}; expected: checked, material")
+        raise InvalidInput(N_("unknown field(s): {fields}; expected: checked, material"), fields=', '.join(unknown))
     index, checked = data.get("material"), data.get("checked")
     if not isinstance(index, int) or isinstance(index, bool):
-        raise InvalidInput("'material' must be the index of a material in the checklist (a whole number)")
+        raise InvalidInput(N_("'material' must be the index of a material in the checklist (a whole number)"))
     if not isinstance(checked, bool):
-        raise InvalidInput("'checked' must be true or false")
+        raise InvalidInput(N_("'checked' must be true or false"))
     ticket, materials = _ticket_and_materials(number)
     if not 0 <= index < len(materials):
-        raise InvalidInput(f"'material' must be from 0 to {len(materials) - 1}; ticket {ticket.number} has "
-                           f"{len(materials)} material(s)")
+        raise InvalidInput(N_("'material' must be from 0 to {highest}; ticket {ticket_number} has {count} material(s)"),
+                           highest=len(materials) - 1, ticket_number=ticket.number, count=len(materials))
     now_ticked = hall().commands.tick_material(current_actor(), number, ticket.id, index, checked)
     return jsonify(_payload(number, ticket, materials, now_ticked))

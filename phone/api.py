@@ -13,7 +13,7 @@ from typing import Any
 from flask import Blueprint, jsonify, request
 
 from hall.contacts import WrongCode
-from hall.domain.errors import HallError, IllegalTransition, InvalidInput, NotAuthorised
+from hall.domain.errors import N_, HallError, IllegalTransition, InvalidInput, NotAuthorised
 from hall.domain.models import Ticket
 from hall.domain.states import TicketState
 from hall.remote import ArrivalRefused, check_ahead
@@ -32,14 +32,14 @@ bp.register_error_handler(HallError, error_response)
 def _verified() -> int:
     contact = current_contact()
     if contact is None:
-        raise WrongCode("verify your phone number first")
+        raise WrongCode(N_("verify your phone number first"))
     return contact
 
 
 def _service_of(data: dict[str, Any]) -> tuple[str | None, str | None]:
     service, bundle = field(data, "service", str), field(data, "bundle", str)
     if (service is None) == (bundle is None):
-        raise InvalidInput("give either a service item code or a bundle code", field="service")
+        raise InvalidInput(N_("give either a service item code or a bundle code"), field="service")
     return service, bundle
 
 
@@ -143,7 +143,7 @@ def follow(token: str) -> Any:
     ph = phone_hall()
     current = _ticket(token)
     if current.state is not TicketState.WAITING:
-        raise IllegalTransition("only a waiting ticket can be followed", state=current.state.value)
+        raise IllegalTransition(N_("only a waiting ticket can be followed"), state=current.state.value)
     sms = bool(field(data, "sms", bool))
     contact = _verified() if sms else current_contact()
     with hall().storage.write() as db:
@@ -167,7 +167,7 @@ def here() -> Any:
     if ticket is not None and not ticket.arrived:
         return jsonify(kind="ticket", ticket=ticket_view(ph.remote.arrive(ticket.token, code)))
     if not ph.arrival.valid(code, hall().service.clock.now()):
-        raise ArrivalRefused("not the lobby's arrival code")
+        raise ArrivalRefused(N_("not the lobby's arrival code"))
     bookings = ph.open_bookings(contact, today_only=True)
     if bookings:
         checked = ph.plans.check_in_on_phone(bookings[0]["token"])
@@ -185,10 +185,10 @@ def kiosk_arrival() -> Any:
     refuse_unknown(data, {"number", "digits", "kiosk"})
     kiosk = field(data, "kiosk", str)
     if kiosk is not None and not KIOSK_ID.match(kiosk):
-        raise InvalidInput("'kiosk' must be 1-40 letters, digits, - or _")
+        raise InvalidInput(N_("'kiosk' must be 1-40 letters, digits, - or _"))
     number, digits = field(data, "number", str, required=True), field(data, "digits", str, required=True)
     if len(number) > 8 or not digits.isdigit() or len(digits) != 4:
-        raise InvalidInput("give the ticket's number and four digits", field="number")
+        raise InvalidInput(N_("give the ticket's number and four digits"), field="number")
     return jsonify(ticket_view(phone_hall().remote.arrive_at_kiosk(number, digits, kiosk)))
 
 
@@ -197,7 +197,7 @@ def check_in_by_id_card() -> Any:
     """The kiosk's ID-card reader checks a booking in (a kiosk device only: the number is read, not typed)."""
     device = current_device()
     if device is None or device.kind != "kiosk":
-        raise NotAuthorised("only a kiosk's card reader checks in by ID card")
+        raise NotAuthorised(N_("only a kiosk's card reader checks in by ID card"))
     data = body()
     refuse_unknown(data, {"id_number", "kiosk"})
     checked = phone_hall().plans.check_in_by_id_card(field(data, "id_number", str, required=True),
@@ -225,7 +225,7 @@ def _slot_start(value: Any) -> float:
             pass
         else:
             return (moment if moment.tzinfo else moment.replace(tzinfo=hall().service.hall.tz)).timestamp()
-    raise InvalidInput("'slot_start' must be one of the slots offered", field="slot_start")
+    raise InvalidInput(N_("'slot_start' must be one of the slots offered"), field="slot_start")
 
 
 @bp.post("/phone/bookings")
@@ -258,7 +258,7 @@ def check_in(token: str) -> Any:
     refuse_unknown(data, {"code"})
     ph = phone_hall()
     if not ph.arrival.valid(field(data, "code", str, required=True), hall().service.clock.now()):
-        raise ArrivalRefused("not the lobby's arrival code")
+        raise ArrivalRefused(N_("not the lobby's arrival code"))
     checked = ph.plans.check_in_on_phone(token)
     return jsonify(late=checked.late, again=checked.again, ticket=ticket_view(checked.ticket),
                    token=checked.ticket.token), 200 if checked.again else 201

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 
 from hall.accounts import MANAGER_ROLES
 from hall.admission_admin import AdmissionAdmin
-from hall.domain.errors import HallError, InvalidInput
+from hall.domain.errors import N_, HallError, InvalidInput
 from hall.quotas import QuotaBook, local_minute
 from hall.storage import contacts as contact_store
 from hall.web.auth import current_staff, page_requires_staff, require_staff
@@ -144,7 +144,7 @@ def delete_hall_quota() -> Any:
 @require_staff(MANAGER_ROLES)
 def save_quota(scope: str, code: str) -> Any:
     if scope not in ("item", "bundle"):
-        raise InvalidInput("scope must be item or bundle")
+        raise InvalidInput(N_("scope must be item or bundle"))
     return jsonify(_quotas().save(_actor(), scope, code, body()).as_dict())
 
 

@@ -20,6 +20,8 @@ _SCOPE_CODE = [path_param("scope", {"type": "string", "maxLength": 200}),
 _TEXT = {"type": "string", "maxLength": 200}
 _SERVICE = {"service": _TEXT, "bundle": _TEXT}
 _LIMIT = {"type": ["integer", "null"], "minimum": 0}
+#: A slot's start: seconds since the epoch, or a local date and time (2026-11-25T10:00).
+_SLOT_START = {"type": ["number", "string"], "maxLength": 40}
 
 
 def phone_paths() -> dict[str, Any]:
@@ -52,8 +54,8 @@ def phone_paths() -> dict[str, Any]:
         "/phone/bookings": {"post": _op("Book a slot (verified number); the booking code and page token",
                                         status="201",
                                         request=_obj(["code", "slot_start"], scope={"enum": ["item", "bundle"]},
-                                                                code=_TEXT, slot_start={"type": "string"},
-                                                                sms={"type": "boolean"}, id_number=_TEXT))},
+                                                     code=_TEXT, slot_start=_SLOT_START, sms={"type": "boolean"},
+                                                     id_number=_TEXT))},
         "/phone/bookings/{token}": {"get": _op("A booking as its page shows it", params=_TOKEN)},
         "/phone/bookings/{token}/cancel": {"post": _op("Cancel the booking", params=_TOKEN, request=NO_BODY)},
         "/phone/bookings/{token}/check-in": {"post": _op("Check in on arrival with the lobby's code", params=_TOKEN,

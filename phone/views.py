@@ -15,7 +15,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from hall.accounts import MANAGER_ROLES
-from hall.domain.errors import HallError, NotAuthorised
+from hall.domain.errors import N_, HallError, NotAuthorised
 from hall.domain.models import Ticket
 from hall.domain.states import TicketState
 from hall.notices.book import booking_subject, ticket_subject
@@ -179,7 +179,7 @@ def arrival_board() -> Any:
     device = current_device() if request.args.get("token") is None else _device_of_query()
     member = current_staff()
     if not ((device is not None and device.kind == "lobby") or (member is not None and member.has_any(MANAGER_ROLES))):
-        raise NotAuthorised("the arrival screen needs a lobby device's token or a manager's login")
+        raise NotAuthorised(N_("the arrival screen needs a lobby device's token or a manager's login"))
     ph = phone_hall()
     now = hall().service.clock.now()
     code = ph.arrival.code(now)

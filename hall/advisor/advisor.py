@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from ..domain.errors import N_
 from ..domain.routing import OneWindowPolicy, make_policy
 from .errors import BadPlan
 from .generator import Arrival, generate_day
@@ -37,9 +38,9 @@ class Target:
 
     def __post_init__(self) -> None:
         if not 0 < self.minutes <= 240:
-            raise BadPlan("the target must be between 1 and 240 minutes")
+            raise BadPlan(N_("the target must be between 1 and 240 minutes"))
         if not 0 < self.share < 1 or not 0 < self.days_share <= 1:
-            raise BadPlan("the target shares must lie between 0 and 1")
+            raise BadPlan(N_("the target shares must lie between 0 and 1"))
 
     @property
     def seconds(self) -> float:

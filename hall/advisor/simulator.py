@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Protocol
 
+from ..domain.errors import N_
 from ..domain.models import QueuedTicket
 from ..domain.routing import CounterView, OneWindowPolicy
 from .errors import BadPlan
@@ -44,8 +45,8 @@ class Plan:
         known = {c.number for c in self.counters}
         for quarter, numbers in self.schedule.items():
             if not set(numbers) <= known:
-                raise BadPlan(f"the plan opens counters {sorted(set(numbers) - known)} at quarter {quarter}, "
-                              "which it does not define")
+                raise BadPlan(N_("the plan opens counters {counters} at quarter {quarter}, which it does not define"),
+                              counters=sorted(set(numbers) - known), quarter=quarter)
 
     def open_count(self, quarter: int) -> int:
         return len(self.schedule.get(quarter, ()))
@@ -63,7 +64,7 @@ def one_window_plan(workload: Workload, counts: Mapping[int, int] | int) -> Plan
     per_quarter = {q: counts for q in quarters} if isinstance(counts, int) else {q: counts.get(q, 0) for q in quarters}
     most = max(per_quarter.values(), default=0)
     if most <= 0:
-        raise BadPlan("a plan needs at least one open counter")
+        raise BadPlan(N_("a plan needs at least one open counter"))
     items = frozenset(i for s in workload.services.values() for i in s.items)
     categories = frozenset(s.category for s in workload.services.values())
     counters = tuple(CounterView(n, items, categories) for n in range(1, most + 1))
@@ -74,7 +75,7 @@ def dedicated_plan(workload: Workload, windows: Mapping[str, int]) -> Plan:
     """The old way: *windows* counters per category, open all day, each serving its category's items
     (and the bundles filed under that category)."""
     if sum(windows.values()) <= 0:
-        raise BadPlan("a plan needs at least one window")
+        raise BadPlan(N_("a plan needs at least one window"))
     counters: list[CounterView] = []
     for category, n in sorted(windows.items()):
         items = frozenset(i for s in workload.services.values() if s.category == category for i in s.items)
@@ -91,7 +92,7 @@ def dedicated_windows(workload: Workload, total: int) -> dict[str, int]:
         category = workload.services[code].category
         load[category] = load.get(category, 0.0) + share * workload.service_times[code].mean
     if total < len(load):
-        raise BadPlan(f"{total} windows cannot cover {len(load)} categories")
+        raise BadPlan(N_("{total} windows cannot cover {categories} categories"), total=total, categories=len(load))
     whole = sum(load.values())
     exact = {c: total * v / whole for c, v in load.items()}
     windows = {c: max(1, int(x)) for c, x in exact.items()}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+from ..domain.errors import N_
 from .errors import BadPlan
 
 
@@ -41,7 +42,7 @@ def erlang_counters(rate_per_second: float, mean_cycle_seconds: float, target_se
                     target_share: float, *, most: int = 200) -> int:
     """The fewest counters that call *target_share* of tickets within *target_seconds* (Erlang C)."""
     if not 0.0 < target_share < 1.0:
-        raise BadPlan("the target share must lie strictly between 0 and 1")
+        raise BadPlan(N_("the target share must lie strictly between 0 and 1"))
     load = rate_per_second * mean_cycle_seconds
     if load <= 0:
         return 0

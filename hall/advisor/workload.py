@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
+from ..domain.errors import N_
 from .errors import NoHistory
 from .timeline import QUARTER, Sessions, is_month_start, mean, percentile, quarter_of
 
@@ -244,7 +245,7 @@ def fit_workload(visits: Iterable[Visit], fallback_minutes: Mapping[str, float],
     """
     visits = list(visits)
     if not visits:
-        raise NoHistory("no tickets in this range: the workload cannot be learned")
+        raise NoHistory(N_("no tickets in this range: the workload cannot be learned"))
     by_day: dict[date, list[Visit]] = defaultdict(list)
     for v in visits:
         by_day[v.day].append(v)

@@ -29,7 +29,7 @@ from drivers.serial_port import StatusCallback
 
 from ..commands import Actor, Commands
 from ..domain import events as ev
-from ..domain.errors import HallError, IllegalTransition
+from ..domain.errors import N_, HallError, IllegalTransition
 from ..periodic import JobThread
 from ..snapshots import counter_brief
 
@@ -182,7 +182,7 @@ class KeypadService:
                 run("resume" if snapshot["counter"]["state"] == "paused" else "pause", reason="away")
             elif key.action == "transfer":
                 if ticket is None:
-                    raise IllegalTransition(f"counter {counter} has no ticket in hand")
+                    raise IllegalTransition(N_("counter {counter} has no ticket in hand"), counter=counter)
                 run("transfer", to_category=ticket["category"], note="keypad")
             elif key.action == "no_show":
                 run("no-show")

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Generic, TypeVar
 
-from .errors import IllegalTransition
+from .errors import N_, IllegalTransition, Template
 
 
 class TicketState(str, Enum):
@@ -83,7 +83,8 @@ class StateMachine(Generic[S, K]):
         if transition is None or current not in transition.sources:
             allowed = sorted(str(s.value) for s in transition.sources) if transition else []
             name = getattr(move, "value", None) or str(move)
-            raise IllegalTransition(f"a {self.kind} that is {current.value} cannot take the action {name}",
+            raise IllegalTransition(N_("a {self_kind} that is {current_value} cannot take the action {name}"),
+                                    self_kind=self.kind, current_value=current.value, name=name,
                                     state=str(current.value), action=str(name), allowed_from=allowed)
         return transition.target
 
@@ -109,17 +110,33 @@ TRANSITIONS: dict[TicketAction, Transition[TicketState]] = {
 TICKETS: StateMachine[TicketState, TicketAction] = StateMachine("ticket", TRANSITIONS)
 
 
+#: A ticket's states and actions as a person reads them in a refusal ("a ticket that is finished cannot be called").
+TICKET_STATE_LABELS: dict[TicketState, Template] = {
+    TicketState.WAITING: N_("waiting"), TicketState.CALLED: N_("called"), TicketState.SERVING: N_("being served"),
+    TicketState.HELD: N_("held"), TicketState.FINISHED: N_("finished"), TicketState.NO_SHOW: N_("a no-show"),
+    TicketState.CANCELLED: N_("cancelled"), TicketState.EXPIRED: N_("expired"),
+}
+TICKET_ACTION_LABELS: dict[TicketAction, Template] = {
+    TicketAction.ISSUE: N_("issued"), TicketAction.CALL: N_("called"), TicketAction.RECALL: N_("called again"),
+    TicketAction.START: N_("started"), TicketAction.FINISH: N_("finished"), TicketAction.NO_SHOW: N_("marked a no-show"),
+    TicketAction.TRANSFER: N_("transferred"), TicketAction.HOLD: N_("held"), TicketAction.CANCEL: N_("cancelled"),
+    TicketAction.EXPIRE: N_("expired"),
+}
+
+
 def next_state(current: TicketState, action: TicketAction) -> TicketState:
     """The state a ticket in *current* reaches by *action*, or IllegalTransition."""
     if action not in TRANSITIONS:
-        raise IllegalTransition(f"cannot {action.name.lower().replace('_', '-')} a ticket", action=action.name.lower())
+        raise IllegalTransition(N_("a ticket cannot be {done}"), done=TICKET_ACTION_LABELS[action],
+                                action=action.name.lower())
     try:
         return TICKETS.next(current, action)
     except IllegalTransition:
         allowed = sorted(s.value for s in TRANSITIONS[action].sources)
         raise IllegalTransition(
-            f"cannot {action.name.lower().replace('_', '-')} a ticket that is {current.value}",
-            state=current.value, action=action.name.lower(), allowed_from=allowed) from None
+            N_("a ticket that is {shown_state} cannot be {done}"), shown_state=TICKET_STATE_LABELS[current],
+            done=TICKET_ACTION_LABELS[action], state=current.value, action=action.name.lower(),
+            allowed_from=allowed) from None
 
 
 def allowed_actions(state: TicketState) -> list[TicketAction]:

@@ -11,7 +11,7 @@ from typing import Any
 from flask import Blueprint, jsonify, request
 
 from ..accounts import MANAGER_ROLES
-from ..domain.errors import NotAuthenticated
+from ..domain.errors import N_, NotAuthenticated
 from ..reports import day_summary
 from .auth import current_actor, current_staff, log_in, log_out, require_staff
 from .context import hall, off_the_loop
@@ -74,7 +74,7 @@ def logout() -> Any:
 def me() -> Any:
     member = current_staff()
     if member is None:
-        raise NotAuthenticated("not logged in")
+        raise NotAuthenticated(N_("not logged in"))
     return jsonify(username=member.username, display_name=member.display_name, roles=sorted(member.roles),
                    counter=member.counter, signed_in_at=hall().commands.held_counter(member.username))
 

@@ -20,11 +20,11 @@ from ..concurrency import gevent_active
 from ..config import Config
 from ..devices import DeviceStatusStore, Voice
 from ..domain.clock import Clock, SystemClock
-from ..files import private_dir
-from ..domain.errors import HallError, InvalidInput
+from ..domain.errors import N_, HallError, InvalidInput
 from ..domain.events import EventBus
 from ..domain.routing import make_policy
 from ..feed import LogFeed, RedisWakeup
+from ..files import private_dir
 from ..service import HallService
 from ..storage import open_storage
 from .context import HallContext
@@ -105,16 +105,16 @@ def _register_errors(app: Flask) -> None:
         try:
             data = request.get_json(silent=True)
         except RecursionError:
-            raise InvalidInput("the request body is nested too deeply") from None
+            raise InvalidInput(N_("the request body is nested too deeply")) from None
         if data is not None and _has_lone_surrogate(data):
-            raise InvalidInput("the request body is not valid UTF-8 text")
+            raise InvalidInput(N_("the request body is not valid UTF-8 text"))
 
     @app.before_request
     def refuse_huge_numbers_in_urls() -> None:
         """An <int:…> in the URL beyond SQLite's integers would fail deep in storage: refuse it here."""
         for name, value in (request.view_args or {}).items():
             if isinstance(value, int) and not 0 <= value < MAX_URL_INT:
-                raise InvalidInput(f"{name!r} is out of range (0 to {MAX_URL_INT - 1})")
+                raise InvalidInput(N_("{name!r} is out of range (0 to {highest})"), name=name, highest=MAX_URL_INT - 1)
 
     @app.errorhandler(Exception)
     def unexpected(exc: Exception) -> Any:

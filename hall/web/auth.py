@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import wraps
 from typing import TypeVar
-
 from urllib.parse import urlsplit
 
 from flask import current_app, g, redirect, request, session, url_for
@@ -76,7 +75,7 @@ def require_staff(roles: frozenset[str]) -> Callable[[F], F]:
         def wrapper(*args, **kwargs):
             member = current_staff()
             if member is None:
-                raise NotAuthenticated("log in as a member of staff first")
+                raise NotAuthenticated(N_("log in as a member of staff first"))
             if not member.has_any(roles):
                 raise NotAuthorised(N_("this needs one of these roles: {roles}"), roles=role_names(roles))
             check_known_caller()  # the request against the API document, now that the caller may make it
@@ -142,12 +141,12 @@ def same_origin_write() -> None:
     if request.method in ("GET", "HEAD", "OPTIONS"):
         return
     if request.headers.get("Sec-Fetch-Site") in ("cross-site", "same-site"):
-        raise NotAuthorised("cross-site request refused")
+        raise NotAuthorised(N_("cross-site request refused"))
     origin = request.headers.get("Origin") or _origin_of(request.headers.get("Referer"))
     if origin is None:
         return
     if origin == "null" or not origin_check(current_app)(origin, request.environ):
-        raise NotAuthorised("cross-site request refused")
+        raise NotAuthorised(N_("cross-site request refused"))
 
 
 def _origin_of(url: str | None) -> str | None:

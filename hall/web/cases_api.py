@@ -8,7 +8,7 @@ from flask import Blueprint, jsonify, render_template, request
 
 from ..accounts import StaffMember
 from ..cases import BackOffice, CaseStep
-from ..domain.errors import InvalidInput
+from ..domain.errors import N_, InvalidInput
 from .auth import current_staff, page_requires_staff, require_staff
 from .context import hall
 from .jsonio import body, field, refuse_unknown
@@ -49,7 +49,7 @@ def list_cases() -> Any:
 def take_step(case_id: int, step: str) -> Any:
     """review / approve {"passed": bool, "note"}; deliver {"counter"}."""
     if step not in STEP_NAMES:
-        raise InvalidInput(f"step must be one of {', '.join(STEP_NAMES)}")
+        raise InvalidInput(N_("step must be one of {choices}"), choices=', '.join(STEP_NAMES))
     data = body()
     refuse_unknown(data, {"passed", "note", "counter"})
     passed = field(data, "passed", bool)

@@ -12,7 +12,7 @@ from ..admin import HallAdmin
 from ..alerts import hall_alerts
 from ..audit import AuditLog
 from ..counters_admin import CounterAdmin
-from ..domain.errors import InvalidInput
+from ..domain.errors import N_, InvalidInput
 from ..live_hall import live_hall
 from ..lobby_board import LobbyBoard
 from ..report_export import XLSX_MIME, report_csv, report_xlsx
@@ -112,7 +112,7 @@ def update_bundle(code: str) -> Any:
 def add_bundle_item(code: str) -> Any:
     item = body().get("item")
     if not isinstance(item, str):
-        raise InvalidInput("'item' (a service item code) is required")
+        raise InvalidInput(N_("'item' (a service item code) is required"))
     return jsonify(admin().add_bundle_item(_actor(), code, item))
 
 
@@ -167,7 +167,7 @@ def set_counter_items(number: int) -> Any:
 def authorise_counter(number: int) -> Any:
     item = body().get("item")
     if not isinstance(item, str):
-        raise InvalidInput("'item' (a service item code) is required")
+        raise InvalidInput(N_("'item' (a service item code) is required"))
     return jsonify(admin().authorise_counter(_actor(), number, item))
 
 
@@ -209,7 +209,7 @@ def audit_log() -> Any:
     try:
         limit = int(args.get("limit", "200"))
     except ValueError:
-        raise InvalidInput("'limit' must be a whole number") from None
+        raise InvalidInput(N_("'limit' must be a whole number")) from None
     entries = AuditLog(ctx.storage, ctx.config.hall.tz).entries(
         actor=args.get("actor"), action=args.get("action"), target=args.get("target"),
         day_from=args.get("from"), day_to=args.get("to"), limit=limit)
@@ -264,7 +264,7 @@ def waiting_report_for_request() -> dict[str, Any]:
 def waiting_report() -> Any:
     fmt = request.args.get("format", "json")
     if fmt not in FORMATS:
-        raise InvalidInput(f"format must be one of {', '.join(FORMATS)}")
+        raise InvalidInput(N_("format must be one of {choices}"), choices=', '.join(FORMATS))
     data = waiting_report_for_request()
     if fmt == "json":
         return jsonify(data)

@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import jsonify, request
 
-from ..domain.errors import InvalidInput
+from ..domain.errors import N_, InvalidInput
 from .auth import same_origin_write
 from .conformance import check_known_caller
 
@@ -35,11 +35,11 @@ def body() -> dict[str, Any]:
     check_known_caller()
     data = request.get_json(silent=True)
     if data is None and request.content_length:
-        raise InvalidInput("the request body is not valid JSON")
+        raise InvalidInput(N_("the request body is not valid JSON"))
     if data is None:
         return {}
     if not isinstance(data, dict):
-        raise InvalidInput("the request body must be a JSON object")
+        raise InvalidInput(N_("the request body must be a JSON object"))
     return data
 
 
@@ -48,15 +48,15 @@ def field(data: dict[str, Any], name: str, kind: type | tuple[type, ...], *, req
     value = data.get(name)
     if value is None:
         if required:
-            raise InvalidInput(f"{name!r} is required")
+            raise InvalidInput(N_("{name!r} is required"), name=name)
         return None
     if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
         names = kind.__name__ if isinstance(kind, type) else " or ".join(k.__name__ for k in kind)
-        raise InvalidInput(f"{name!r} must be {names}")
+        raise InvalidInput(N_("{name!r} must be {names}"), name=name, names=names)
     if isinstance(value, str) and len(value) > MAX_TEXT:
-        raise InvalidInput(f"{name!r} is too long (at most {MAX_TEXT} characters)")
+        raise InvalidInput(N_("{name!r} is too long (at most {max_text} characters)"), name=name, max_text=MAX_TEXT)
     if isinstance(value, int) and not -(2**31) < value < 2**31:
-        raise InvalidInput(f"{name!r} is out of range")
+        raise InvalidInput(N_("{name!r} is out of range"), name=name)
     return value
 
 
@@ -64,14 +64,15 @@ def refuse_unknown(data: dict[str, Any], known: set[str]) -> None:
     """InvalidInput naming the fields the endpoint does not know."""
     unknown = sorted(set(data) - known)
     if unknown:
-        raise InvalidInput(f"unknown field(s): {', '.join(unknown)}; expected: {', '.join(sorted(known))}")
+        raise InvalidInput(N_("unknown field(s): {fields}; expected: {expected}"),
+                           fields=', '.join(unknown), expected=', '.join(sorted(known)))
 
 
 def date_param(value: str | None) -> date:
     """A YYYY-MM-DD request parameter; InvalidInput when it is not a date (in exactly that form)."""
     if not isinstance(value, str) or not _DATE.fullmatch(value):
-        raise InvalidInput(f"not a date (YYYY-MM-DD): {value!r}")
+        raise InvalidInput(N_("not a date (YYYY-MM-DD): {value!r}"), value=value)
     try:
         return date.fromisoformat(value)
     except (TypeError, ValueError):
-        raise InvalidInput(f"not a date (YYYY-MM-DD): {value!r}") from None
+        raise InvalidInput(N_("not a date (YYYY-MM-DD): {value!r}"), value=value) from None

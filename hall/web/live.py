@@ -27,7 +27,6 @@ from flask_socketio import SocketIO, join_room
 
 from ..domain import events as ev
 from ..lobby_board import LobbyBoard
-from ..storage import repo
 from ..snapshots import (
     citizen_screen_snapshot,
     counter_detail,
@@ -37,6 +36,7 @@ from ..snapshots import (
     lobby_snapshot,
     waiting_status,
 )
+from ..storage import repo
 from .context import HallContext
 from .sequences import LocalSequences
 

@@ -9,7 +9,7 @@
 
   /* A plain-language message for any failure: the API's error code decides, never a raw English string. */
   function message(err) {
-    var data = (err && err.data) || {};
+    var data = (err && err.data) || {}, details = data.details || {};
     if (!err || !err.status) return K.text.offline;
     switch (data.error) {
       case "check_in_refused": return K.text.checkInRefused;

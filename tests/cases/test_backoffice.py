@@ -48,13 +48,13 @@ def test_whoever_accepted_may_not_review_or_approve(app, ctx, client):
     finish(client, both, 2, service="B02")
     case = both.get("/api/v1/cases?state=accepted").get_json()["cases"][0]
     refused = both.post(f"/api/v1/cases/{case['id']}/review", json={"passed": True})
-    assert refused.status_code == 403 and "accepted" in refused.get_json()["message"]
+    assert refused.status_code == 403 and "受理人不得审核" in refused.get_json()["message"]
 
     reviewer = staff_client(app, ctx, "zhoumin", ["backoffice"])
     assert reviewer.post(f"/api/v1/cases/{case['id']}/review",
                          json={"passed": True, "note": "材料齐全"}).status_code == 200
     same = reviewer.post(f"/api/v1/cases/{case['id']}/approve", json={"passed": True})
-    assert same.status_code == 403 and "reviewed" in same.get_json()["message"]
+    assert same.status_code == 403 and "审核人不得审批" in same.get_json()["message"]
     assert both.post(f"/api/v1/cases/{case['id']}/approve", json={"passed": True}).status_code == 403
 
     approver = staff_client(app, ctx, "sunli", ["backoffice"])

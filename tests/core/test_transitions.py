@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from hall.domain.errors import CounterBusy, IllegalTransition, InvalidInput, NotAuthorised, UnknownTicket
-from hall.domain.states import TRANSITIONS, TicketAction, TicketState, allowed_actions, next_state
+from hall.domain.states import TICKET_STATE_LABELS, TRANSITIONS, TicketAction, TicketState, allowed_actions, next_state
 from hall.storage import repo
 
 S = TicketState
@@ -23,7 +23,8 @@ def test_next_state_matches_the_table(state, action):
     else:
         with pytest.raises(IllegalTransition) as info:
             next_state(state, action)
-        assert state.value in info.value.message
+        assert info.value.details["state"] == state.value
+        assert str(TICKET_STATE_LABELS[state]) in info.value.message  # the refusal names the state as people say it
         assert action not in allowed_actions(state)
 
 

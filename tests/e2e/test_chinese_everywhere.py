@@ -130,7 +130,8 @@ def test_every_page_and_every_refusal_reads_in_chinese(live_server: LiveServer, 
     phone.wait_for_function("() => document.getElementById('ahead').textContent !== '…'")
     walk.read(phone, "phone status")
     for path in ("/guide/A01", "/lobby", "/screen/counter/1", "/screen/citizen/1", "/login",
-                 "/no-such-page", "/kiosk/hall/item/ZZZ", "/t/no-such-ticket", "/screen/counter/99"):
+                 "/phone", "/phone/take", "/phone/book", "/phone/here", "/no-such-page", "/kiosk/hall/item/Z99",
+                 "/t/no-such-ticket", "/screen/counter/99"):
         walk.open(phone, path)
     pad = contexts().new_page()
     walk.open(pad, f"/evaluator?token={live_server.evaluator_token(1)}", "#idle:not([hidden])")

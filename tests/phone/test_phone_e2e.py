@@ -200,7 +200,7 @@ def test_remote_ticket_confirmed_on_arrival_and_one_missed_after_its_call(server
     second.page.wait_for_selector("#called:not([hidden])")
     second.page.wait_for_selector("#arrive-by:has-text('前确认到场')")
     # Six seconds after the call, not confirmed: the owner's sweeper records the no-show.
-    second.page.wait_for_function("document.querySelector('[data-page=ticket]').dataset.state === 'no_show'",
+    second.page.wait_for_function("() => document.querySelector('[data-page=ticket]').dataset.state === 'no_show'",
                                   timeout=30_000)
     assert "已过号" in second.page.inner_text("#state")
     second.page.wait_for_selector("#notices li[data-kind=no_show]")
@@ -219,7 +219,7 @@ def test_more_time_once(server, gateway, phones):
     assert page.inner_text("#ahead-now") == "0"
     page.click("#more-time")
     page.wait_for_selector("#more-time-box[hidden]", state="attached")
-    page.wait_for_function("document.getElementById('ahead-now').textContent === '3'")
+    page.wait_for_function("() => document.getElementById('ahead-now').textContent === '3'")
     page.wait_for_selector("#notices li[data-kind=moved_back]")
     token = page.url.rsplit("/", 1)[1]
     answer = requests.post(f"{server.url}/api/v1/phone/tickets/{token}/more-time", json={}, timeout=10)
@@ -241,7 +241,7 @@ def test_notices_at_n_ahead_by_sms_and_on_a_page_that_was_offline(server, gatewa
     assert page.inner_text("#ahead-now") == "4"
     clerk = staff(server, "clerk5")
     phone.context.set_offline(True)  # the phone locks, the network drops
-    page.wait_for_function("document.documentElement.classList.contains('offline')")
+    page.wait_for_function("() => document.documentElement.classList.contains('offline')")
     counter_action(server, clerk, "call-next")
     counter_action(server, clerk, "no-show")
     counter_action(server, clerk, "call-next")
@@ -251,7 +251,7 @@ def test_notices_at_n_ahead_by_sms_and_on_a_page_that_was_offline(server, gatewa
     page.wait_for_selector("#notices li[data-kind=ahead].fresh", timeout=20_000)
     assert "前面还有 2 人" in page.inner_text("#notices")
     assert page.evaluate("document.body.dataset.alerted") == "1"  # one tone and vibration for it
-    page.wait_for_function("document.getElementById('ahead-now').textContent === '2'")
+    page.wait_for_function("() => document.getElementById('ahead-now').textContent === '2'")
     phone.clean()
 
 
@@ -347,16 +347,16 @@ def test_pages_at_200_percent_text_labelled_light_and_over_a_slow_connection(ser
                             ".map(e => [e.name, e.encodedBodySize])")
     assert len(scripts) == 3 and 0 < sum(size for _, size in scripts) < 100 * 1024, scripts
     page.goto(f"{server.url}{ticket_path}")
-    page.wait_for_function("document.getElementById('ahead-now').textContent === '2'")
-    page.wait_for_function("!document.documentElement.classList.contains('offline')")
+    page.wait_for_function("() => document.getElementById('ahead-now').textContent === '2'")
+    page.wait_for_function("() => !document.documentElement.classList.contains('offline')")
     clerk = staff(server, "clerk5")
     counter_action(server, clerk, "call-next")
-    page.wait_for_function("document.getElementById('ahead-now').textContent === '1'", timeout=20_000)
+    page.wait_for_function("() => document.getElementById('ahead-now').textContent === '1'", timeout=20_000)
     cdp.send("Network.emulateNetworkConditions", {"offline": False, "latency": 0, "downloadThroughput": -1,
                                                   "uploadThroughput": -1})
     for path in ("/phone", "/phone/take", ticket_path, "/phone/book", "/phone/here"):
         page.goto(f"{server.url}{path}")
-        page.add_style_tag(content="html { font-size: 200% !important; }")
+        page.evaluate("document.documentElement.style.setProperty('font-size', '200%', 'important')")  # CSSOM
         assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1"), path
         unlabelled = page.evaluate("""[...document.querySelectorAll('input:not([type=hidden]), select, button')]
             .filter(e => e.offsetParent !== null)

@@ -23,8 +23,8 @@ def test_english_switch(client):
 
 
 @pytest.mark.parametrize("body, status, text", [
-    ({"service": "NOPE"}, 404, "unknown service item"),
-    ({"bundle": "NOPE"}, 404, "unknown bundle"),
+    ({"service": "NOPE"}, 404, "未知的事项"),
+    ({"bundle": "NOPE"}, 404, "未知的套餐"),
     ({}, 400, "give either service or bundle"),
     ({"service": "A01", "bundle": "P01"}, 400, "either"),
     ({"service": 12}, 400, "string"),
@@ -35,7 +35,9 @@ def test_english_switch(client):
 def test_bad_ticket_requests_are_refused_with_a_message(client, body, status, text):
     response = client.post("/api/v1/tickets", json=body)
     assert response.status_code == status
-    assert text in response.get_json()["message"]
+    answer = response.get_json()
+    # the message names the fields; what is wrong with them is in the (English) problems beside it
+    assert text in answer["message"] + " ".join(answer.get("details", {}).get("problems", []))
 
 
 def test_non_json_and_invalid_bodies(client):
@@ -117,7 +119,7 @@ def test_rating_rules(app, ctx, client, clerk, clock):
         assert client.post("/api/v1/ratings", json={"ticket": t["id"], "score": bad}, headers=auth).status_code == 400
     assert client.post("/api/v1/ratings", json={"ticket": t["id"], "score": 4}, headers=auth).status_code == 201
     again = client.post("/api/v1/ratings", json={"ticket": t["id"], "score": 1}, headers=auth)
-    assert again.status_code == 409 and "already" in again.get_json()["message"]
+    assert again.status_code == 409 and "已经评价过" in again.get_json()["message"]  # zh-CN by default
 
 
 def test_rating_window_closes_and_unrated_is_recorded(ctx, client, clerk, clock, manager):
@@ -126,7 +128,7 @@ def test_rating_window_closes_and_unrated_is_recorded(ctx, client, clerk, clock,
     clock.advance(ctx.config.hall.rating_window_seconds + 1)
     late = client.post("/api/v1/ratings", json={"ticket": t["id"], "score": 5},
                        headers={"Authorization": f"Bearer {token}"})
-    assert late.status_code == 409 and "window" in late.get_json()["message"]
+    assert late.status_code == 409 and "评价时间已过" in late.get_json()["message"]
     assert ctx.service.expire_ratings() == 1
     summary = manager.get("/api/v1/reports/summary").get_json()
     assert summary["rated"] == 0 and summary["unrated"] == 1 and summary["satisfaction_rate"] is None
