@@ -21,8 +21,8 @@ from flask import Flask, current_app, g, jsonify, request
 from flask_babel import gettext
 from werkzeug.exceptions import MethodNotAllowed
 
-from ..domain.errors import N_, InvalidInput
-from .openapi import openapi_document
+from ..domain.errors import N_, InvalidInput, Template
+from .openapi import REFUSALS, openapi_document
 
 logger = logging.getLogger(__name__)
 
@@ -156,6 +156,9 @@ def check_request(document: ApiDocument, *, caller_known: bool) -> None:
             data = {}
         if data is not None:
             problems.extend(operation.body.problems("body", data))
+    refusal = next((r for problem in problems for r in REFUSALS if problem.endswith(": " + r)), None)
+    if refusal is not None:  # a rule people read as it is ("a booking code has 12 digits")
+        raise InvalidInput(Template(refusal), problems=problems[:20])
     if problems:
         # The message names the fields in the reader's language; what is wrong with each, in the API
         # document's terms, goes with it as details (for whoever writes the client).

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..commands import PAUSE_REASONS
+from ..domain.errors import N_
 from ..domain.states import TicketState
 
 MAX_INT = 2**31 - 1
@@ -25,7 +26,9 @@ TICKET_NUMBER = {"type": "string", "pattern": r"^\s*[A-Za-z][0-9]{3,9}\s*$", "ex
 LANG = {"type": "string", "enum": ["zh", "en"]}
 #: 12 digits (or the 8 of codes booked before issue 13), spaces and dashes anywhere as people type them.
 BOOKING_CODE = {"type": "string", "pattern": r"^[ -]*(?:\d[ -]*){8}(?:(?:\d[ -]*){4})?$", "example": "1234 5678 9012",
-                "x-refusal": "a booking code has 12 digits"}
+                "x-refusal": str(N_("a booking code has 12 digits"))}  # plain text for the schema compiler
+#: Plain-language refusals of schemas (x-refusal): the whole answer when the request breaks one of them.
+REFUSALS = (BOOKING_CODE["x-refusal"],)
 FLAG = {"type": "boolean"}
 #: A counter's LED window strip on an RS-485 line: the port (path or pyserial URL) and its bus address.
 LED = {"type": "object", "additionalProperties": False, "required": ["port"],

@@ -196,7 +196,7 @@ class RegionServer:
                  "--workers", str(self.workers), *self.extra], stdout=log, stderr=subprocess.STDOUT,
                 start_new_session=True,
                 env={**os.environ, "PYTHONUNBUFFERED": "1"})
-        wait_for_port(self.port, self.process)
+        wait_for_port(self.port, self.process, http="--certfile" not in self.extra)  # TLS: no plain HTTP answer
         return self
 
     def kill(self) -> None:

@@ -73,7 +73,7 @@ def test_codes_booked_before_the_upgrade_still_check_in(client, ctx, manager):
 @pytest.mark.parametrize("typed", ["1234", "1234567890123", "12345678901a", ""])
 def test_malformed_codes_are_refused_with_a_message(client, typed):
     response = check_in(client, typed)
-    assert response.status_code == 400 and "12 digits" in response.get_json()["message"]
+    assert response.status_code == 400 and "12 位数字" in response.get_json()["message"]
 
 
 @pytest.mark.e2e
