@@ -321,7 +321,8 @@ def _month_start_factor(by_day: Mapping[date, Sequence[Visit]], month_start_days
     per_weekday: dict[int, list[int]] = defaultdict(list)
     for day, n in totals.items():
         per_weekday[day.weekday()].append(n)
-    ordinary_mean = {w: mean([totals[d] for d in totals if d.weekday() == w and not is_month_start(d, month_start_days)])
+    ordinary_mean = {w: mean([totals[d] for d in totals
+                              if d.weekday() == w and not is_month_start(d, month_start_days)])
                      for w in per_weekday}
     start = [n / ordinary_mean[d.weekday()] for d, n in totals.items()
              if is_month_start(d, month_start_days) and ordinary_mean[d.weekday()]]
