@@ -444,10 +444,10 @@ class HallAdmin:
             if value is not None and (set(value) - {"zh", "en"}):
                 raise InvalidInput(N_("{name!r} must be {{'zh': …, 'en': …}}"), name=name)
         template = data.get("announcement_template") or {}
-        for lang, text in template.items():
+        for _lang, text in template.items():
             if not isinstance(text, str) or "{number}" not in text or "{counter}" not in text or len(text) > 120:
                 raise InvalidInput(N_("an announcement template must contain {{number}} and {{counter}}"))
-        for lang, lines in (data.get("notices") or {}).items():
+        for _lang, lines in (data.get("notices") or {}).items():
             if not isinstance(lines, list) or not all(isinstance(n, str) and len(n) <= 200 for n in lines):
                 raise InvalidInput(N_("notices must be lists of lines"))
 

@@ -148,7 +148,7 @@ def seed_hall_workload(catalogue: Mapping[str, object], *, daily: float = SEED_D
     profile_total = sum(profile)
     arrivals = {
         weekday: {q: {code: daily * level * p / profile_total * weights[code] / whole for code in services}
-                  for q, p in zip(quarters, profile)}
+                  for q, p in zip(quarters, profile, strict=False)}
         for weekday, level in SEED_WEEKDAYS.items()
     }
     return Workload(

@@ -12,10 +12,14 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TYPE_CHECKING
 
 from ..domain.errors import N_
 from .errors import NoHistory
 from .timeline import QUARTER, Sessions, is_month_start, mean, percentile, quarter_of
+
+if TYPE_CHECKING:
+    from .snapshot import MixPrior
 
 #: Fewer samples than this and an item's service time falls back to the catalogue's figure.
 MIN_SAMPLES = 5
