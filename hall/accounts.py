@@ -81,7 +81,8 @@ class Accounts:
         """Create or update a member of staff; passwords meet hall.passwords' policy (only the demo hall's
         published accounts skip it: policy=False) and are stored as scrypt hashes."""
         username = username.strip()
-        if not username or len(username) > 64 or not username.replace("_", "").replace("-", "").replace(".", "").isalnum():
+        if (not username or len(username) > 64
+                or not username.replace("_", "").replace("-", "").replace(".", "").isalnum()):
             raise InvalidInput(N_("usernames are 1-64 letters, digits, '.', '-' or '_'"))
         unknown = sorted(set(roles) - set(ROLES))
         if not roles or unknown:

@@ -158,7 +158,8 @@ class HallAdmin:
                 raise InvalidInput(N_("letter {letter} already belongs to category {holder}"),
                                    letter=letter, holder=holder)
             store.save_category(db, values)
-            audit.record(db, self.clock, actor, "category.create" if create else "category.update", code, before, values)
+            audit.record(db, self.clock, actor, "category.create" if create else "category.update", code, before,
+                         values)
         return values
 
     @staticmethod
@@ -192,8 +193,9 @@ class HallAdmin:
             if create == (before is not None):
                 raise InvalidInput(N_("service item {code!r} already exists") if create
                                    else N_("service item {code!r} does not exist"), code=code)
-            values: dict[str, Any] = {**(before or {"code": code, "active": 1, "position": 0, "guide": {}, "aliases": [],
-                                                    "time_limit_days": 0, "avg_service_minutes": 8, "kind": "instant"})}
+            values: dict[str, Any] = {**(before or {"code": code, "active": 1, "position": 0, "guide": {},
+                                                    "aliases": [], "time_limit_days": 0, "avg_service_minutes": 8,
+                                                    "kind": "instant"})}
             values.update(self._item_fields(data, before is None))
             if store.category_row(db, values["category"]) is None:
                 raise InvalidInput(N_("there is no category {values_category!r}"), values_category=values['category'])
@@ -350,7 +352,8 @@ class HallAdmin:
                 raise InvalidInput(N_("staff member {username!r} already exists"), username=username)
         counter = data.get("counter")
         member = self.accounts.add_staff(username, password, roles, display_name=data.get("display_name") or None,
-                                         counter=int(_number(counter, "counter", 1, 999)) if counter is not None else None)
+                                         counter=(int(_number(counter, "counter", 1, 999))
+                                                  if counter is not None else None))
         after = {"username": member.username, "display_name": member.display_name, "roles": roles,
                  "counter": member.counter}
         with self.storage.write() as db:
@@ -441,10 +444,10 @@ class HallAdmin:
             if value is not None and (set(value) - {"zh", "en"}):
                 raise InvalidInput(N_("{name!r} must be {{'zh': …, 'en': …}}"), name=name)
         template = data.get("announcement_template") or {}
-        for lang, text in template.items():
+        for _lang, text in template.items():
             if not isinstance(text, str) or "{number}" not in text or "{counter}" not in text or len(text) > 120:
                 raise InvalidInput(N_("an announcement template must contain {{number}} and {{counter}}"))
-        for lang, lines in (data.get("notices") or {}).items():
+        for _lang, lines in (data.get("notices") or {}).items():
             if not isinstance(lines, list) or not all(isinstance(n, str) and len(n) <= 200 for n in lines):
                 raise InvalidInput(N_("notices must be lists of lines"))
 

@@ -139,7 +139,8 @@ def report_text(result: dict[str, Any]) -> str:
                 lines.append(f"  they would if one-window handling took {comparison['handling_to_match']:.0%} "
                              "of its present time")
             if comparison["reform_volume_to_match"]:
-                lines.append(f"  with handling {comparison['reform_handling']:.0%} of today's (the reform's), they would "
+                lines.append(f"  with handling {comparison['reform_handling']:.0%} of today's (the reform's), "
+                             "they would "
                              f"on a day with {comparison['reform_volume_to_match']:.0%} of the tickets")
             if comparison["volume_to_match"]:
                 lines.append(f"  they would on a day with {comparison['volume_to_match']:.0%} of the tickets")

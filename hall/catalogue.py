@@ -31,7 +31,8 @@ def item_payload(item: ServiceItem, lang: str, letters: dict[str, str], *, with_
     return payload
 
 
-def bundle_payload(bundle: Bundle, lang: str, items: dict[str, ServiceItem], *, with_guide: bool = False) -> dict[str, Any]:
+def bundle_payload(bundle: Bundle, lang: str, items: dict[str, ServiceItem], *,
+                   with_guide: bool = False) -> dict[str, Any]:
     payload: dict[str, Any] = {
         "code": bundle.code, "name": bundle.name.get(lang), "name_zh": bundle.name.zh, "name_en": bundle.name.en,
         "items": list(bundle.items), "summary": bundle.summary.get(lang) or bundle.summary.get("zh", ""),

@@ -231,7 +231,8 @@ def build_parser() -> argparse.ArgumentParser:
     device = sub.add_parser("device", help="manage devices").add_subparsers(dest="device_command", required=True)
     dev_add = device.add_parser("add", help="register a device and print its token")
     common(dev_add)
-    dev_add.add_argument("kind", choices=["evaluator", "kiosk", "lobby", "counter_screen", "keypad", "printer", "agent"])
+    dev_add.add_argument("kind", choices=["evaluator", "kiosk", "lobby", "counter_screen", "keypad", "printer",
+                                          "agent"])
     dev_add.add_argument("--counter", type=int, help="the counter it belongs to (an agent: the only one it serves)")
     dev_add.add_argument("--kiosk", help="the kiosk it belongs to (an agent: the only one it serves)")
     dev_add.add_argument("--name", help="its name on the console (an agent: the PC's name)")

@@ -225,7 +225,8 @@ class Commands:
             return CounterResult(action, ticket=svc.call_specific(number, staff, _text(params, "number", 8)))
         if action == "call-held":
             wanted = params.get("number")
-            return CounterResult(action, ticket=svc.call_held(number, staff, wanted if isinstance(wanted, str) else None))
+            return CounterResult(action,
+                                 ticket=svc.call_held(number, staff, wanted if isinstance(wanted, str) else None))
         if action == "pause":
             return CounterResult(action, counter=svc.pause(number, staff, _pause_reason(params)))
         if action == "resume":

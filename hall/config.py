@@ -389,7 +389,8 @@ def parse_config(raw: dict[str, Any], base: Config | None = None) -> Config:
         if routing.policy not in ROUTING_POLICIES:
             raise ConfigError(f"[routing] policy must be one of {', '.join(ROUTING_POLICIES)}, got {routing.policy!r}")
         changes["routing"] = routing
-    for name, cls, backends in (("printer", PrinterSection, PRINTER_BACKENDS), ("speech", SpeechSection, SPEECH_BACKENDS)):
+    for name, cls, backends in (("printer", PrinterSection, PRINTER_BACKENDS),
+                                ("speech", SpeechSection, SPEECH_BACKENDS)):
         if name in raw:
             options = dict(raw[name])
             backend = options.pop("backend", cls().backend)

@@ -1,8 +1,9 @@
 """The password policy of staff accounts (GB/T 22239-2019 8.1.4.1 a: passwords have complexity rules).
 
 A password is at least 10 characters long; it mixes three kinds of characters (lower case, upper case,
-letters without case such as 汉字, digits, anything else) unless it is a pass-phrase of 16 characters or more; zxcvbn rates it at least 3 of 4
-(hard to guess), counting the username, the display name and the hall's words as known to an attacker;
+letters without case such as 汉字, digits, anything else) unless it is a pass-phrase of 16 characters or
+more; zxcvbn rates it at least 3 of 4 (hard to guess), counting the username, the display name and the
+hall's words as known to an attacker;
 it does not contain the username; and it is none of the demo hall's published passwords.
 """
 

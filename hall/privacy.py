@@ -38,7 +38,8 @@ def mask_phone(value: str | None) -> str | None:
     digits = value.strip()
     if len(digits) < 7:
         return "*" * len(digits)
-    return digits[:3] + "*" * (len(digits) - 7) + digits[-4:] if len(digits) != 11 else digits[:3] + "****" + digits[-4:]
+    return (digits[:3] + "*" * (len(digits) - 7) + digits[-4:] if len(digits) != 11
+            else digits[:3] + "****" + digits[-4:])
 
 
 def mask_text(value: str | None) -> str | None:

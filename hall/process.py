@@ -172,8 +172,8 @@ class HallProcess:
         if ctx.config.backup.interval_minutes > 0:
             from .backup import BackupScheduler, backup_directory
 
-            backups = BackupScheduler(ctx.storage, backup_directory(ctx.config), ctx.config.backup.interval_minutes * 60,
-                                      ctx.config.backup.keep)
+            backups = BackupScheduler(ctx.storage, backup_directory(ctx.config),
+                                      ctx.config.backup.interval_minutes * 60, ctx.config.backup.keep)
             self.app.extensions["onewindow_backups"] = backups
             backups.start()
             self._closers.append(backups.close)

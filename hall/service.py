@@ -524,7 +524,8 @@ class HallService:
             "counter": ticket.counter, "staff": ticket.staff, "opened_at": now, "due_day": due_day.isoformat(),
             "due_at": due_at, "state": ratings.FollowupState.OPEN.value})
         rating_store.log_followup(db, at=now, ticket=ticket.id, counter=ticket.counter, staff=ticket.staff,
-                                  kind="followup_opened", data={"followup": followup_id, "due_day": due_day.isoformat()})
+                                  kind="followup_opened",
+                                  data={"followup": followup_id, "due_day": due_day.isoformat()})
 
     def pending_rating(self, counter: int) -> dict[str, Any] | None:
         """The counter's last finished case if it is still inside its rating window and unrated."""

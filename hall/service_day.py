@@ -2,9 +2,9 @@
 
 At the day boundary (``[hall] day_start``) every ticket of a past day that is still waiting, called,
 being served or held is closed with an ``expired`` event (reason ``day_closed``), every counter
-that was signed in on a past day is closed, and each past day's wait-estimate error is recorded. The device-owner process runs this every half minute and
-once when it starts — so a server that was down over the boundary closes the day it missed before
-anyone is called.
+that was signed in on a past day is closed, and each past day's wait-estimate error is recorded. The
+device-owner process runs this every half minute and once when it starts — so a server that was down
+over the boundary closes the day it missed before anyone is called.
 """
 
 from __future__ import annotations

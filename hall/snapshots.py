@@ -67,7 +67,7 @@ def lobby_snapshot(hall: HallService, board: LobbyBoard, lang: str, *, recent: i
             waiting_total = len(index)
         estimates = hall.wait_estimator.estimates(db, groups, now, day, views=hall.views_by_number(db))
         queues = []
-        for (cat, _), estimate in zip(probes, estimates):
+        for (cat, _), estimate in zip(probes, estimates, strict=True):
             mine = per_category.get(cat.code)
             queues.append({
                 "category": cat.code, "letter": cat.letter, "name": cat.name.get(lang),

@@ -175,4 +175,4 @@ def waits_of(hall: QueueOwner, ticket_ids: Sequence[int]) -> dict[int, tuple[int
         if not waiting:
             return {}
         estimates = hall.wait_estimator.estimates(db, groups, now, day, views=hall.views_by_number(db))
-    return {queued.id: (n, estimate) for queued, n, estimate in zip(waiting, ahead, estimates)}
+    return {queued.id: (n, estimate) for queued, n, estimate in zip(waiting, ahead, estimates, strict=True)}

@@ -224,7 +224,8 @@ class PolicyComparison:
     reform_volume_to_match: float | None = None
 
     def as_dict(self) -> dict[str, object]:
-        return {"results": [r.as_dict() for r in self.results], "one_window_beats_dedicated": self.one_window_beats_dedicated,
+        return {"results": [r.as_dict() for r in self.results],
+                "one_window_beats_dedicated": self.one_window_beats_dedicated,
                 "counters_to_match": self.counters_to_match, "volume_to_match": self.volume_to_match,
                 "handling_to_match": self.handling_to_match, "days": self.days,
                 "reform_handling": REFORM_HANDLING, "reform_volume_to_match": self.reform_volume_to_match}

@@ -58,14 +58,16 @@ class ClerkAssessment:
             "authorised_share": round(self.authorised_items / self.active_items, 4) if self.active_items else None,
             "rated": len(scores),
             "rating_rate": round(len(scores) / len(self.cases), 4) if self.cases else None,
-            "satisfaction_rate": round(sum(1 for s in scores if s in SATISFIED_LEVELS) / len(scores), 4) if scores else None,
+            "satisfaction_rate": (round(sum(1 for s in scores if s in SATISFIED_LEVELS) / len(scores), 4)
+                                  if scores else None),
             "mean_score": _round(mean([float(s) for s in scores])),
             "bad_ratings": len(bad),
             "followups": followup_figures(followups, now),
             "bad": [{"ticket": c.ticket, "number": c.number, "day": c.day, "score": c.score,
                      "followup_state": c.followup["state"] if c.followup else None,
                      "due_day": c.followup["due_day"] if c.followup else None,
-                     "closed_in_time": bool(c.followup["closed_in_time"]) if c.followup and c.followup["closed_in_time"] is not None else None,
+                     "closed_in_time": (bool(c.followup["closed_in_time"])
+                                        if c.followup and c.followup["closed_in_time"] is not None else None),
                      "overdue": is_overdue(c.followup, now) if c.followup else False} for c in bad],
         }
 

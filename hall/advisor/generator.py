@@ -137,16 +137,18 @@ def seed_hall_workload(catalogue: Mapping[str, object], *, daily: float = SEED_D
         code = f"bundle:{b['code']}"
         services[code] = Service(code, items[b["items"][0]]["category"], frozenset(b["items"]))
         weights[code] = item_total * SEED_BUNDLE_SHARE / (1 - SEED_BUNDLE_SHARE) / len(bundles)
-    raw_minutes = {code: sum(float(items[i].get("avg_service_minutes", 8)) for i in s.items) * (0.8 if len(s.items) > 1 else 1.0)
+    raw_minutes = {code: (sum(float(items[i].get("avg_service_minutes", 8)) for i in s.items)
+                          * (0.8 if len(s.items) > 1 else 1.0))
                    for code, s in services.items()}
     whole = sum(weights.values())
     scale = mean_handling_minutes / (sum(weights[c] * raw_minutes[c] for c in services) / whole)
-    service_times = {code: ServiceTime.from_mean(raw_minutes[code] * scale * 60.0, SEED_SERVICE_CV) for code in services}
+    service_times = {code: ServiceTime.from_mean(raw_minutes[code] * scale * 60.0, SEED_SERVICE_CV)
+                     for code in services}
     quarters = SEED_SESSIONS.quarters()
     profile_total = sum(profile)
     arrivals = {
         weekday: {q: {code: daily * level * p / profile_total * weights[code] / whole for code in services}
-                  for q, p in zip(quarters, profile)}
+                  for q, p in zip(quarters, profile, strict=False)}
         for weekday, level in SEED_WEEKDAYS.items()
     }
     return Workload(

@@ -190,7 +190,8 @@ class ServiceMix:
         items = {}
         for item, expected in prior.item_seconds.items():
             n = history.item_cases.get(item, 0)
-            items[item] = (history.item_seconds.get(item, 0.0) + prior.item_cases * expected * scale) / (n + prior.item_cases)
+            items[item] = ((history.item_seconds.get(item, 0.0) + prior.item_cases * expected * scale)
+                           / (n + prior.item_cases))
         cv = prior.service_cv
         if history.spread_cases >= 10:
             mu = history.log_sum / history.spread_cases

@@ -12,10 +12,14 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TYPE_CHECKING
 
 from ..domain.errors import N_
 from .errors import NoHistory
 from .timeline import QUARTER, Sessions, is_month_start, mean, percentile, quarter_of
+
+if TYPE_CHECKING:
+    from .snapshot import MixPrior
 
 #: Fewer samples than this and an item's service time falls back to the catalogue's figure.
 MIN_SAMPLES = 5
@@ -321,7 +325,8 @@ def _month_start_factor(by_day: Mapping[date, Sequence[Visit]], month_start_days
     per_weekday: dict[int, list[int]] = defaultdict(list)
     for day, n in totals.items():
         per_weekday[day.weekday()].append(n)
-    ordinary_mean = {w: mean([totals[d] for d in totals if d.weekday() == w and not is_month_start(d, month_start_days)])
+    ordinary_mean = {w: mean([totals[d] for d in totals
+                              if d.weekday() == w and not is_month_start(d, month_start_days)])
                      for w in per_weekday}
     start = [n / ordinary_mean[d.weekday()] for d, n in totals.items()
              if is_month_start(d, month_start_days) and ordinary_mean[d.weekday()]]

@@ -77,7 +77,8 @@ def printer_name(kiosk: str | None, own_printers: set[str]) -> str:
     return own if own in own_printers else "printer"
 
 
-def ticket_layout(service: HallService, catalogue: Catalogue, ticket: Ticket, status_url: str, lang: str) -> TicketLayout:
+def ticket_layout(service: HallService, catalogue: Catalogue, ticket: Ticket, status_url: str,
+                  lang: str) -> TicketLayout:
     """The one description of a ticket, for the printer and for the on-screen preview alike."""
     hall = service.hall
     service_name = catalogue.service_name(item=ticket.item, bundle=ticket.bundle, lang=lang)

@@ -182,7 +182,7 @@ def hist_percentile(hist: Sequence[int], fraction: float) -> float | None:
 def within(hist: Sequence[int], target_minutes: float) -> int:
     """How many durations are at most *target_minutes* (exact for whole minutes up to 60)."""
     limit = target_minutes * 60.0
-    return sum(count for count, edge in zip(hist, BIN_EDGES) if edge <= limit)
+    return sum(count for count, edge in zip(hist, BIN_EDGES, strict=False) if edge <= limit)
 
 
 def _p90_minutes(hist: Sequence[int]) -> float | None:

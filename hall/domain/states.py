@@ -118,7 +118,8 @@ TICKET_STATE_LABELS: dict[TicketState, Template] = {
 }
 TICKET_ACTION_LABELS: dict[TicketAction, Template] = {
     TicketAction.ISSUE: N_("issued"), TicketAction.CALL: N_("called"), TicketAction.RECALL: N_("called again"),
-    TicketAction.START: N_("started"), TicketAction.FINISH: N_("finished"), TicketAction.NO_SHOW: N_("marked a no-show"),
+    TicketAction.START: N_("started"), TicketAction.FINISH: N_("finished"),
+    TicketAction.NO_SHOW: N_("marked a no-show"),
     TicketAction.TRANSFER: N_("transferred"), TicketAction.HOLD: N_("held"), TicketAction.CANCEL: N_("cancelled"),
     TicketAction.EXPIRE: N_("expired"),
 }

@@ -83,8 +83,10 @@ def day_history(db: Db, day: str, prior: MixPrior, recent: int = 30) -> DayHisto
         history.recent_cycles.append(r["cycle"])
     for r in db.execute(
             "SELECT item, count(first_called_at) AS calls, sum(state = 'no_show') AS no_shows, "
-            "sum(CASE WHEN state = 'finished' AND started_at IS NOT NULL THEN started_at - first_called_at END) AS walk, "
-            "sum(CASE WHEN state = 'finished' AND started_at IS NOT NULL THEN finished_at - started_at END) AS seconds, "
+            "sum(CASE WHEN state = 'finished' AND started_at IS NOT NULL THEN started_at - first_called_at END) "
+            "AS walk, "
+            "sum(CASE WHEN state = 'finished' AND started_at IS NOT NULL THEN finished_at - started_at END) "
+            "AS seconds, "
             "sum(state = 'finished' AND started_at IS NOT NULL) AS cases FROM tickets WHERE service_day = ? "
             "GROUP BY item", [day]).fetchall():
         history.calls += r["calls"] or 0

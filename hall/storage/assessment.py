@@ -64,5 +64,6 @@ def service_names(db: Db, lang: str) -> dict[str, str]:
     """Names of items and of bundles ("bundle:" + code) in *lang*."""
     column = "name_en" if lang.startswith("en") else "name_zh"
     names = {r["code"]: r[column] for r in db.execute(f"SELECT code, {column} FROM service_items").fetchall()}
-    names.update({f"bundle:{r['code']}": r[column] for r in db.execute(f"SELECT code, {column} FROM bundles").fetchall()})
+    names.update({f"bundle:{r['code']}": r[column]
+                  for r in db.execute(f"SELECT code, {column} FROM bundles").fetchall()})
     return names

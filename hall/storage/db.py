@@ -108,7 +108,8 @@ class Storage:
         result: T = self._group.submit(operation)
         return result
 
-    def run_batch(self, operations: list[Callable[[], Any]]) -> tuple[list[tuple[bool, Any]], list[Callable[[], object]]]:
+    def run_batch(self, operations: list[Callable[[], Any]]
+                  ) -> tuple[list[tuple[bool, Any]], list[Callable[[], object]]]:
         """On the writer thread: every operation in a savepoint of one transaction, then one commit.
 
         Returns each operation's (ok, result or exception) and the after-commit callbacks, for the caller to

@@ -93,9 +93,12 @@ def m0001_initial(db: sqlite_utils.Database) -> None:
             at REAL NOT NULL, unrated INTEGER NOT NULL DEFAULT 0
         );
         -- The log is append-only: refuse edits and deletions at the database itself.
-        CREATE TRIGGER events_no_update BEFORE UPDATE ON events BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
-        CREATE TRIGGER events_no_delete BEFORE DELETE ON events BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
-        CREATE TRIGGER ratings_no_update BEFORE UPDATE ON ratings BEGIN SELECT RAISE(ABORT, 'a rating cannot be changed'); END;
+        CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+            BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+        CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+            BEGIN SELECT RAISE(ABORT, 'events are append-only'); END;
+        CREATE TRIGGER ratings_no_update BEFORE UPDATE ON ratings
+            BEGIN SELECT RAISE(ABORT, 'a rating cannot be changed'); END;
         """
     )
 
@@ -111,8 +114,10 @@ def m0101_console_audit_and_report_index(db: sqlite_utils.Database) -> None:
         );
         CREATE INDEX audit_log_at ON audit_log (at);
         CREATE INDEX audit_log_actor ON audit_log (actor, at);
-        CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
-        CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+        CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+            BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+        CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+            BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
         -- Reports read the per-ticket times of a date range straight from this covering index.
         CREATE INDEX tickets_report ON tickets (service_day, issued_at, first_called_at, started_at, finished_at,
                                                state, category, item, bundle, counter, staff);
@@ -558,7 +563,8 @@ def m1602_phone_contacts_notices(db: sqlite_utils.Database) -> None:
 
 @migrations(name="1603_arrival_failures")
 def m1603_arrival_failures(db: sqlite_utils.Database) -> None:
-    """Wrong arrival codes tried for a remote ticket: after a few, only the kiosk confirms it (no guessing from home)."""
+    """Wrong arrival codes tried for a remote ticket: after a few, only the kiosk confirms it (no guessing
+    from home)."""
     db.execute("ALTER TABLE tickets ADD COLUMN arrival_failures INTEGER NOT NULL DEFAULT 0")
 @migrations(name="1401_agents_and_id_cards")
 def m1401_agents_and_id_cards(db: sqlite_utils.Database) -> None:

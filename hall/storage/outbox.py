@@ -46,8 +46,8 @@ def tickets(db: Db, ids: Iterable[int]) -> list[dict[str, Any]]:
     ids = sorted(set(ids))
     if not ids:
         return []
-    rows = db.execute(f"SELECT id, service_day, number, category, item, bundle FROM tickets WHERE id IN ({_marks(ids)})",
-                      ids).fetchall()
+    rows = db.execute("SELECT id, service_day, number, category, item, bundle FROM tickets "
+                      f"WHERE id IN ({_marks(ids)})", ids).fetchall()
     return [dict(r) for r in rows]
 
 

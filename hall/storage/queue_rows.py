@@ -65,9 +65,9 @@ def queued_states(db: Db, ticket_ids: Iterable[int]) -> list[tuple[str, str, Que
     return found
 
 
-_PUBLIC_COLUMNS = ("id, number, state, service_day, category, item, bundle, priority, counter, recall_count, issued_at, "
-                   "called_at, started_at, finished_at, estimated_wait_minutes, people_ahead, target_counter, "
-                   "target_category")
+_PUBLIC_COLUMNS = ("id, number, state, service_day, category, item, bundle, priority, counter, recall_count, "
+                   "issued_at, called_at, started_at, finished_at, estimated_wait_minutes, people_ahead, "
+                   "target_counter, target_category")
 
 
 def public_tickets(db: Db, ticket_ids: Sequence[int]) -> dict[int, dict[str, Any]]:

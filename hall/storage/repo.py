@@ -60,7 +60,8 @@ def bundles(db: Db) -> list[Bundle]:
     for m in members:
         by_bundle.setdefault(m["bundle"], []).append(m["item"])
     return [
-        Bundle(r["code"], Localised(r["name_zh"], r["name_en"]), tuple(by_bundle.get(r["code"], ())), json.loads(r["summary"]))
+        Bundle(r["code"], Localised(r["name_zh"], r["name_en"]), tuple(by_bundle.get(r["code"], ())),
+               json.loads(r["summary"]))
         for r in rows
     ]
 
@@ -181,7 +182,8 @@ def next_sequence(db: Db, service_day: str, letter: str) -> int:
 def insert_ticket(db: Db, values: dict[str, Any], items: Iterable[str]) -> int:
     """Insert a ticket and its items (plain SQL: this runs for every ticket issued)."""
     columns = ", ".join(values)
-    cursor = db.execute(f"INSERT INTO tickets ({columns}) VALUES ({', '.join('?' * len(values))})", list(values.values()))
+    cursor = db.execute(f"INSERT INTO tickets ({columns}) VALUES ({', '.join('?' * len(values))})",
+                        list(values.values()))
     ticket_id = int(cursor.lastrowid)
     db.conn.executemany("INSERT INTO ticket_items (ticket, item) VALUES (?, ?)", [(ticket_id, i) for i in items])
     return ticket_id
@@ -204,7 +206,8 @@ def ticket_from_row(row: Any, items: tuple[str, ...]) -> Ticket:
 
 
 def _ticket_items(db: Db, ticket_id: int) -> tuple[str, ...]:
-    return tuple(r["item"] for r in db.execute("SELECT item FROM ticket_items WHERE ticket = ? ORDER BY item", [ticket_id]))
+    return tuple(r["item"]
+                 for r in db.execute("SELECT item FROM ticket_items WHERE ticket = ? ORDER BY item", [ticket_id]))
 
 
 def ticket(db: Db, ticket_id: int) -> Ticket | None:

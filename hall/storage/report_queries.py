@@ -72,11 +72,15 @@ def rebuilt_rows(db: Db, ticket_types: Sequence[str],
 def labels(db: Db) -> dict[str, dict[str, tuple[str, str]]]:
     """Names (zh, en) of items, bundles, categories, counters and staff, for report rows."""
     return {
-        "item": {r["code"]: (r["name_zh"], r["name_en"]) for r in db.execute("SELECT code, name_zh, name_en FROM service_items")},
-        "bundle": {r["code"]: (r["name_zh"], r["name_en"]) for r in db.execute("SELECT code, name_zh, name_en FROM bundles")},
-        "category": {r["code"]: (r["name_zh"], r["name_en"]) for r in db.execute("SELECT code, name_zh, name_en FROM categories")},
+        "item": {r["code"]: (r["name_zh"], r["name_en"])
+                 for r in db.execute("SELECT code, name_zh, name_en FROM service_items")},
+        "bundle": {r["code"]: (r["name_zh"], r["name_en"])
+                   for r in db.execute("SELECT code, name_zh, name_en FROM bundles")},
+        "category": {r["code"]: (r["name_zh"], r["name_en"])
+                     for r in db.execute("SELECT code, name_zh, name_en FROM categories")},
         "counter": {str(r["number"]): (r["name"], r["name"]) for r in db.execute("SELECT number, name FROM counters")},
-        "clerk": {r["username"]: (r["display_name"], r["display_name"]) for r in db.execute("SELECT username, display_name FROM staff")},
+        "clerk": {r["username"]: (r["display_name"], r["display_name"])
+                  for r in db.execute("SELECT username, display_name FROM staff")},
     }
 
 

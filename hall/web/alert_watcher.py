@@ -19,7 +19,8 @@ logger = logging.getLogger(__name__)
 class AlertWatcher:
     """Re-evaluates the alerts every *interval* seconds and emits `alerts` when the set changed."""
 
-    def __init__(self, app: Flask, ctx: HallContext, build: Callable[[], dict[str, Any]], interval: float = 5.0) -> None:
+    def __init__(self, app: Flask, ctx: HallContext, build: Callable[[], dict[str, Any]],
+                 interval: float = 5.0) -> None:
         self.app = app
         self.ctx = ctx
         self.build = build

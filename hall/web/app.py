@@ -241,7 +241,8 @@ def build_context(app: Flask, config: Config, clock: Clock) -> HallContext:
     voice = Voice(speech_settings(config)[0], storage, status)
     voice.start()
     ctx = HallContext(config=config, storage=storage, bus=bus, feed=feed, service=service, commands=commands,
-                      accounts=Accounts(storage, clock, config.security), catalogue=catalogue, voice=voice, device_status=status)
+                      accounts=Accounts(storage, clock, config.security), catalogue=catalogue, voice=voice,
+                      device_status=status)
     ctx.closers += [storage.close, voice.close]
     ctx.backoffice = BackOffice(service)
     service.on_finish = ctx.backoffice.open_cases

@@ -47,7 +47,8 @@ def live_snapshot() -> dict[str, Any]:
     """The live hall with its alerts, as sent to /console and served at /api/v1/console/live."""
     ctx = hall()
     settings = admin().settings()
-    limits = {name: settings[name] for name in ("wait_target_minutes", "max_waiting_per_counter", "pause_alert_minutes")}
+    limits = {name: settings[name]
+              for name in ("wait_target_minutes", "max_waiting_per_counter", "pause_alert_minutes")}
     board = ctx.live.board if ctx.live is not None else LobbyBoard()
     snapshot = live_hall(ctx.service, board, ctx.device_status.statuses(), limits, ctx.config.hall.language)
     snapshot["alerts"] = [a.as_dict() for a in hall_alerts(snapshot, snapshot["server_time"])]

@@ -3,7 +3,9 @@
 ``install_http_security(app, config, origins)`` sets: the reverse proxy to believe (ProxyFix,
 ``[server] proxy_hops``), the host names the hall answers to (TRUSTED_HOSTS), the session cookie's flags
 (Secure whenever the request came over HTTPS), the security headers, the throttle of logins and
-check-ins, and the check of API requests against the OpenAPI document; ``socket_origins`` is the Origin check of Socket.IO handshakes and of every write. Call it after ``socketio.init_app`` so that ProxyFix wraps the Socket.IO middleware too.
+check-ins, and the check of API requests against the OpenAPI document; ``socket_origins`` is the Origin
+check of Socket.IO handshakes and of every write. Call it after ``socketio.init_app`` so that ProxyFix
+wraps the Socket.IO middleware too.
 """
 
 from __future__ import annotations
