@@ -67,7 +67,7 @@ def test_settings_change_is_applied_and_audited(manager, ctx):
 def test_category_letters_are_unique(manager):
     taken = manager.post("/api/v1/admin/categories",
                          json={"code": "new", "letter": "A", "name_zh": "新", "name_en": "New"})
-    assert taken.status_code == 400 and "letter A" in taken.get_json()["message"]
+    assert taken.status_code == 400 and "字母 A" in taken.get_json()["message"]
     made = manager.post("/api/v1/admin/categories",
                         json={"code": "new", "letter": "G", "name_zh": "新", "name_en": "New"})
     assert made.status_code == 201
@@ -80,7 +80,7 @@ def test_admins_manage_staff_and_a_clerk_is_not_a_manager(app, manager):
     assert manager.get("/api/v1/admin/staff").status_code == 403
     both = admin.post("/api/v1/admin/staff",
                       json={"username": "x1", "password": "Violet-harbour-27", "roles": ["clerk", "manager"]})
-    assert both.status_code == 400 and "separation" in both.get_json()["message"]
+    assert both.status_code == 400 and "职责分离" in both.get_json()["message"]
     made = admin.post("/api/v1/admin/staff", json={"username": "clerk9", "password": "Violet-harbour-27",
                                                   "roles": ["clerk"], "counter": 5, "display_name": "柜员9"})
     assert made.status_code == 201
