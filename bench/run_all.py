@@ -4,6 +4,7 @@
     python -m bench.run_all --quick         # smaller N everywhere, for a first look
     python -m bench.run_all --only prefecture   # one group; its part of docs/benchmarks.md is replaced
     python -m bench.run_all --only advisor      # the wait estimates and the staffing advisor (issue 17)
+    python -m bench.run_all --only devices      # LED strip, printer and printer fault through a device agent
 
 Each benchmark runs as its own process; its output goes to the terminal as it comes
 (progress included) and into the report verbatim.
@@ -96,6 +97,13 @@ LIMITS = {
         "wait for remote citizens and everybody waits longer. The admission check (hours, quota counters by primary "
         "key) costs a tenth of a millisecond at the day's first ticket and at its last; the wall time is SQLite "
         "commits of the simulated events."
+    ),
+    "devices": (
+        "Each path crosses two processes and a pty: the server's owner work turns the event into a device command "
+        "(an LED frame, an ESC/POS job in the print-job table), the agent's Socket.IO client receives it and its "
+        "driver writes the bytes. A print job is committed before it is sent and acknowledged after the printer "
+        "took it, so a ticket's print costs two small commits on the server and one journal write on the agent; "
+        "the fault path waits for the agent's printer check (every 1.5 s while idle), which sets its p50."
     ),
     "prefecture": (
         "Ingest: each batch is one PostgreSQL transaction with fsync on — the hall's row locked, the events "
@@ -198,6 +206,8 @@ def main(argv: list[str] | None = None) -> int:
          "bench.bench_advisor", ["--days", "20", "--replay-days", "40"] if quick else [], 3600),
         ("remote", "A simulated day with 30 % remote tickets: 1,000 citizens, a quota of 750, 8 counters",
          "bench.bench_remote_day", ["--citizens", "400", "--quota", "300"] if quick else [], 900),
+        ("devices", "Devices through a device agent: call → LED frame, ticket → printer bytes, fault → kiosk page",
+         "bench.bench_devices", ["--count", "20", "--faults", "5"] if quick else [], 900),
         ("prefecture", "Prefecture ingest: 10 halls posting at once over HTTP into PostgreSQL",
          "bench.bench_region_ingest", ["--batches", "5" if quick else "30"], 1800),
         ("prefecture", "Prefecture reports over 100 halls × one year (≈ 20 million tickets)",

@@ -13,7 +13,7 @@ from typing import Any
 from flask import Blueprint, jsonify, request
 
 from hall.contacts import WrongCode
-from hall.domain.errors import N_, HallError, IllegalTransition, InvalidInput, NotAuthorised
+from hall.domain.errors import N_, HallError, IllegalTransition, InvalidInput, NotAuthenticated, NotAuthorised
 from hall.domain.models import Ticket
 from hall.domain.states import TicketState
 from hall.remote import ArrivalRefused, check_ahead
@@ -196,6 +196,8 @@ def kiosk_arrival() -> Any:
 def check_in_by_id_card() -> Any:
     """The kiosk's ID-card reader checks a booking in (a kiosk device only: the number is read, not typed)."""
     device = current_device()
+    if device is None and not request.headers.get("Authorization"):
+        raise NotAuthenticated(N_("the kiosk's device token is required (Authorization: Bearer …)"))
     if device is None or device.kind != "kiosk":
         raise NotAuthorised(N_("only a kiosk's card reader checks in by ID card"))
     data = body()

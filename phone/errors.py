@@ -99,5 +99,8 @@ def error_response(exc: HallError) -> Any:
         payload: dict[str, Any] = {"error": exc.code, "message": message}
         if details:
             payload["details"] = details
-        return jsonify(payload), exc.status
+        response = jsonify(payload)
+        if exc.status == 429 and details.get("retry_seconds"):
+            response.headers["Retry-After"] = str(max(1, int(details["retry_seconds"])))
+        return response, exc.status
     return render_template("error.html", status=exc.status, message=message), exc.status

@@ -156,6 +156,10 @@ def check_request(document: ApiDocument, *, caller_known: bool) -> None:
             data = {}
         if data is not None:
             problems.extend(operation.body.problems("body", data))
+        elif request.get_data(cache=True).strip() == b"null":  # JSON null is a body too, not an absent one
+            problems.extend(operation.body.problems("body", None))
+        else:
+            problems.append("the body: not valid JSON")
     refusal = next((r for problem in problems for r in REFUSALS if problem.endswith(": " + r)), None)
     if refusal is not None:  # a rule people read as it is ("a booking code has 12 digits")
         raise InvalidInput(Template(refusal), problems=problems[:20])

@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 from flask import jsonify, request
+from flask_babel import gettext
 
 from ..domain.errors import N_, InvalidInput
 from .auth import same_origin_write
@@ -15,6 +16,7 @@ from .conformance import check_known_caller
 MAX_TEXT = 200
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 WRITES = ("POST", "PUT", "PATCH", "DELETE")
+_SEND_JSON = N_("Send the request body as JSON (Content-Type: application/json).")
 
 
 def guard_api_writes() -> Any:
@@ -25,8 +27,10 @@ def guard_api_writes() -> Any:
     same_origin_write()
     if request.routing_exception is not None:
         return None  # 404 or 405 (with Allow) say more than "send JSON"
+    if request.method == "DELETE" and not request.content_length:
+        return None  # nothing to send: a form cannot DELETE, and the origin was checked above
     if request.path.startswith("/api/") and not request.is_json:
-        return jsonify(error="unsupported_media_type", message="send the request body as application/json"), 415
+        return jsonify(error="unsupported_media_type", message=gettext(str(_SEND_JSON))), 415
     return None
 
 

@@ -30,6 +30,9 @@ BOOKING_CODE = {"type": "string", "pattern": r"^[ -]*(?:\d[ -]*){8}(?:(?:\d[ -]*
 #: Plain-language refusals of schemas (x-refusal): the whole answer when the request breaks one of them.
 REFUSALS = (BOOKING_CODE["x-refusal"],)
 FLAG = {"type": "boolean"}
+#: An ID card's swipe is named together with the kiosk whose reader read it.
+SWIPE_NEEDS_KIOSK = {"if": {"required": ["swipe"], "properties": {"swipe": {"type": "string"}}},
+                     "then": {"required": ["kiosk"], "properties": {"kiosk": KIOSK}}}
 #: A counter's LED window strip on an RS-485 line: the port (path or pyserial URL) and its bus address.
 LED = {"type": "object", "additionalProperties": False, "required": ["port"],
        "properties": {"port": {"type": "string", "minLength": 1, "maxLength": 200},
@@ -152,7 +155,7 @@ def _public_paths() -> dict[str, Any]:
             {"service": text(), "bundle": text(), "priority": FLAG, "kiosk": KIOSK, "print": FLAG, "lang": LANG,
              "swipe": text(64) | {"description": "the token of an ID card swiped at this kiosk (from the kiosk "
                                                  "page's /kiosk socket); one open ticket per person and item"}},
-            one_of=("service", "bundle"), nullable=True))},
+            one_of=("service", "bundle"), nullable=True) | SWIPE_NEEDS_KIOSK)},
         "/tickets/{ticket_id}": {"get": _op("A ticket by its id (staff: ids are sequential, never a way in)",
                                             auth="staff", params=[path_param("ticket_id")], result="Ticket")},
         "/tickets/{ticket_id}/cancel": {"post": _op("Cancel a ticket (manager)", auth="staff",
@@ -190,7 +193,8 @@ def _public_paths() -> dict[str, Any]:
                                        "5 minutes, twice at most), or the open ticket of the ID card just swiped "
                                        "for an item (swipe, kiosk, service or bundle)", status="202", result="Ticket",
                                        request=body({"token": text(), "lang": LANG, "swipe": text(64), "kiosk": KIOSK,
-                                                     "service": text(), "bundle": text()}, nullable=True))},
+                                                     "service": text(), "bundle": text()}, one_of=("token", "swipe"),
+                                                    nullable=True) | SWIPE_NEEDS_KIOSK)},
         "/openapi.json": {"get": _op("This document")},
     }
 

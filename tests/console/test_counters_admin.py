@@ -122,7 +122,7 @@ def test_evaluator_devices_and_led_strips(manager, client, ctx):
     led = {"port": "/dev/ttyUSB0", "address": 2}
     assert manager.put("/api/v1/admin/counters/2", json={"led": led}).status_code == 200
     taken = manager.put("/api/v1/admin/counters/3", json={"led": {"port": "/dev/ttyUSB0", "address": 2}})
-    assert taken.status_code == 400 and "counter 2" in taken.get_json()["message"]
+    assert taken.status_code == 400 and "2 号窗口" in taken.get_json()["message"]
     with ctx.storage.read() as db:
         assert repo.led_strips(db) == [{"counter": 2, "name": "2号窗口", "port": "/dev/ttyUSB0", "address": 2}]
     assert audit(manager, "counter.update")[0]["after"] == {"led": {"port": "/dev/ttyUSB0", "address": 2}}

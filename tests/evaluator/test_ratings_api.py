@@ -77,7 +77,7 @@ def test_no_rating_in_time_is_recorded_as_unrated(client, clerk, manager, evalua
 def test_reasons_are_checked(client, clerk, evaluator):
     ticket = finish_case(client, clerk)
     bad = rate(client, evaluator, ticket["id"], 2, ["rude clerk"])
-    assert bad.status_code == 400 and "unknown reason" in bad.get_json()["message"]
+    assert bad.status_code == 400 and "未知的原因" in bad.get_json()["message"]
     assert rate(client, evaluator, ticket["id"], 5, ["attitude"]).status_code == 400
     assert rate(client, evaluator, ticket["id"], 2, ["attitude", "waiting_too_long"]).status_code == 201
 
@@ -116,7 +116,7 @@ def test_call_back_rectify_and_close_in_time(client, clerk, manager, evaluator, 
     followup = _open_followup(client, clerk, evaluator, manager)
     url = f"/api/v1/followups/{followup['id']}"
     early = manager.post(f"{url}/close", json={"rectification": "Queue display fixed"})
-    assert early.status_code == 400 and "call-back" in early.get_json()["message"]
+    assert early.status_code == 400 and "回访" in early.get_json()["message"]
     assert clerk.post(f"{url}/callback", json={"date": "2026-11-26", "contact": "x", "said": "y"}).status_code == 403
     assert manager.post(f"{url}/callback", json={"date": "yesterday", "contact": "a", "said": "b"}).status_code == 400
     clock.advance(DAY)

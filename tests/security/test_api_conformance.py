@@ -30,6 +30,7 @@ def test_schemathesis_with_every_check_finds_nothing(live_server, tmp_path):
          "--report", "junit", "--report-dir", str(tmp_path)],
         capture_output=True, text=True, timeout=int(seconds) + 300, cwd=tmp_path)
     summary = done.stdout[-6000:]
+    (tmp_path / "schemathesis.txt").write_text(done.stdout)  # the whole report, beyond the summary shown
     assert done.returncode == 0, summary
     assert "0 failures" in done.stdout or "No issues found" in done.stdout or "passed" in done.stdout, summary
 

@@ -158,7 +158,7 @@ def test_an_unknown_or_known_username_costs_the_same_password_check(app, ctx, mo
 
     monkeypatch.setattr(hall.accounts, "check_password_hash", recording)
     response = app.test_client().post("/api/v1/login", json={"username": username, "password": "wrong-password"})
-    assert response.status_code == 401 and response.get_json()["message"] == "wrong username or password"
+    assert response.status_code == 401 and response.get_json()["message"] == "用户名或密码错误"  # zh-CN by default
     assert checked == [ctx.accounts.password_method()]  # one scrypt check, whether the user exists or not
 
 
