@@ -52,7 +52,7 @@ class Server:
             [sys.executable, "-m", "hall.cli", "serve", "--demo", "--db", str(self.db), "--port", str(self.port),
              *self.extra], cwd=self.db.parent, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             env={**os.environ, "PYTHONUNBUFFERED": "1"})
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 300  # a year of tickets may first be migrated to the new schema
         while time.monotonic() < deadline:
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):

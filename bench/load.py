@@ -64,8 +64,9 @@ def run_wrk(url: str, *, connections: int, seconds: float, lua: str = ISSUE_LUA,
                           "--latency", "-s", script.name, url], capture_output=True, text=True, check=True).stdout
     Path(script.name).unlink()
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    p50 = _ms(re.search(r"50%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
-    p99 = _ms(re.search(r"99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+    # The latency distribution's own lines ("     99%    1.20ms"), not a "+/- Stdev" column that ends in 99%.
+    p50 = _ms(re.search(r"^\s+50%\s+(\S+)", out, re.M).group(1))  # type: ignore[union-attr]
+    p99 = _ms(re.search(r"^\s+99%\s+(\S+)", out, re.M).group(1))  # type: ignore[union-attr]
     bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
     total = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
     return WrkResult(rate, p50, p99, int(bad.group(1)) if bad else 0, total)

@@ -27,31 +27,25 @@ REPORT = ROOT / "docs" / "benchmarks.md"
 
 LIMITS = {
     "issue": (
-        "Every ticket is one BEGIN IMMEDIATE transaction with `synchronous=FULL` in WAL mode: the fsync of the "
-        "WAL is the floor, and the raw commit rate above is that floor measured in the same run. Over it come "
-        "Flask routing, JSON, the read of the ticket back for its payload, and the storage lock shared with the "
-        "live channel. The live channel used to rebuild the lobby snapshot and every counter's snapshot after "
-        "every event, on a thread that takes the same storage lock as requests; it now sends each event's own "
-        "messages at once and builds the state messages (queues, counter states, screens) at most every 100 ms "
-        "for everything that happened meanwhile (measured in one sitting: 89 / 90 / 76 tickets/s for 1 / 8 / 32 "
-        "clients with per-batch coalescing only, 149 / 103 / 90 with the 100 ms limit; before either change "
-        "the spine measured 118 / 130 on a quieter machine). Naming the ticket's service now reads one row "
-        "instead of the whole catalogue. What is left: the ticket is read back after publishing, and one "
-        "process serialises writers on one SQLite connection under the GIL, with the bench clients on the same "
-        "two cores: more clients add latency, not throughput."
+        "One gevent worker runs the hall's Python on one core. Its profile under 8 clients (the line under the "
+        "first table): about two fifths the ticket's own transaction in Python (the SQL statements and the queue "
+        "index's sorted lanes), a third Flask's request handling (routing, the check against the API document, "
+        "JSON), a tenth gunicorn and gevent's HTTP, and only a few per cent the commit: group commit puts the "
+        "writes of many requests into one fsync on the writer thread, and the queue index keeps the work per "
+        "ticket flat in the queue (the sweep). What is left is Python per request on one core shared with wrk; "
+        "a second process over Redis adds the other core."
     ),
     "lobby": (
-        "Threading mode on the server: every websocket costs a reader and a writer thread under one GIL, and on "
-        "this machine the screens (asyncio clients in worker processes) share the same two cores. Emission is "
-        "one encoded packet per message, written to each screen in turn, so the last screen waits for all the "
-        "others: the p99 grows with N. The call's own message (`ticket_called`) goes out at once; the state "
-        "messages (`queues`, counter states) at most every 100 ms, so they no longer queue in front of the next "
-        "call. Past a few hundred screens on one process, spread the screens over several processes behind "
-        "Redis (README, Production layout)."
+        "A call reaches a screen through the log feed (the commit wakes it), the live channel's one encoded packet "
+        "per room, and one write per websocket greenlet. At 200 screens the server's time is mostly gevent's "
+        "sockets and the call itself; at 1,000 the writes to a thousand sockets (and their clients, on the same "
+        "two cores) dominate, and the last screen waits for the others: p99 grows with N. Past that, spread "
+        "the screens over several processes behind Redis (README, Production layout)."
     ),
     "soak": (
         "One gevent worker holds every websocket as a greenlet (no thread per screen): memory grows with the number "
-        "of connections, not with time. The line above the table gives the profile during the soak."
+        "of connections, not with time, and falls back when they leave. The line above the table gives the "
+        "profile during the soak."
     ),
     "report_load": (
         "The report runs on an OS thread of its own with a connection of its own, so the event loop keeps "

@@ -82,7 +82,11 @@ class LiveServer:
         self.process = subprocess.Popen([*self.wrapper, *argv], cwd=self.workdir, stdout=subprocess.PIPE, stderr=log,
                                         env=env)
         log.close()  # the child has its own copy of the descriptor
-        wait_for_port(self.port, self.process)
+        try:
+            wait_for_port(self.port, self.process)
+        except BaseException:
+            self.kill()  # a server that never answered must not outlive its test
+            raise
         return self
 
     def read_banner(self) -> str:

@@ -196,7 +196,11 @@ class RegionServer:
                  "--workers", str(self.workers), *self.extra], stdout=log, stderr=subprocess.STDOUT,
                 start_new_session=True,
                 env={**os.environ, "PYTHONUNBUFFERED": "1"})
-        wait_for_port(self.port, self.process, http="--certfile" not in self.extra)  # TLS: no plain HTTP answer
+        try:
+            wait_for_port(self.port, self.process, http="--certfile" not in self.extra)  # TLS: no plain HTTP answer
+        except BaseException:
+            self.stop()  # a server that never listened must not outlive its test
+            raise
         return self
 
     def kill(self) -> None:
