@@ -9,6 +9,7 @@ server's event loop keeps answering the counters meanwhile.
 from __future__ import annotations
 
 import argparse
+import json
 import shutil
 import sqlite3
 import sys
@@ -42,6 +43,8 @@ def hall_copy(source: Path) -> Path:
     for username, display, roles, counter, password in DEMO_STAFF:
         accounts.add_staff(username, password, roles, display_name=display, counter=counter, policy=False)
     storage.close()
+    # The demo's record of its installation: `serve --demo` then lets the published demo passwords in here.
+    (folder / "demo_devices.json").write_text(json.dumps({"evaluators": {}}), encoding="utf-8")
     return target
 
 

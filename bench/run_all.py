@@ -31,9 +31,13 @@ LIMITS = {
         "first table): about two fifths the ticket's own transaction in Python (the SQL statements and the queue "
         "index's sorted lanes), a third Flask's request handling (routing, the check against the API document, "
         "JSON), a tenth gunicorn and gevent's HTTP, and only a few per cent the commit: group commit puts the "
-        "writes of many requests into one fsync on the writer thread, and the queue index keeps the work per "
-        "ticket flat in the queue (the sweep). What is left is Python per request on one core shared with wrk; "
-        "a second process over Redis adds the other core."
+        "writes of many requests into one fsync on the writer thread. Not yet where issue 11 wants it: the rate is "
+        "a quarter of the 1,000 tickets/s asked for; the sweep is not flat (from 0 to 5,000 waiting it falls to "
+        "about 0.4 of the empty hall's rate, so something per ticket still grows with the queue beyond the queue "
+        "index); every wrk run has a p99 of 1.3–1.5 s while its p50 is a few ms, which points at a stall of the "
+        "event loop of about a second and a half that the sampled profile does not place; and a second process "
+        "over Redis adds nothing (0.9×) while both compete for the one database's writer and the two cores that "
+        "also run wrk. Those three are the next profiles to take."
     ),
     "lobby": (
         "A call reaches a screen through the log feed (the commit wakes it), the live channel's one encoded packet "
@@ -44,8 +48,10 @@ LIMITS = {
     ),
     "soak": (
         "One gevent worker holds every websocket as a greenlet (no thread per screen): memory grows with the number "
-        "of connections, not with time, and falls back when they leave. The line above the table gives the "
-        "profile during the soak."
+        "of connections, not with time (flat over the ten minutes). When the clients leave, their greenlets go, "
+        "but CPython keeps part of the memory they used (arenas it does not hand back), so RSS falls part of the "
+        "way to its baseline, not all of it. Delivery is the log feed waking the live channel and one write per "
+        "socket (the profile line): the p99 is the last of 1,300 sockets written in turn."
     ),
     "report_load": (
         "The report runs on an OS thread of its own with a connection of its own, so the event loop keeps "
