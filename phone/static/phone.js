@@ -202,6 +202,7 @@
         }).catch(say);
     }
     service.addEventListener("change", days);
+    if (service.value) days();  // chosen before this script ran, or kept by the browser on going back
     $("book-form").addEventListener("submit", function (event) {
       event.preventDefault(); clearError();
       if (!service.value) { $("form-error").textContent = T.chooseService; return; }
