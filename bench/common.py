@@ -52,13 +52,20 @@ class Server:
             [sys.executable, "-m", "hall.cli", "serve", "--demo", "--db", str(self.db), "--port", str(self.port),
              *self.extra], cwd=self.db.parent, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             env={**os.environ, "PYTHONUNBUFFERED": "1"})
+        # An HTTP answer, not an open port: gunicorn's master listens before its worker has booted, and the
+        # first requests of a measurement would wait for that boot (a second and a half in every p99).
         deadline = time.monotonic() + 300  # a year of tickets may first be migrated to the new schema
         while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                break
             try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
-                    return self
+                with socket.create_connection(("127.0.0.1", self.port), timeout=5) as connection:
+                    connection.sendall(b"GET /favicon.ico HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
+                    if connection.recv(16).startswith(b"HTTP/"):
+                        return self
             except OSError:
-                time.sleep(0.05)
+                pass
+            time.sleep(0.05)
         raise RuntimeError("server did not start")
 
     def __exit__(self, *exc: object) -> None:

@@ -29,15 +29,13 @@ LIMITS = {
     "issue": (
         "One gevent worker runs the hall's Python on one core. Its profile under 8 clients (the line under the "
         "first table): about two fifths the ticket's own transaction in Python (the SQL statements and the queue "
-        "index's sorted lanes), a third Flask's request handling (routing, the check against the API document, "
-        "JSON), a tenth gunicorn and gevent's HTTP, and only a few per cent the commit: group commit puts the "
-        "writes of many requests into one fsync on the writer thread. Not yet where issue 11 wants it: the rate is "
-        "a quarter of the 1,000 tickets/s asked for; the sweep is not flat (from 0 to 5,000 waiting it falls to "
-        "about 0.4 of the empty hall's rate, so something per ticket still grows with the queue beyond the queue "
-        "index); every wrk run has a p99 of 1.3–1.5 s while its p50 is a few ms, which points at a stall of the "
-        "event loop of about a second and a half that the sampled profile does not place; and a second process "
-        "over Redis adds nothing (0.9×) while both compete for the one database's writer and the two cores that "
-        "also run wrk. Those three are the next profiles to take."
+        "index's sorted lanes), the rest split between the commit on the writer thread (group commit: many "
+        "requests' writes in one fsync), Flask's request handling (routing, the check against the API document, "
+        "JSON) and gevent's HTTP. The sweep stays within the noise of a shared machine up to 5,000 waiting. Not "
+        "yet where issue 11 wants it: the rate is a fraction of the 1,000 tickets/s asked for, because every "
+        "ticket is Python work on one core shared with wrk; and a second process over Redis adds nothing, "
+        "because both queue for the one database's writer on the same two cores. (An earlier run's p99 of "
+        "1.5 s was the benchmark's own: it began before gunicorn's worker had booted.)"
     ),
     "lobby": (
         "A call reaches a screen through the log feed (the commit wakes it), the live channel's one encoded packet "
