@@ -18,10 +18,10 @@ from typing import Any
 
 import jsonschema_rs
 from flask import Flask, current_app, g, jsonify, request
-from flask_babel import gettext
 from werkzeug.exceptions import MethodNotAllowed
 
 from ..domain.errors import N_, InvalidInput, Template
+from .errors import say
 from .openapi import REFUSALS, openapi_document
 
 logger = logging.getLogger(__name__)
@@ -200,7 +200,7 @@ def install_conformance(app: Flask) -> ApiDocument:
     @app.errorhandler(MethodNotAllowed)
     def method_not_allowed(exc: MethodNotAllowed) -> Any:
         allowed = ", ".join(exc.valid_methods or [])
-        message = gettext(str(_NOT_ALLOWED)).format(method=request.method, allowed=allowed)
+        message = say(_NOT_ALLOWED, method=request.method, allowed=allowed)
         response = jsonify(error="method_not_allowed", message=message)
         response.status_code = 405
         response.headers["Allow"] = allowed

@@ -30,7 +30,12 @@ def translated(exc: HallError) -> str:
     """
     if exc.template is None:
         return exc.message
-    return fill(gettext(str(exc.template)), {k: _translated_value(v) for k, v in exc.details.items()})
+    return say(exc.template, **exc.details)
+
+
+def say(template: Template, **values: object) -> str:
+    """*template* in the reader's language, filled with *values* (templates among them translated too)."""
+    return fill(gettext(str(template)), {k: _translated_value(v) for k, v in values.items()})
 
 
 def _translated_value(value: object) -> object:
@@ -43,5 +48,4 @@ def _translated_value(value: object) -> object:
 
 def http_message(status: int) -> str:
     """The message for an HTTP refusal with *status*, in the reader's language."""
-    template = HTTP_MESSAGES.get(status) or HTTP_MESSAGES[400 if status < 500 else 500]
-    return gettext(str(template))
+    return say(HTTP_MESSAGES.get(status) or HTTP_MESSAGES[400 if status < 500 else 500])

@@ -7,11 +7,11 @@ from datetime import date
 from typing import Any
 
 from flask import jsonify, request
-from flask_babel import gettext
 
 from ..domain.errors import N_, InvalidInput
 from .auth import same_origin_write
 from .conformance import check_known_caller
+from .errors import say
 
 MAX_TEXT = 200
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -30,7 +30,7 @@ def guard_api_writes() -> Any:
     if request.method == "DELETE" and not request.content_length:
         return None  # nothing to send: a form cannot DELETE, and the origin was checked above
     if request.path.startswith("/api/") and not request.is_json:
-        return jsonify(error="unsupported_media_type", message=gettext(str(_SEND_JSON))), 415
+        return jsonify(error="unsupported_media_type", message=say(_SEND_JSON)), 415
     return None
 
 
