@@ -90,6 +90,8 @@ class TicketRequest:
     print: bool = True
     #: The person whose ID card was swiped for this ticket (hash and masked forms only).
     person: PersonRef | None = None
+    #: The token of that swipe: used up in the ticket's own transaction.
+    swipe: str | None = None
 
 
 @dataclass
@@ -118,6 +120,8 @@ class Commands:
                                       kiosk=request.kiosk, appointment=appointment)
             if request.person is not None:
                 people.attach_person(db, ticket.id, request.person)
+            if request.swipe is not None:
+                people.use_swipe(db, request.swipe)
             if request.print:
                 self._queue_print(db, ticket, request.lang, reprint=False)
         return ticket
@@ -161,6 +165,16 @@ class Commands:
         """Queue the ticket's print job again (a kiosk's reprint, or a manager's); the job id."""
         with self.service.storage.write() as db:
             return self._queue_print(db, ticket, lang, reprint=True, by=by)
+
+    @writes
+    def kiosk_reprint(self, ticket: Ticket, lang: str, *, swipe: str | None) -> int | None:
+        """A kiosk's reprint: noted on the ticket, queued, and the swipe that asked for it used up, together."""
+        with self.service.storage.write() as db:
+            self.service.note_in(db, ticket.id, "reprint_requested", {"kiosk": ticket.kiosk})
+            job = self._queue_print(db, ticket, lang, reprint=True, by=None)
+            if swipe is not None:
+                people.use_swipe(db, swipe)
+            return job
 
     def _queue_print(self, db: Any, ticket: Ticket, lang: str, *, reprint: bool, by: str | None = None) -> int | None:
         printer = self.printer_of(ticket.kiosk)

@@ -45,14 +45,14 @@ class SwipeExpired(HallError):
 
 def _person(data: dict[str, Any], kiosk: str | None) -> PersonRef | None:
     """The person of the swipe named in the request (its token came to this kiosk's page only)."""
-    token = field(data, "swipe", str)
+    token = _swipe_token(data)
     if token is None:
         return None
     if kiosk is None:
         raise InvalidInput(N_("'kiosk' is required with 'swipe'"))
     ctx = hall()
     with ctx.storage.read() as db:
-        person = card_store.swipe_by_token(db, token[:64], kiosk, ctx.service.clock.now())
+        person = card_store.swipe_by_token(db, token, kiosk, ctx.service.clock.now())
     if person is None:
         raise SwipeExpired(N_("the ID card swipe has expired; please swipe the card again"))
     return person
@@ -77,14 +77,12 @@ def issue_ticket() -> Any:
     """Take a ticket for an item or a bundle; its print job is queued in the same transaction."""
     data = body()
     refuse_unknown(data, {"service", "bundle", "priority", "kiosk", "print", "lang", "swipe"})
-    ctx = hall()
     kiosk = _kiosk_field(data)
-    with ctx.storage.write() as db:  # the ticket and the swipe it used up commit together
-        ticket = ctx.commands.issue_ticket(TicketRequest(
-            service=field(data, "service", str), bundle=field(data, "bundle", str),
-            priority=bool(field(data, "priority", bool)), kiosk=kiosk, lang=_lang_field(data),
-            print=field(data, "print", bool) is not False, person=_person(data, kiosk)))
-        _use_swipe(db, data)
+    # One command, so one operation of the group commit: the ticket and the swipe it used up commit together.
+    ticket = hall().commands.issue_ticket(TicketRequest(
+        service=field(data, "service", str), bundle=field(data, "bundle", str),
+        priority=bool(field(data, "priority", bool)), kiosk=kiosk, lang=_lang_field(data),
+        print=field(data, "print", bool) is not False, person=_person(data, kiosk), swipe=_swipe_token(data)))
     payload = ticket_payload(ticket, just_issued=True)
     payload["token"] = ticket.token
     return jsonify(payload), 201
@@ -137,20 +135,16 @@ def kiosk_reprint() -> Any:
         reprints = sum(1 for e in repo.events_of_ticket(db, ticket.id) if e["type"] == "reprint_requested")
     if reprints >= MAX_KIOSK_REPRINTS:
         raise ReprintRefused(N_("this ticket has been reprinted already; ask the front desk"), reason="limit")
-    with ctx.storage.write() as db:
-        ctx.service.note(ticket.id, "reprint_requested", {"kiosk": ticket.kiosk})
-        ctx.commands.reprint(ticket, _lang_field(data), by=None)
-        _use_swipe(db, data)
+    ctx.commands.kiosk_reprint(ticket, _lang_field(data), swipe=_swipe_token(data))
     payload = ticket_payload(ticket)
     if field(data, "swipe", str) is not None:  # the card holder's own ticket: the kiosk shows it
         payload["token"] = ticket.token
     return jsonify(payload), 202
 
 
-def _use_swipe(db: Any, data: dict[str, Any]) -> None:
+def _swipe_token(data: dict[str, Any]) -> str | None:
     token = field(data, "swipe", str)
-    if token is not None:
-        card_store.use_swipe(db, token[:64])
+    return None if token is None else token[:64]
 
 
 def _swiped_ticket(data: dict[str, Any]) -> Ticket:

@@ -146,10 +146,15 @@ def follow(token: str) -> Any:
         raise IllegalTransition(N_("only a waiting ticket can be followed"), state=current.state.value)
     sms = bool(field(data, "sms", bool))
     contact = _verified() if sms else current_contact()
-    with hall().storage.write() as db:
-        ph.notices.follow(db, current, contact=contact, ahead=check_ahead(data.get("ahead")), sms=sms)
-        if contact is not None:
-            ph.contacts.need_until(db, contact, ph.remote.day_end(current.service_day))
+    ahead = check_ahead(data.get("ahead"))
+
+    def follow_it() -> None:
+        with hall().storage.write() as db:
+            ph.notices.follow(db, current, contact=contact, ahead=ahead, sms=sms)
+            if contact is not None:
+                ph.contacts.need_until(db, contact, ph.remote.day_end(current.service_day))
+
+    hall().storage.transact(follow_it)  # in the group commit: the event loop does not wait for the disk
     return jsonify(ticket_view(current))
 
 

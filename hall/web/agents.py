@@ -14,7 +14,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 from flask import Flask, current_app, request, session
 from flask_socketio import Namespace, disconnect
@@ -30,6 +30,8 @@ from .extensions import socketio
 from .socket_auth import device_from_socket
 
 logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
 
 AGENT = "/agent"
 EXTENSION = "onewindow_agents"
@@ -101,8 +103,8 @@ class AgentHub:
 
     def connected(self, sid: str, agent: AgentIdentity, address: str | None, version: str | None) -> None:
         now = self.ctx.service.clock.now()
-        with self.ctx.storage.write() as db:
-            store.connect(db, agent.device, session=sid, at=now, address=address, version=version)
+        self._write(lambda db: store.connect(db, agent.device, session=sid, at=now, address=address,
+                                             version=version))
         with self._lock:
             older = [c.sid for c in self._connections.values() if c.agent.device == agent.device]
             self._connections[sid] = _Connection(sid, agent, SocketLink(agent.name, sid))
@@ -141,8 +143,7 @@ class AgentHub:
         if now - connection.written < SEEN_WRITE_SECONDS:
             return True
         connection.written = now
-        with self.ctx.storage.write() as db:
-            current = store.seen(db, connection.agent.device, sid, self.ctx.service.clock.now())
+        current = self._write(lambda db: store.seen(db, connection.agent.device, sid, self.ctx.service.clock.now()))
         if not current:
             logger.warning("agent %s connected again elsewhere: this connection steps aside", connection.agent.name)
             self._drop(sid, offline=None)
@@ -152,9 +153,16 @@ class AgentHub:
         connection = self._connections.get(sid)
         if connection is None:
             return
-        with self.ctx.storage.write() as db:
-            current = store.disconnect(db, connection.agent.device, sid, self.ctx.service.clock.now())
+        current = self._write(lambda db: store.disconnect(db, connection.agent.device, sid,
+                                                          self.ctx.service.clock.now()))
         self._drop(sid, offline=f"agent {connection.agent.name}: {reason}" if current else None)
+
+    def _write(self, operation: Callable[[Any], T]) -> T:
+        """*operation* in a write transaction of the group commit (the event loop does not wait for the disk)."""
+        def run() -> T:
+            with self.ctx.storage.write() as db:
+                return operation(db)
+        return self.ctx.storage.transact(run)
 
     def _drop(self, sid: str, *, offline: str | None) -> None:
         with self._lock:
