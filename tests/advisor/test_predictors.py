@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 import random
 from dataclasses import replace
 from datetime import date
@@ -16,6 +17,7 @@ from hall.advisor.predictors import (
     item_mix_priority,
     queue_length,
     queue_length_today,
+    schedule_start,
     shown_range,
 )
 from hall.advisor.replay import FORWARD, SHOWN, replay_predictions
@@ -38,6 +40,27 @@ BASE = WaitSnapshot(priority=False, ahead=0, ahead_priority=0, ahead_cycle_secon
                     busy_remaining=(60.0, 200.0), mean_cycle_seconds=300.0, cycle_cv=0.6, recent_cycle_seconds=300.0,
                     head_of_line_seconds=None, last_called_wait_seconds=120.0)
 
+
+
+def test_the_schedule_in_closed_form_is_the_counters_taking_tickets_one_by_one() -> None:
+    """The start of the next ticket equals handing each ticket ahead to the counter that frees first, for
+    idle and busy counters, equal free times, zero-length cases and queues far longer than the counters."""
+    def one_by_one(free: list[float], each: float, ahead: int) -> float:
+        heap = list(free)
+        heapq.heapify(heap)
+        for _ in range(ahead):
+            heapq.heapreplace(heap, heap[0] + each)
+        return heap[0]
+
+    rng = random.Random(7)
+    for _ in range(3000):
+        free = [0.0] * rng.randint(0, 3) + [rng.uniform(0, 900) for _ in range(rng.randint(1, 10))]
+        each, ahead = rng.choice([0.0, 300.0, rng.uniform(1, 600)]), rng.randint(0, 500)
+        assert schedule_start(free, each, ahead) == pytest.approx(one_by_one(free, each, ahead), abs=1e-6)
+    # starts 0, 100, 300, 400, …: the 5,001st is the first counter's after 2,500 rounds, the next the second's
+    assert schedule_start([0.0, 100.0], 300.0, 5000) == 2500 * 300.0
+    assert schedule_start([0.0, 100.0], 300.0, 5001) == 2500 * 300.0 + 100.0
+    assert schedule_start([], 300.0, 10) == 0.0
 
 def test_a_free_counter_means_no_wait():
     free = replace(BASE, idle=1, busy_remaining=(200.0,))
