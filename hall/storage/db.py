@@ -10,6 +10,7 @@ uncommitted rows: it is served by the writer connection.
 from __future__ import annotations
 
 import logging
+import os
 import queue
 import sqlite3
 import threading
@@ -23,6 +24,11 @@ import sqlite_utils
 from ..concurrency import gevent_active
 from ..files import private_file
 from .migrations import migrations
+
+try:
+    import fcntl
+except ImportError:  # Windows runs the device agent, never the hall's database
+    fcntl = None  # type: ignore[assignment]
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +47,44 @@ def _connect(path: str) -> sqlite3.Connection:
     return conn
 
 
+class ProcessWriterLock:
+    """The database's write lock between processes, taken before ``BEGIN IMMEDIATE``.
+
+    SQLite makes a writer that finds the database locked poll (busy_timeout: sleeps of 1 ms growing to
+    100 ms), so two server processes sharing one database hand the write lock over late and slowly. With
+    this lock (flock on ``<db>-writer``) a waiting process sleeps in the kernel and is woken the moment the
+    other's transaction ends. Within a process the storage's own lock serialises writers first.
+    """
+
+    def __init__(self, path: str) -> None:
+        self._fd: int | None = None
+        if fcntl is not None:
+            self._fd = os.open(f"{path}-writer", os.O_RDWR | os.O_CREAT, 0o600)
+
+    def __enter__(self) -> None:
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_EX)
+
+    def try_enter(self) -> bool:
+        """Take the lock if no other process holds it, without waiting."""
+        if self._fd is None:
+            return True
+        try:
+            fcntl.flock(self._fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        return True
+
+    def __exit__(self, *exc: object) -> None:
+        if self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+
+    def close(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+
 class Storage:
     """The hall's SQLite database as used by one process: one writer, pooled readers."""
 
@@ -57,6 +101,7 @@ class Storage:
         self.conn = writer
         self.db = sqlite_utils.Database(writer)
         self.lock = threading.RLock()
+        self._between_processes = None if self.memory else ProcessWriterLock(self.path)
         self._owner: int | None = None  # ident of the thread inside a write transaction
         self._after_commit: list[Callable[[], object]] | None = None
         self._readers: queue.LifoQueue[sqlite3.Connection] = queue.LifoQueue()
@@ -65,6 +110,9 @@ class Storage:
         self._wrappers: dict[int, sqlite_utils.Database] = {}
         self._group: Any = None
         self._closed = False
+        #: Bumped whenever a transaction or savepoint of this process rolls back: caches keyed by a version
+        #: that triggers bump include it, so figures read inside a rolled-back write are never reused.
+        self.rollbacks = 0
 
     # ---- writing ---------------------------------------------------------------------
 
@@ -76,23 +124,29 @@ class Storage:
         """
         with self.lock:
             if self.conn.in_transaction:
-                with self.db.atomic():
-                    yield self.db
+                try:
+                    with self.db.atomic():
+                        yield self.db
+                except BaseException:
+                    self.rollbacks += 1
+                    raise
                 return
-            self.conn.execute("BEGIN IMMEDIATE")
-            self._owner = threading.get_ident()
-            callbacks = self._after_commit = []
-            try:
-                yield self.db
-            except BaseException:
-                if self.conn.in_transaction:
-                    self.conn.execute("ROLLBACK")
-                raise
-            else:
-                self.conn.execute("COMMIT")
-            finally:
-                self._owner = None
-                self._after_commit = None
+            with self._other_processes():
+                self.conn.execute("BEGIN IMMEDIATE")
+                self._owner = threading.get_ident()
+                callbacks = self._after_commit = []
+                try:
+                    yield self.db
+                except BaseException:
+                    self.rollbacks += 1
+                    if self.conn.in_transaction:
+                        self.conn.execute("ROLLBACK")
+                    raise
+                else:
+                    self.conn.execute("COMMIT")
+                finally:
+                    self._owner = None
+                    self._after_commit = None
         for callback in callbacks:  # outside the lock: committed work is told after the commit, once
             callback()
 
@@ -108,16 +162,21 @@ class Storage:
         result: T = self._group.submit(operation)
         return result
 
-    def run_batch(self, operations: list[Callable[[], Any]]
+    def run_batch(self, operations: list[Callable[[], Any]], *,
+                  blocking: Callable[[Callable[[], None]], None] | None = None,
                   ) -> tuple[list[tuple[bool, Any]], list[Callable[[], object]]]:
-        """On the writer thread: every operation in a savepoint of one transaction, then one commit.
+        """Every operation in a savepoint of one transaction, then one commit.
 
-        Returns each operation's (ok, result or exception) and the after-commit callbacks, for the caller to
-        run on its own thread.
+        *blocking* runs the two steps that wait — for the write lock while another process holds it, and
+        for the disk (the commit) — somewhere else: a native thread under gevent, so that the event loop
+        goes on meanwhile. The operations themselves run here, on the caller's thread: Python work is no
+        faster on a second thread (one GIL) and handing the GIL back and forth between two busy threads
+        made both wait. Returns each operation's (ok, result or exception) and the after-commit callbacks.
         """
+        wait = blocking or (lambda step: step())
         outcomes: list[tuple[bool, Any]] = []
         with self.lock:
-            self.conn.execute("BEGIN IMMEDIATE")
+            self._begin_batch(wait)
             self._owner = threading.get_ident()
             callbacks = self._after_commit = []
             try:
@@ -126,16 +185,42 @@ class Storage:
                         with self.db.atomic():  # a savepoint: a refused operation rolls back alone
                             outcomes.append((True, operation()))
                     except Exception as exc:  # the operation's own error, for its caller
+                        self.rollbacks += 1
                         outcomes.append((False, exc))
-                self.conn.execute("COMMIT")
+                wait(self._commit_batch)
             except BaseException:
+                self.rollbacks += 1
                 if self.conn.in_transaction:
                     self.conn.execute("ROLLBACK")
                 raise
             finally:
                 self._owner = None
                 self._after_commit = None
+                if self._between_processes is not None:
+                    self._between_processes.__exit__()
         return outcomes, callbacks
+
+    def _begin_batch(self, wait: Callable[[Callable[[], None]], None]) -> None:
+        lock = self._between_processes
+        if lock is not None and not lock.try_enter():
+            wait(lock.__enter__)  # another process is writing: wait for it off the event loop
+        try:
+            self.conn.execute("BEGIN IMMEDIATE")  # nobody else holds the lock now: this does not wait
+        except BaseException:
+            if lock is not None:
+                lock.__exit__()
+            raise
+
+    def _commit_batch(self) -> None:
+        self.conn.execute("COMMIT")
+
+    @contextmanager
+    def _other_processes(self) -> Iterator[None]:
+        if self._between_processes is None:
+            yield
+        else:
+            with self._between_processes:
+                yield
 
     def after_commit(self, callback: Callable[[], object]) -> None:
         """Run *callback* once the current write transaction has committed (at once outside one)."""
@@ -263,6 +348,8 @@ class Storage:
                 conn.close()
             self._all_readers.clear()
             self.conn.close()
+            if self._between_processes is not None:
+                self._between_processes.close()
 
 
 class IsolatedReader:

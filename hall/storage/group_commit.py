@@ -1,11 +1,12 @@
-"""Group commit: the writes of many requests in one durable transaction, off the server's event loop.
+"""Group commit: the writes of many requests in one durable transaction, the disk waits off the event loop.
 
-With ``synchronous = FULL`` every commit waits for the disk (a quarter of a millisecond here). A request
-that commits on gevent's one thread stops every other request for that time. Under gevent, write
-operations are handed to one native writer thread instead: it runs whatever has queued up since its
-last turn in one ``BEGIN IMMEDIATE`` transaction — each operation in a savepoint of its own, so one that
-is refused rolls back alone — commits once, and only then answers every caller. While the disk syncs, the
-event loop goes on parsing and answering other requests; under load one fsync serves many tickets.
+With ``synchronous = FULL`` every commit waits for the disk. A request that commits on gevent's one
+thread stops every other request for that time. Under gevent, write operations are queued for one
+writer greenlet instead: it runs whatever has queued up since its last turn in one ``BEGIN IMMEDIATE``
+transaction — each operation in a savepoint of its own, so one that is refused rolls back alone —
+commits once, and only then answers every caller. The two steps that wait (for the write lock, which
+another process may hold, and for the commit's fsync) run on one native thread; while they wait, the
+event loop goes on parsing and answering other requests, and under load one fsync serves many tickets.
 Without gevent (tests, command-line tools) an operation simply runs in its own write transaction.
 """
 
@@ -57,7 +58,7 @@ class GroupWriter:
             while self._pending:
                 batch, self._pending = self._pending[:MAX_BATCH], self._pending[MAX_BATCH:]
                 try:
-                    outcomes, callbacks = self._pool.apply(self.storage.run_batch, ([op for op, _ in batch],))
+                    outcomes, callbacks = self.storage.run_batch([op for op, _ in batch], blocking=self._off_loop)
                 except BaseException as exc:  # the commit itself failed: every operation of the batch failed
                     logger.exception("a write batch of %d operation(s) failed to commit", len(batch))
                     for _, result in batch:
@@ -75,6 +76,9 @@ class GroupWriter:
                         result.set(value)
                     else:
                         result.set_exception(value)
+
+    def _off_loop(self, step: Callable[[], None]) -> None:
+        self._pool.apply(step)
 
     def close(self) -> None:
         self._greenlet.kill()

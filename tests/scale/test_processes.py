@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import fcntl
 import os
+import sqlite3
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -138,3 +140,33 @@ def test_exactly_one_process_owns_the_devices_and_another_takes_over(hall_pair):
     assert eventually(lambda: clerk.get(f"{second.url}/api/v1/status/{ticket['token']}", timeout=10)
                       .json()["print"]["state"] == "printed")
     assert ticket["number"].encode() in (second.workdir / "tickets.escpos").read_bytes()
+
+
+def test_two_processes_issuing_at_once_give_every_ticket_its_own_number_and_event(hall_pair):
+    """Both processes write through their group commits at the same moment: they hand the database's write
+    lock to each other (flock on <db>-writer) and neither loses, repeats or skips a number."""
+    a, b = hall_pair
+    numbers: list[str] = []
+    failures: list[str] = []
+
+    def issue(server: LiveServer) -> None:
+        with requests.Session() as session:
+            for _ in range(60):
+                answer = session.post(f"{server.url}/api/v1/tickets", json={"service": "A01", "print": False},
+                                      timeout=30)
+                if answer.status_code != 201:
+                    failures.append(answer.text)
+                    continue
+                numbers.append(answer.json()["number"])
+
+    threads = [threading.Thread(target=issue, args=(server,)) for server in (a, b, a, b)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert failures == []
+    assert sorted(numbers) == [f"A{n:03d}" for n in range(1, 241)]
+    with closing(sqlite3.connect(a.db)) as db:
+        assert db.execute("SELECT count(*) FROM events WHERE type = 'issued'").fetchone()[0] == 240
+        assert db.execute("SELECT count(DISTINCT number) FROM tickets").fetchone()[0] == 240
+    assert oct((a.db.with_name(a.db.name + "-writer")).stat().st_mode & 0o777) == "0o600"
