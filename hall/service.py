@@ -73,7 +73,7 @@ class HallService:
         self.admission: AdmissionHook | None = None
         self._routing_cache: tuple[int, dict[str, str], dict[int, frozenset[str]]] | None = None
         self._views: dict[tuple[int, str | None], CounterView] = {}
-        self.wait_estimator = WaitEstimator(policy, hall.tz)
+        self.wait_estimator = WaitEstimator(policy, hall.tz, storage)
 
     @property
     def hall(self) -> HallSettings:

@@ -65,11 +65,14 @@ class _HallNow:
 class WaitEstimator:
     """Estimates waits from the hall's storage with the advisor's predictor (thread-safe)."""
 
-    def __init__(self, policy: OneWindowPolicy, tz: ZoneInfo) -> None:
+    def __init__(self, policy: OneWindowPolicy, tz: ZoneInfo, storage: Storage | None = None) -> None:
         self.policy = policy
         self.tz = tz
+        #: With the storage, the day's rows are kept per version of the day (else read for every estimate).
+        self.storage = storage
         self._prior: tuple[str, MixPrior] | None = None
         self._lock = threading.Lock()
+        self._rows: dict[tuple[str, int, int, int], store.DayRows] = {}
 
     def prior(self, db: Any, day: str) -> MixPrior:
         """The day's prior: learned from the last four weeks of the record, or the catalogue's figures."""
@@ -105,20 +108,42 @@ class WaitEstimator:
         logger.info("wait estimates for %s learned from %d tickets of the record", day, len(record))
         return replace(learned, item_seconds=items)
 
+    def day_rows(self, db: Any, day: str, prior: MixPrior) -> store.DayRows:
+        """The day's rows as of the version *db* sees: read once per version, not once per ticket.
+
+        The key is the day's version (bumped by triggers on calls, counters, priority walk-ins and bookings,
+        not on an ordinary new ticket), the catalogue's (bundle items) and this process's rollback count
+        (rows read inside a write that rolled back are never reused).
+        """
+        if self.storage is None:
+            return store.day_rows(db, day, prior)
+        versions = dict(db.execute("SELECT name, version FROM hall_versions WHERE name IN ('day', 'catalogue')")
+                        .fetchall())
+        key = (day, versions.get("day", 0), versions.get("catalogue", 0), self.storage.rollbacks)
+        rows = self._rows.get(key)
+        if rows is None or (rows.first_ticket_at is None and _has_ticket(db, day)):
+            rows = store.day_rows(db, day, prior)
+            with self._lock:
+                if len(self._rows) >= 8:
+                    self._rows.pop(next(iter(self._rows)))
+                self._rows[key] = rows
+        return rows
+
     def _now(self, db: Any, now: float, day: str, views: Mapping[int, CounterView]) -> _HallNow:
         prior = self.prior(db, day)
-        history = store.day_history(db, day, prior)
+        rows = self.day_rows(db, day, prior)
+        history = rows.history
         walk = history.walk_total / history.walks if history.walks else prior.walk_seconds
-        counters = store.counters_now(db, views, walk)
+        counters = store.counters_now(rows, views, walk)
         if counters and not any(c.open for c in counters):  # before opening: as if every counter opens
             counters = [replace(c, open=True) for c in counters]
-        first = store.first_ticket_at(db, day)
+        first = rows.first_ticket_at
         return _HallNow(
             history=history, mix=ServiceMix.of_day(history, prior, in_hand_of(counters, now, history)),
             counters=counters,
-            priority_rate=recent_rate(store.priority_walk_ins_since(db, day, now - PRIORITY_WINDOW),
+            priority_rate=recent_rate(store.priority_walk_ins_since(rows, now - PRIORITY_WINDOW),
                                       now - (first if first is not None else now)),
-            appointments_due=store.appointments_due(db, day, now, DUE_WINDOW),
+            appointments_due=store.appointments_due(rows, now, DUE_WINDOW),
             show_rate=prior.appointment_show_rate,
         )
 
@@ -144,6 +169,11 @@ class WaitEstimator:
                  ahead_groups: AheadGroups | None = None, waiting: Sequence[QueuedTicket] = ()) -> WaitEstimate:
         """The shown estimate of one ticket: a new one (id NEWEST) at issue, or a waiting one."""
         return self.estimates(db, [(ticket, ahead_groups)], now, day, views=views, waiting=waiting)[0]
+
+
+def _has_ticket(db: Any, day: str) -> bool:
+    """The day's first ordinary ticket does not bump the day's version: rows read before it are re-read."""
+    return db.execute("SELECT 1 FROM tickets WHERE service_day = ? LIMIT 1", [day]).fetchone() is not None
 
 
 class QueueOwner(Protocol):

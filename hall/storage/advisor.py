@@ -7,8 +7,10 @@ or appointments_day index.
 
 from __future__ import annotations
 
+import bisect
 import time
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -106,14 +108,53 @@ def day_history(db: Db, day: str, prior: MixPrior, recent: int = 30) -> DayHisto
     return history
 
 
-def counters_now(db: Db, views: Mapping[int, CounterView], walk_seconds: float) -> list[CounterNow]:
-    """Every counter as the estimate sees it: open or not, and since when it has had its case in hand."""
-    bundles: dict[str, frozenset[str]] | None = None
-    result = []
-    rows = db.execute(
+@dataclass(frozen=True)
+class DayRows:
+    """What a wait estimate reads of the day besides the queue, as of one version of the day.
+
+    Everything that depends on the moment (who is in hand for how long, the priority walk-ins of the last
+    hour, the bookings due around now) is computed from these rows at that moment, so one DayRows serves
+    every estimate until the day's version changes.
+    """
+
+    history: DayHistory
+    counters: tuple[Any, ...]
+    bundles: Mapping[str, frozenset[str]]
+    first_ticket_at: float | None
+    #: issued_at of the day's priority walk-ins (not appointments), ascending.
+    priority_times: tuple[float, ...]
+    #: slot_start of the day's bookings not yet checked in, ascending.
+    booked_slots: tuple[float, ...]
+
+
+def day_version(db: Db) -> int:
+    """The day's version (triggers bump it on every change a DayRows reads, migration 1102)."""
+    row = db.execute("SELECT version FROM hall_versions WHERE name = 'day'").fetchone()
+    return int(row[0]) if row else 0
+
+
+def day_rows(db: Db, day: str, prior: MixPrior) -> DayRows:
+    """The day's rows for wait estimates: a handful of queries bounded by the service day."""
+    counters = tuple(db.execute(
         "SELECT c.number, c.state AS counter_state, t.state, t.item, t.bundle, t.called_at, t.started_at "
-        "FROM counters c LEFT JOIN tickets t ON t.id = c.current_ticket ORDER BY c.number").fetchall()
-    for r in rows:
+        "FROM counters c LEFT JOIN tickets t ON t.id = c.current_ticket ORDER BY c.number").fetchall())
+    bundles = bundle_items(db) if any(r["bundle"] for r in counters) else {}
+    return DayRows(
+        history=day_history(db, day, prior), counters=counters, bundles=bundles,
+        first_ticket_at=db.execute("SELECT min(issued_at) FROM tickets WHERE service_day = ?", [day]).fetchone()[0],
+        priority_times=tuple(r[0] for r in db.execute(
+            "SELECT issued_at FROM tickets WHERE service_day = ? AND priority = 1 AND appointment IS NULL "
+            "ORDER BY issued_at", [day]).fetchall()),
+        booked_slots=tuple(r[0] for r in db.execute(
+            "SELECT slot_start FROM appointments WHERE service_day = ? AND state = 'booked' ORDER BY slot_start",
+            [day]).fetchall()),
+    )
+
+
+def counters_now(rows: DayRows, views: Mapping[int, CounterView], walk_seconds: float) -> list[CounterNow]:
+    """Every counter as the estimate sees it: open or not, and since when it has had its case in hand."""
+    result = []
+    for r in rows.counters:
         view = views.get(r["number"])
         if view is None:
             continue
@@ -121,30 +162,21 @@ def counters_now(db: Db, views: Mapping[int, CounterView], walk_seconds: float) 
         if r["state"] in ("called", "serving"):
             since = r["started_at"] - walk_seconds if r["state"] == "serving" and r["started_at"] else r["called_at"]
             if r["bundle"]:
-                bundles = bundles if bundles is not None else bundle_items(db)
-                items = bundles.get(r["bundle"], frozenset())
+                items = rows.bundles.get(r["bundle"], frozenset())
             else:
                 items = frozenset({r["item"]}) if r["item"] else frozenset()
         result.append(CounterNow(view, r["counter_state"] == "open", since, items))
     return result
 
 
-def first_ticket_at(db: Db, day: str) -> float | None:
-    return db.execute("SELECT min(issued_at) FROM tickets WHERE service_day = ?", [day]).fetchone()[0]
-
-
-def priority_walk_ins_since(db: Db, day: str, since: float) -> int:
+def priority_walk_ins_since(rows: DayRows, since: float) -> int:
     """Priority (绿色通道) tickets issued since *since* that were not appointments."""
-    return db.execute(
-        "SELECT count(*) FROM tickets WHERE service_day = ? AND issued_at >= ? AND priority = 1 "
-        "AND appointment IS NULL", [day, since]).fetchone()[0]
+    return len(rows.priority_times) - bisect.bisect_left(rows.priority_times, since)
 
 
-def appointments_due(db: Db, day: str, now: float, horizon: float) -> int:
+def appointments_due(rows: DayRows, now: float, horizon: float) -> int:
     """Bookings not checked in whose slot started within the last *horizon* or starts within the next."""
-    return db.execute(
-        "SELECT count(*) FROM appointments WHERE service_day = ? AND state = 'booked' AND slot_start BETWEEN ? AND ?",
-        [day, now - horizon, now + horizon]).fetchone()[0]
+    return bisect.bisect_right(rows.booked_slots, now + horizon) - bisect.bisect_left(rows.booked_slots, now - horizon)
 
 
 # ---- the estimate error of a finished day -----------------------------------------------------------

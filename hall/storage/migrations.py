@@ -599,3 +599,18 @@ def m1401_agents_and_id_cards(db: sqlite_utils.Database) -> None:
         CREATE INDEX card_swipes_expiry ON card_swipes (expires_at);
         """
     )
+
+
+@migrations(name="1102_day_version")
+def m1102_day_version(db: sqlite_utils.Database) -> None:
+    """The day's version, bumped by triggers on whatever a wait estimate reads of the day except a new ticket
+    behind the others (called, started, finished tickets; counters; priority walk-ins; appointments): a burst
+    of tickets reuses the day's figures instead of recomputing them from every ticket of the day."""
+    db.execute("INSERT INTO hall_versions (name, version) VALUES ('day', 1)")
+    bump = "BEGIN UPDATE hall_versions SET version = version + 1 WHERE name = 'day'; END"
+    db.execute(f"CREATE TRIGGER tickets_day_version_update AFTER UPDATE ON tickets {bump}")
+    db.execute(f"CREATE TRIGGER tickets_day_version_delete AFTER DELETE ON tickets {bump}")
+    db.execute(f"CREATE TRIGGER tickets_day_version_priority AFTER INSERT ON tickets WHEN NEW.priority = 1 {bump}")
+    for table in ("counters", "appointments"):
+        for when in ("INSERT", "UPDATE", "DELETE"):
+            db.execute(f"CREATE TRIGGER {table}_day_version_{when.lower()} AFTER {when} ON {table} {bump}")
