@@ -234,14 +234,15 @@ class QueueIndex:
     def _overdue_prefix(self, lane: SortedList, now: float) -> int:
         """How many of the lane's oldest entries are past the fairness target, by the policy's own test."""
         target = self.policy.fairness_target_seconds
-        low, high = 0, len(lane)
-        while low < high:  # overdue-ness is monotone along the lane: a binary search finds the split
-            middle = (low + high) // 2
-            if now - lane[middle][0] > target:
-                low = middle + 1
-            else:
-                high = middle
-        return low
+        # Overdue-ness is monotone along the lane (entries are (queue_at, id)): the lane's own bisect finds
+        # the split, then the policy's test itself settles the one or two entries that float rounding of
+        # ``now - target`` could put on the wrong side.
+        split: int = lane.bisect_left((now - target,))
+        while split > 0 and not now - lane[split - 1][0] > target:
+            split -= 1
+        while split < len(lane) and now - lane[split][0] > target:
+            split += 1
+        return split
 
     # ---- the lobby -----------------------------------------------------------------------------
 

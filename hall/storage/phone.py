@@ -57,8 +57,12 @@ def save_watch(db: Db, values: dict[str, Any]) -> None:
 
 
 def pending_watches(db: Db, day: str) -> list[dict[str, Any]]:
-    """Watches of *day* whose "your turn is near" has not gone out, on waiting tickets."""
-    rows = db.execute("SELECT w.* FROM ticket_watch w JOIN tickets t ON t.id = w.ticket "
+    """Watches of *day* whose "your turn is near" has not gone out, on waiting tickets.
+
+    Runs after every change of the queue: CROSS JOIN keeps the few pending watches as the outer loop (left
+    to itself, SQLite's planner would walk every waiting ticket of the day and look each one up).
+    """
+    rows = db.execute("SELECT w.* FROM ticket_watch w CROSS JOIN tickets t ON t.id = w.ticket "
                       "WHERE w.service_day = ? AND w.ahead_notified_at IS NULL AND t.state = 'waiting'",
                       [day]).fetchall()
     return [dict(r) for r in rows]

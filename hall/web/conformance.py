@@ -29,6 +29,8 @@ logger = logging.getLogger(__name__)
 PREFIX = "/api/v1"
 EXTENSION = "onewindow.api_document"
 METHODS = ("get", "post", "put", "patch", "delete")
+#: How many (path, method) lookups are remembered: paths with ids vary, the cache stays bounded.
+FOUND_PATHS = 4096
 
 
 @dataclass(frozen=True)
@@ -62,8 +64,20 @@ class ApiDocument:
             self.paths.append((regex, {m.upper(): _operation(op) for m, op in item.items() if m in METHODS}))
         # Literal segments before parameters: /counters/{number}/call-next before /counters/{number}/{x}.
         self.paths.sort(key=lambda entry: entry[0].pattern.count("(?P<"))
+        self._found: dict[tuple[str, str], tuple[Operation, dict[str, str]] | None] = {}
 
     def find(self, path: str, method: str) -> tuple[Operation, dict[str, str]] | None:
+        """The operation of *path* and its path parameters. The same few paths come again and again (every
+        ticket is a POST /tickets): they are remembered, up to FOUND_PATHS of them."""
+        key = (path, method)
+        if key in self._found:
+            return self._found[key]
+        found = self._search(path, method)
+        if len(self._found) < FOUND_PATHS:
+            self._found[key] = found
+        return found
+
+    def _search(self, path: str, method: str) -> tuple[Operation, dict[str, str]] | None:
         for regex, operations in self.paths:
             match = regex.match(path)
             if match and method in operations:
