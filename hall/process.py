@@ -23,6 +23,8 @@ from typing import Any
 from flask import Flask
 
 from .devices import DeviceOwner
+from .memory import CHECK_SECONDS as MEMORY_CHECK_SECONDS
+from .memory import CrowdRelease
 from .periodic import PeriodicTask
 from .service_day import DayCloser
 from .web.context import HallContext
@@ -126,6 +128,9 @@ class HallProcess:
         self._closers.append(PeriodicTask("estimate-prior", DAY_CHECK_SECONDS,
                                           lambda: svc.wait_estimator.warm(svc.storage, svc.today()),
                                           run_at_start=True).start().close)
+        # Every process gives its memory back after a crowd of screens has left it.
+        self.memory = CrowdRelease(lambda: _connections(socketio))
+        self._closers.append(PeriodicTask("memory-release", MEMORY_CHECK_SECONDS, self.memory.check).start().close)
         if self.role != "web":
             if not self._try_to_own() and self.role in ("auto", "owner"):
                 self._election = PeriodicTask("owner-election", ELECTION_SECONDS, self._try_to_own).start()
@@ -211,3 +216,9 @@ class HallProcess:
             except Exception:  # stopping: close the rest anyway
                 logger.exception("stopping %r failed", closer)
         self.lock.release()
+
+
+def _connections(socketio: Any) -> int:
+    """The websocket and polling clients connected to this process (engine.io sessions)."""
+    server = getattr(socketio, "server", None)
+    return len(server.eio.sockets) if server is not None else 0
