@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import shutil
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -69,6 +70,29 @@ def issue_rates(seconds: float) -> None:
             if result.non_2xx:
                 print(f"\n{result.non_2xx} answers were not 201", flush=True)
     print(f"\n8 clients — {profile}")
+
+
+def framework_floor(seconds: float) -> None:
+    """The same load on a Flask app that does nothing but read the JSON and answer (bench/ceiling_app.py)."""
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "gunicorn", "-k", "gevent", "-w", "1", "-b", f"127.0.0.1:{port}",
+                               "bench.ceiling_app:application"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              cwd=Path(__file__).parents[1])
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1):
+                    break
+            except OSError:
+                time.sleep(0.1)
+        time.sleep(1.0)  # the worker boots after the master listens
+        result = run_wrk(f"http://127.0.0.1:{port}/api/v1/tickets", connections=8, seconds=seconds)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    print(f"\nthe floor — the same 8 clients on a Flask app that only reads the JSON and answers 201 (same server, "
+          f"same worker class): {result.requests_per_second:.0f} answers/s, p50 {result.p50_ms:.1f} ms")
 
 
 def sweep(lengths: list[int], seconds: float) -> None:
@@ -158,6 +182,7 @@ def main(argv: list[str] | None = None) -> int:
     raw = raw_commit_rate()
     print(f"raw SQLite commit rate on this disk (one row, WAL, synchronous=FULL): {raw:.0f} commits/s")
     issue_rates(seconds)
+    framework_floor(seconds)
     sweep([int(n) for n in ("0,2560" if args.quick else args.sweep).split(",")], seconds / 2)
     call_next_latency(2000, 100 if args.quick else args.calls)
     two_processes(seconds)

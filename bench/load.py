@@ -25,8 +25,10 @@ wrk.headers["Content-Type"] = "application/json"
 
 #: Frames that name what a sample was doing, first match wins (file:function substrings).
 BUCKETS = (
-    ("the commit (fsync) on the writer thread", ("Storage.run_batch", "Storage.write")),
-    ("the ticket's transaction (SQL + queue index)", ("HallService.", "QueueBook", "queue_rows", "repo.py")),
+    ("the commit (fsync) and the write lock, off the event loop", ("Storage._commit_batch", "Storage._begin_batch",
+                                                                   "ProcessWriterLock", "Storage.write")),
+    ("the ticket's transaction (SQL + queue index)", ("HallService.", "QueueBook", "queue_rows", "repo.py",
+                                                     "Storage.run_batch", "WaitEstimator")),
     ("log feed → live channel", ("LogFeed", "LiveChannel", "lobby_board", "snapshots.py")),
     ("JSON payload of the answer", ("ticket_payload", "payloads.py", "catalogue.py")),
     ("Flask request handling", ("flask/", "werkzeug/", "flask_babel", "hall/web/")),
