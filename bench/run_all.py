@@ -27,33 +27,44 @@ REPORT = ROOT / "docs" / "benchmarks.md"
 
 LIMITS = {
     "issue": (
-        "One gevent worker runs the hall's Python on one core. Its profile under 8 clients (the line under the "
-        "first table): about two fifths the ticket's own transaction in Python (the SQL statements and the queue "
-        "index's sorted lanes), the rest split between the commit on the writer thread (group commit: many "
-        "requests' writes in one fsync), Flask's request handling (routing, the check against the API document, "
-        "JSON) and gevent's HTTP. The sweep stays within the noise of a shared machine up to 5,000 waiting. Not "
-        "yet where issue 11 wants it: the rate is a fraction of the 1,000 tickets/s asked for, because every "
-        "ticket is Python work on one core shared with wrk; and a second process over Redis adds nothing, "
-        "because both queue for the one database's writer on the same two cores. (An earlier run's p99 of "
-        "1.5 s was the benchmark's own: it began before gunicorn's worker had booted.)"
+        "One gevent worker runs every ticket's Python on one core (the profile line under the first table): "
+        "the ticket's transaction about a third (its SQL statements, the queue index, the wait estimate from "
+        "the day's figures kept per version of the day), Flask's request handling and gunicorn's HTTP about "
+        'half, the commit itself only 4 % now that it waits off the event loop. The floor line says what a '
+        'request costs before the hall does anything: a Flask app that only reads the JSON answers 1,846/s '
+        'under the same 8 clients, so 1,000 durable tickets/s would leave the hall about half a millisecond '
+        'of its own per ticket; it spends about three (the transaction alone about one). Flat in the queue: '
+        "0.93 of the empty hall with 5,000 waiting. Two processes share one SQLite writer: each batch's "
+        'operations run under the write lock (flock on `<db>-writer`, handed over at once), so the '
+        'transactions of the two processes take turns while only their HTTP and Flask work overlaps, on the '
+        'same two cores as wrk: 0.97 of one process in this run (1.38 in a run by hand an hour earlier, '
+        'measured against one process with 8 clients rather than 16). Call-next with 2,000 waiting: 10.9 ms '
+        'here, 6.3 ms on both this code and the previous commit run back to back half an hour later (the '
+        'shared machine; its raw commit rate was 4,054/s in this run, 7,189/s in the last).'
     ),
     "lobby": (
-        "A call reaches a screen through the log feed (the commit wakes it), the live channel's one encoded packet "
-        "per room, and one write per websocket greenlet. At 200 screens the server's time is mostly gevent's "
-        "sockets and the call itself; at 1,000 the writes to a thousand sockets (and their clients, on the same "
-        "two cores) dominate, and the last screen waits for the others: p99 grows with N. Past that, spread "
-        "the screens over several processes behind Redis (README, Production layout)."
+        "A call reaches a screen through the log feed (the commit wakes it), the live channel's one encoded "
+        'packet per room, and one write per websocket greenlet, with the clients on the same two cores. At '
+        "200 screens the server's time is mostly gevent's sockets; at 1,000 the writes to a thousand sockets "
+        'dominate and the last screen waits for the others: p99 grows with N. Past that, spread the screens '
+        "over several processes behind Redis (README, Production layout). This run's figures are about twice "
+        "the last run's on a slower machine (see the raw commit rate above); the 200-screen p50 of 37 ms is "
+        'over the 30 ms asked for.'
     ),
     "soak": (
-        "One gevent worker holds every websocket as a greenlet (no thread per screen): memory grows with the number "
-        "of connections, not with time (flat over the ten minutes). When the clients leave, their greenlets go, "
-        "but CPython keeps part of the memory they used (arenas it does not hand back), so RSS falls part of the "
-        "way to its baseline, not all of it. Delivery is the log feed waking the live channel and one write per "
-        "socket (the profile line): the p99 is the last of 1,300 sockets written in turn."
+        'One gevent worker holds every websocket as a greenlet (no thread per screen): memory grows with the '
+        'number of connections, not with time (flat over the ten minutes). When the clients leave, the '
+        "process gives memory back (`hall/memory.py`: a full collection and glibc's `malloc_trim` once the "
+        'connections fall to half their peak): a minute after, 199 MB against 243 connected and 153 at the '
+        "start (221 in the last run, without it). The rest is CPython's object arenas that still hold a live "
+        "object each and the sockets' buffers gevent keeps for reuse: not back to the baseline. Delivery is "
+        'the log feed waking the live channel and one write per socket: the p99 is the last of 1,300 sockets '
+        'written in turn.'
     ),
     "report_load": (
-        "The report runs on an OS thread of its own with a connection of its own, so the event loop keeps "
-        "serving calls; what remains is the GIL that the report's Python aggregation shares with the loop."
+        'The report runs on an OS thread of its own with a connection of its own, so the event loop keeps '
+        "serving calls; what remains is the GIL that the report's Python aggregation shares with the loop "
+        '(the report itself took 3.7 s here, 1.9 s in the last run: the machine).'
     ),
     "reports": (
         "Reports are aggregate queries over the tickets table with covering indexes (console engineer's "
