@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -20,7 +19,7 @@ import threading
 import time
 from pathlib import Path
 
-from bench.common import Server, free_port, percentile, staff_session
+from bench.common import Server, free_port, percentile, staff_session, wait_for_http
 from bench.load import Profiler, run_wrk, worker_pid, wrk_available
 
 
@@ -79,14 +78,7 @@ def framework_floor(seconds: float) -> None:
                                "bench.ceiling_app:application"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                               cwd=Path(__file__).parents[1])
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=1):
-                    break
-            except OSError:
-                time.sleep(0.1)
-        time.sleep(1.0)  # the worker boots after the master listens
+        wait_for_http(server, port, 60)
         result = run_wrk(f"http://127.0.0.1:{port}/api/v1/tickets", connections=8, seconds=seconds)
     finally:
         server.terminate()

@@ -52,21 +52,8 @@ class Server:
             [sys.executable, "-m", "hall.cli", "serve", "--demo", "--db", str(self.db), "--port", str(self.port),
              *self.extra], cwd=self.db.parent, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
             env={**os.environ, "PYTHONUNBUFFERED": "1"})
-        # An HTTP answer, not an open port: gunicorn's master listens before its worker has booted, and the
-        # first requests of a measurement would wait for that boot (a second and a half in every p99).
-        deadline = time.monotonic() + 300  # a year of tickets may first be migrated to the new schema
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                break
-            try:
-                with socket.create_connection(("127.0.0.1", self.port), timeout=5) as connection:
-                    connection.sendall(b"GET /favicon.ico HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
-                    if connection.recv(16).startswith(b"HTTP/"):
-                        return self
-            except OSError:
-                pass
-            time.sleep(0.05)
-        raise RuntimeError("server did not start")
+        wait_for_http(self.process, self.port, 300)  # a year of tickets may first be migrated to the new schema
+        return self
 
     def __exit__(self, *exc: object) -> None:
         if self.process is not None:
@@ -77,6 +64,25 @@ class Server:
                 self.process.kill()
                 self.process.wait(timeout=10)
         self.dir.cleanup()
+
+
+def wait_for_http(process: subprocess.Popen, port: int, timeout: float) -> None:
+    """Until the server on *port* answers HTTP: an answer, not an open port, since gunicorn's master listens
+    before its worker has booted and the first requests of a measurement would wait for that boot (a second
+    and a half in every p99)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            break
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=5) as connection:
+                connection.sendall(b"GET /favicon.ico HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n")
+                if connection.recv(16).startswith(b"HTTP/"):
+                    return
+        except OSError:
+            pass
+        time.sleep(0.05)
+    raise RuntimeError("server did not start")
 
 
 def staff_session(url: str, username: str, password: str | None = None) -> requests.Session:
