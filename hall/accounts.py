@@ -52,6 +52,15 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
+def new_device_token() -> str:
+    """A device's secret: 256 random bits in hex.
+
+    Hex, not URL-safe base64: a base64 token begins with "-" one time in 64, and the agent's command line
+    (``onewindow agent --token TOKEN``) then reads it as an option and refuses to start.
+    """
+    return secrets.token_hex(32)
+
+
 def _member(row: dict) -> StaffMember:
     return StaffMember(row["username"], row["display_name"], frozenset(row["roles"].split(",")), row["counter"])
 
@@ -159,7 +168,7 @@ class Accounts:
             raise InvalidInput(N_("an evaluator belongs to a counter: give --counter"))
         if kiosk is not None and (kind not in ("agent", "kiosk") or not _KIOSK_ID.match(kiosk)):
             raise InvalidInput(N_("--kiosk takes 1-40 letters, digits, - or _, for an agent or a kiosk"))
-        token = secrets.token_urlsafe(32)
+        token = new_device_token()
         default_name = f"{kind}-{kiosk or counter or ''}".rstrip("-")
         with self.storage.write() as db:
             if counter is not None and repo.counter(db, counter) is None:

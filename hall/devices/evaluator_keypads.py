@@ -8,7 +8,6 @@ the hall event: a key press is answered (accepted or refused) once the rating is
 from __future__ import annotations
 
 import logging
-import secrets
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Protocol
@@ -16,7 +15,7 @@ from typing import Any, Protocol
 from drivers import evaluator_keypad as proto
 from drivers.evaluator_keypad import EvaluatorKeypadBus
 
-from ..accounts import hash_token
+from ..accounts import hash_token, new_device_token
 from ..commands import Actor, Commands
 from ..domain import events as ev
 from ..domain.errors import AlreadyRated, HallError, RatingClosed
@@ -66,7 +65,7 @@ def keypad_device_id(service: HallService, counter: int, name: str) -> int:
         if row is not None:
             return int(row["id"])
         return repo.insert_device(db, {"kind": "evaluator", "counter": counter, "name": name,
-                                       "token_hash": hash_token(secrets.token_urlsafe(32)),
+                                       "token_hash": hash_token(new_device_token()),
                                        "created_at": service.clock.now(), "active": 1})
 
 

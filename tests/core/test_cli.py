@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from hall.accounts import Accounts
+from hall.cli import build_parser
 from hall.domain.clock import SystemClock
 from hall.storage import open_storage
 
@@ -53,6 +54,17 @@ def test_device_add_prints_a_token_that_authenticates(tmp_path: Path):
     assert device is not None and device.kind == "evaluator" and device.counter == 1
     missing = run("device", "add", "evaluator", "--db", str(db))
     assert missing.returncode == 2 and "--counter" in missing.stderr
+
+
+def test_device_tokens_never_read_as_an_option_on_the_agents_command_line(tmp_path: Path):
+    """A base64 token began with "-" one time in 64, and `onewindow agent --token TOKEN` refused it."""
+    storage = open_storage(tmp_path / "h.db")
+    accounts = Accounts(storage, SystemClock())
+    tokens = [accounts.add_device("agent", name=f"pc-{n}")[1] for n in range(400)]
+    storage.close()
+    assert all(len(t) == 64 and not t.startswith("-") and t.isalnum() for t in tokens)
+    assert len(set(tokens)) == len(tokens)
+    assert build_parser().parse_args(["agent", "--token", tokens[0], "--config", "agent.toml"]).token == tokens[0]
 
 
 def test_bad_config_stops_serve_with_a_message(tmp_path: Path):
