@@ -19,6 +19,29 @@ CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-
                  "--disable-component-update", "--disable-sync", "--autoplay-policy=no-user-gesture-required"]
 
 
+def child_pids(parent: int) -> list[int]:
+    """The processes whose parent is *parent* (a gunicorn master's workers), from /proc."""
+    children = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == parent:
+                children.append(int(entry.name))
+    return children
+
+
+def alive(pid: int) -> bool:
+    """True while *pid* runs (a zombie nobody has reaped yet has already closed its sockets: not alive)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state not in ("Z", "X")
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -108,10 +131,19 @@ class LiveServer:
         return match.group(1)
 
     def kill(self) -> None:
-        """kill -9: no clean shutdown."""
+        """kill -9 of the hall: its gunicorn master and every worker, with no clean shutdown.
+
+        Killing the master alone is not a crash: its orphaned worker notices within a second, stops gracefully,
+        and until it has, it still accepts on the port, so a server started next looked ready when it was the
+        dying worker answering (and the request after that was reset).
+        """
         if self.process is not None and self.process.poll() is None:
+            workers = child_pids(self.process.pid)
+            for pid in workers:
+                os.kill(pid, signal.SIGKILL)
             self.process.send_signal(signal.SIGKILL)
             self.process.wait(timeout=10)
+            wait_until(lambda: not any(alive(pid) for pid in workers), timeout=10)
         self._close_pipes()
 
     def _close_pipes(self) -> None:

@@ -45,25 +45,6 @@ def register(server: LiveServer, kind: str, *options: str) -> str:
     return done.stdout.strip()
 
 
-def kill_server(server: LiveServer) -> None:
-    """kill -9 of the server's master and of its worker (``LiveServer.kill`` stops the master only, and an
-    orphaned gunicorn worker then shuts down gracefully: not a crash)."""
-    assert server.process is not None
-    master = server.process.pid
-    workers = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == master:
-                workers.append(int(entry.name))
-    for pid in workers:
-        os.kill(pid, signal.SIGKILL)
-    server.kill()
-
-
 @dataclass
 class AgentProcess:
     """A running `onewindow agent` and its log."""

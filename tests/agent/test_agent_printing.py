@@ -19,7 +19,6 @@ from tests.agent.harness import (
     KioskPage,
     agent_toml,
     hall_server,
-    kill_server,
     printer_toml,
     register,
 )
@@ -150,7 +149,7 @@ def test_the_server_killed_while_the_printer_works_the_job_is_delivered_again_an
     printer.hold_answers()
     ticket = take(server)
     assert printer.wait_queries(asked + 1, WAIT)
-    kill_server(server)  # the agent's answer will find nobody
+    server.kill()  # kill -9 of master and worker: the agent's answer will find nobody
     printer.release()
     assert printer.wait_tickets(1, WAIT)  # the agent printed the job it had, and remembers it
     server.start()  # the same database: the job is still "sent" to a dead process
