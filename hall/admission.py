@@ -121,14 +121,14 @@ class Admission:
         self.watch = watch
         self.hall = hall
 
-    def opening(self, db: Any, at: float) -> Opening:
-        """Whether tickets are given out at *at* under the hours in force."""
+    def opening(self, db: Any, at: float, rules: HallRules | None = None) -> Opening:
+        """Whether tickets are given out at *at* under the hours in force (of *rules*, if read already)."""
         hall = self.hall()
-        return self.watch.current(db).hours.opening(at, hall.tz, calendar_of(hall))
+        return (rules or self.watch.current(db)).hours.opening(at, hall.tz, calendar_of(hall))
 
-    def require_open(self, db: Any, at: float) -> None:
+    def require_open(self, db: Any, at: float, rules: HallRules | None = None) -> None:
         """OutsideServiceHours, with the next opening, unless tickets are given out at *at*."""
-        opening = self.opening(db, at)
+        opening = self.opening(db, at, rules)
         if not opening.open:
             following = opening.next_opening
             when = following.strftime("%Y-%m-%d %H:%M") if following else "not known"
@@ -144,7 +144,7 @@ class Admission:
         rules = self.watch.current(db)
         if request.channel == "remote" and not rules.phone.remote_enabled:
             raise RemoteClosed(N_("remote tickets are not given out in this hall; please take a ticket at the kiosk"))
-        self.require_open(db, request.at)
+        self.require_open(db, request.at, rules)
         take(db, rules.quotas, day=request.day, targets=targets_of(request.service, request.bundle),
              minute=local_minute(request.at, self.hall().tz), remote=request.channel == "remote", booking=False,
              share_default=rules.phone.remote_share_percent)

@@ -87,21 +87,23 @@ class Catalogue:
             raise UnknownService(N_("unknown bundle {code!r}"), code=code)
         return bundle_payload(bundle, lang, items, with_guide=True)
 
-    def service_name(self, *, item: str | None, bundle: str | None, lang: str) -> str:
-        """The name to print or show for a ticket's item or bundle.
+    def service_name(self, *, item: str | None, bundle: str | None, lang: str, db: Any = None) -> str:
+        """The name to print or show for a ticket's item or bundle (read in *db* if the caller has a transaction).
 
         Names are cached per catalogue version (bumped by triggers on every catalogue change), so a burst of
         tickets costs one small query per ticket for the version, not a name lookup each.
         """
+        if db is None:
+            with self.storage.read() as db:
+                return self.service_name(item=item, bundle=bundle, lang=lang, db=db)
         key = (item, bundle)
-        with self.storage.read() as db:
-            version = db.execute("SELECT version FROM hall_versions WHERE name = 'catalogue'").fetchone()[0]
-            if version != self._names_version:
-                self._names.clear()
-                self._names_version = version
-            name = self._names.get(key)
-            if name is None and key not in self._names:
-                name = repo.service_name(db, item=item, bundle=bundle)
-                if len(self._names) < 5000:
-                    self._names[key] = name
+        version = db.execute("SELECT version FROM hall_versions WHERE name = 'catalogue'").fetchone()[0]
+        if version != self._names_version:
+            self._names.clear()
+            self._names_version = version
+        name = self._names.get(key)
+        if name is None and key not in self._names:
+            name = repo.service_name(db, item=item, bundle=bundle)
+            if len(self._names) < 5000:
+                self._names[key] = name
         return name.get(lang) if name else ""

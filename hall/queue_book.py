@@ -59,11 +59,11 @@ class QueueBook:
             self._rebuild(db, service_day)
             return
         while True:
-            events = queue_rows.events_after(db, self._cursor, BATCH)
+            events = queue_rows.event_tickets_after(db, self._cursor, BATCH)
             if not events:
                 return
-            self._cursor = events[-1]["id"]
-            touched = {e["ticket"] for e in events if e["ticket"] is not None}
+            self._cursor = events[-1][0]
+            touched = {ticket for _, ticket in events if ticket is not None}
             for state, day, ticket in queue_rows.queued_states(db, touched):
                 if state == "waiting" and day == service_day:
                     self.index.put(ticket)

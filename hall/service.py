@@ -110,12 +110,14 @@ class HallService:
 
     def counter_views(self, db: Any, *, open_only: bool) -> list[CounterView]:
         """What routing knows of every counter (only the open ones if *open_only*), without loading the catalogue."""
+        return [view for view, is_open in self._views_and_state(db) if is_open or not open_only]
+
+    def _views_and_state(self, db: Any) -> list[tuple[CounterView, bool]]:
+        """Every active counter's routing view, and whether it is open, from one read of the counters."""
         categories, auth = self._routing_data(db)
         views = []
         for row in db.execute("SELECT number, state, dedicated_category FROM counters WHERE active = 1 "
                               "ORDER BY number"):
-            if open_only and row["state"] != CounterState.OPEN.value:
-                continue
             key = (row["number"], row["dedicated_category"])
             view = self._views.get(key)
             if view is None:
@@ -124,7 +126,7 @@ class HallService:
                                             state_since=0.0, pause_reason=None, current_ticket_id=None, staff=None,
                                             dedicated_category=row["dedicated_category"]), categories)
                 self._views[key] = view
-            views.append(view)
+            views.append((view, row["state"] == CounterState.OPEN.value))
         return views
 
     def views_by_number(self, db: Any) -> dict[int, CounterView]:
@@ -133,7 +135,13 @@ class HallService:
 
     def able_views(self, db: Any) -> list[CounterView]:
         """The counters that count for estimates: the open ones, else (nobody signed in yet) all of them."""
-        return self.counter_views(db, open_only=True) or self.counter_views(db, open_only=False)
+        return self._able_and_all(db)[0]
+
+    def _able_and_all(self, db: Any) -> tuple[list[CounterView], dict[int, CounterView]]:
+        """``able_views`` and ``views_by_number`` from one read of the counters (a ticket's issue needs both)."""
+        rows = self._views_and_state(db)
+        able = [view for view, is_open in rows if is_open] or [view for view, _ in rows]
+        return able, {view.number: view for view, _ in rows}
 
     def serving_counters(self, db: Any, ticket: QueuedTicket) -> int:
         """How many open counters (a clerk signed in, not paused) may serve *ticket*: the estimate's divisor."""
@@ -235,12 +243,11 @@ class HallService:
             number = format_number(letter, repo.next_sequence(db, day, letter))
             probe = QueuedTicket(id=NEWEST, category=category, items=frozenset(items), priority=priority,
                                  queue_at=now)
-            views = self.able_views(db)
+            views, by_number = self._able_and_all(db)
             with self.queue.view(db, day) as index:
                 ahead = index.people_ahead(probe, views, now)
                 in_front = index.ahead_groups(probe, views, now)
-            estimate = self.wait_estimator.estimate(db, probe, now, day, views=self.views_by_number(db),
-                                                    ahead_groups=in_front)
+            estimate = self.wait_estimator.estimate(db, probe, now, day, views=by_number, ahead_groups=in_front)
             values = {
                 "token": secrets.token_urlsafe(16), "number": number, "service_day": day, "category": category,
                 "item": service, "bundle": bundle, "priority": int(priority), "appointment": appointment,

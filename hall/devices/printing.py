@@ -196,6 +196,9 @@ class PrintStation:
         svc = self.service
         if self._abort.is_set():
             return False
+        with svc.storage.read() as db:  # most wake-ups (a ticket not to print, another printer's) find nothing:
+            if not print_jobs.has_queued(db, self.name):  # no write lock taken from the tickets for them
+                return False
         with svc.storage.write() as db:
             job = print_jobs.claim_next(db, self.name, self.worker_id, svc.clock.now())
         if job is None:

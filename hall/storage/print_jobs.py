@@ -22,6 +22,12 @@ def enqueue(db: Db, *, ticket: int, printer: str, lang: str, status_url: str, re
     return int(cursor.lastrowid)
 
 
+def has_queued(db: Db, printer: str) -> bool:
+    """Whether a job of *printer* waits (a reader's look before a claim takes the write lock)."""
+    return db.execute("SELECT 1 FROM print_jobs WHERE printer = ? AND state = 'queued' LIMIT 1",
+                      [printer]).fetchone() is not None
+
+
 def claim_next(db: Db, printer: str, taken_by: str, at: float) -> dict[str, Any] | None:
     """Take the oldest queued job of *printer* (inside the caller's write transaction)."""
     row = db.execute("SELECT * FROM print_jobs WHERE printer = ? AND state = 'queued' ORDER BY id LIMIT 1",

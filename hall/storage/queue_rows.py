@@ -46,6 +46,12 @@ def events_after(db: Db, cursor: int, limit: int = 1000) -> list[dict[str, Any]]
     return [{**dict(r), "data": json.loads(r["data"])} for r in rows]
 
 
+def event_tickets_after(db: Db, cursor: int, limit: int) -> list[tuple[int, int | None]]:
+    """(event id, ticket) of the next events after *cursor*, oldest first: all the queue index needs."""
+    return [(r[0], r[1]) for r in db.execute("SELECT id, ticket FROM events WHERE id > ? ORDER BY id LIMIT ?",
+                                             [cursor, limit])]
+
+
 def waiting_of_day(db: Db, service_day: str) -> list[QueuedTicket]:
     """Every waiting ticket of a service day (to rebuild a queue index)."""
     rows = db.execute(f"SELECT {_QUEUED_COLUMNS} FROM tickets t WHERE t.state = 'waiting' AND t.service_day = ?",

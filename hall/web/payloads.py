@@ -13,10 +13,12 @@ from .i18n import lang
 from .urls import status_url_of
 
 
-def print_state(ticket_id: int) -> dict[str, Any] | None:
+def print_state(ticket_id: int, db: Any = None) -> dict[str, Any] | None:
     """The state of the ticket's latest print job: pending, printed or failed (with the printer's error)."""
-    with hall().storage.read() as db:
-        job = print_jobs.latest_of_ticket(db, ticket_id)
+    if db is None:
+        with hall().storage.read() as db:
+            return print_state(ticket_id, db)
+    job = print_jobs.latest_of_ticket(db, ticket_id)
     if job is None:
         return None
     state = {"queued": "pending", "sent": "pending"}.get(job["state"], job["state"])
@@ -32,9 +34,11 @@ def ticket_payload(ticket: Ticket, *, just_issued: bool = False) -> dict[str, An
     payload["people_ahead_now"] = ticket.people_ahead if just_issued else (live[0] if live is not None else 0)
     payload["wait_estimate"] = live[1].as_dict() if live is not None else {
         "point": ticket.estimated_wait_minutes, "low": ticket.estimated_wait_low, "high": ticket.estimated_wait_high}
-    payload["service_name"] = ctx.catalogue.service_name(item=ticket.item, bundle=ticket.bundle, lang=lang())
     payload["status_url"] = status_url_of(ticket.token)
-    payload["print"] = print_state(ticket.id)
+    with ctx.storage.read() as db:  # one read for both
+        payload["service_name"] = ctx.catalogue.service_name(item=ticket.item, bundle=ticket.bundle, lang=lang(),
+                                                             db=db)
+        payload["print"] = print_state(ticket.id, db)
     return payload
 
 
