@@ -164,7 +164,7 @@ class SecuritySettings:
     idle_minutes: int = 30
     #: A staff session ends this long after the login, used or not.
     session_hours: int = 12
-    #: Login attempts from one client address, whatever the account (Flask-Limiter notation).
+    #: Login attempts from one client address, whatever the account (notation of the limits library).
     login_per_address: str = "30 per minute; 200 per hour"
     #: Login attempts for one account from one address: short waits first, longer ones after more misses.
     login_per_account_address: str = "3 per 10 seconds; 6 per minute; 20 per hour"
