@@ -42,13 +42,15 @@ HSTS = "max-age=31536000; includeSubDomains"
 
 def add_security_headers(response: Response) -> Response:
     """after_request: the headers above, HSTS over HTTPS, and no caching of pages and API answers."""
-    for name, value in HEADERS.items():
-        response.headers.setdefault(name, value)
-    if request.is_secure:
-        response.headers.setdefault("Strict-Transport-Security", HSTS)
-    if "Cache-Control" not in response.headers and not _is_static(request.path):
+    headers = response.headers
+    present = {name.lower() for name, _ in headers.items()}  # one pass, not a scan of the list per header
+    missing = [(name, value) for name, value in HEADERS.items() if name.lower() not in present]
+    if request.is_secure and "strict-transport-security" not in present:
+        missing.append(("Strict-Transport-Security", HSTS))
+    if "cache-control" not in present and not _is_static(request.path):
         # Pages and API answers may hold personal data or a ticket's token: never kept by a shared cache.
-        response.headers["Cache-Control"] = "no-store, max-age=0"
+        missing.append(("Cache-Control", "no-store, max-age=0"))
+    headers.extend(missing)
     return response
 
 
