@@ -50,11 +50,11 @@ def usage(db: Db, day: str, scope: str, code: str, slot: str) -> tuple[int, int,
 
 def bump(db: Db, day: str, scope: str, code: str, slot: str, *, used: int, remote: int, booked: int) -> None:
     """Add to a day's (or slot's) counters; a release passes negative numbers (never below zero)."""
-    db.execute("INSERT INTO quota_usage (service_day, scope, code, slot) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-               [day, scope, code, slot])
-    db.execute("UPDATE quota_usage SET used = max(used + ?, 0), remote = max(remote + ?, 0), "
-               "booked = max(booked + ?, 0) WHERE service_day = ? AND scope = ? AND code = ? AND slot = ?",
-               [used, remote, booked, day, scope, code, slot])
+    db.execute("INSERT INTO quota_usage (service_day, scope, code, slot, used, remote, booked) "
+               "VALUES (?, ?, ?, ?, max(?, 0), max(?, 0), max(?, 0)) "
+               "ON CONFLICT (service_day, scope, code, slot) DO UPDATE SET used = max(used + ?, 0), "
+               "remote = max(remote + ?, 0), booked = max(booked + ?, 0)",
+               [day, scope, code, slot, used, remote, booked, used, remote, booked])
 
 
 def day_usage(db: Db, day: str) -> list[dict[str, Any]]:
