@@ -73,6 +73,7 @@ class WaitEstimator:
         self._prior: tuple[str, MixPrior] | None = None
         self._lock = threading.Lock()
         self._rows: dict[tuple[str, int, int, int], store.DayRows] = {}
+        self._last_counters: tuple[Any, ...] | None = None
 
     def prior(self, db: Any, day: str) -> MixPrior:
         """The day's prior: learned from the last four weeks of the record, or the catalogue's figures."""
@@ -133,19 +134,36 @@ class WaitEstimator:
         prior = self.prior(db, day)
         rows = self.day_rows(db, day, prior)
         history = rows.history
-        walk = history.walk_total / history.walks if history.walks else prior.walk_seconds
-        counters = store.counters_now(rows, views, walk)
-        if counters and not any(c.open for c in counters):  # before opening: as if every counter opens
-            counters = [replace(c, open=True) for c in counters]
+        counters, idle_mix = self._counters(rows, prior, views)
+        in_hand = in_hand_of(counters, now, history)
         first = rows.first_ticket_at
         return _HallNow(
-            history=history, mix=ServiceMix.of_day(history, prior, in_hand_of(counters, now, history)),
+            history=history, mix=ServiceMix.of_day(history, prior, in_hand) if in_hand else idle_mix,
             counters=counters,
             priority_rate=recent_rate(store.priority_walk_ins_since(rows, now - PRIORITY_WINDOW),
                                       now - (first if first is not None else now)),
             appointments_due=store.appointments_due(rows, now, DUE_WINDOW),
             show_rate=prior.appointment_show_rate,
         )
+
+    def _counters(self, rows: store.DayRows, prior: MixPrior,
+                  views: Mapping[int, CounterView]) -> tuple[list[CounterNow], ServiceMix]:
+        """The counters as the estimate sees them, and the day's mix with no case in hand: neither depends on
+        the clock, so both are kept while the day's rows, the prior and the counters' views stay the same
+        objects (a burst of tickets between two calls computes them once)."""
+        listed = tuple(views.values())
+        last = self._last_counters
+        if (last is not None and last[0] is rows and last[1] is prior and len(last[2]) == len(listed)
+                and all(a is b for a, b in zip(last[2], listed, strict=True))):
+            return last[3], last[4]
+        history = rows.history
+        walk = history.walk_total / history.walks if history.walks else prior.walk_seconds
+        counters = store.counters_now(rows, views, walk)
+        if counters and not any(c.open for c in counters):  # before opening: as if every counter opens
+            counters = [replace(c, open=True) for c in counters]
+        mix = ServiceMix.of_day(history, prior)
+        self._last_counters = (rows, prior, listed, counters, mix)
+        return counters, mix
 
     def snapshots(self, db: Any, tickets: Sequence[tuple[QueuedTicket, AheadGroups | None]], now: float, day: str,
                   *, views: Mapping[int, CounterView], waiting: Sequence[QueuedTicket] = ()) -> list[WaitSnapshot]:
