@@ -27,44 +27,41 @@ REPORT = ROOT / "docs" / "benchmarks.md"
 
 LIMITS = {
     "issue": (
-        "One gevent worker runs every ticket's Python on one core (the profile line under the first table): "
-        "the ticket's transaction about a third (its SQL statements, the queue index, the wait estimate from "
-        "the day's figures kept per version of the day), Flask's request handling and gunicorn's HTTP about "
-        'half, the commit itself only 4 % now that it waits off the event loop. The floor line says what a '
-        'request costs before the hall does anything: a Flask app that only reads the JSON answers 1,846/s '
-        'under the same 8 clients, so 1,000 durable tickets/s would leave the hall about half a millisecond '
-        'of its own per ticket; it spends about three (the transaction alone about one). Flat in the queue: '
-        "0.93 of the empty hall with 5,000 waiting. Two processes share one SQLite writer: each batch's "
-        'operations run under the write lock (flock on `<db>-writer`, handed over at once), so the '
-        'transactions of the two processes take turns while only their HTTP and Flask work overlaps, on the '
-        'same two cores as wrk: 0.97 of one process in this run (1.38 in a run by hand an hour earlier, '
-        'measured against one process with 8 clients rather than 16). Call-next with 2,000 waiting: 10.9 ms '
-        'here, 6.3 ms on both this code and the previous commit run back to back half an hour later (the '
-        'shared machine; its raw commit rate was 4,054/s in this run, 7,189/s in the last).'
+        "One gevent worker runs every ticket's Python on one core: 1.27 ms of CPU per ticket at 8 clients "
+        "(from /proc, 1.48 ms before this run's changes), which is the 784/s above. The profile line splits it: "
+        "the ticket's transaction about a quarter (its SQL statements, the queue index, the wait estimate), "
+        "Flask's request handling a quarter, gunicorn's HTTP parsing and gevent's sockets a quarter, the log "
+        "feed and the live channel 5 %, the commit 7 %. The floor line is what a request costs before the hall "
+        "does anything (3,685/s, 0.27 ms): 1,000 durable tickets/s would leave the hall 0.73 ms of its own per "
+        "ticket; it spends about 1.0. No one part is above a quarter: what is left is spread over some forty "
+        "small steps (SQL statements of 10-20 µs each, Flask's context, the API document check, the JSON). "
+        "Flat in the queue: 0.94 of the empty hall with 5,000 waiting. Two processes: the machine's two "
+        "cores are full (the two workers at 0.83 and 0.79 of a core, wrk the rest, 15 % idle, measured by "
+        "hand), and a ticket costs 17 % more CPU there than in one process (each reads the other's events "
+        "into its queue index and its log feed, and SQLite reloads pages the other wrote): 1.27 of one process. "
+        "With one process already at one full core and wrk needing about a quarter of the other, 1.6 cannot "
+        "be reached on two cores; it needs a third."
     ),
     "lobby": (
         "A call reaches a screen through the log feed (the commit wakes it), the live channel's one encoded "
         'packet per room, and one write per websocket greenlet, with the clients on the same two cores. At '
         "200 screens the server's time is mostly gevent's sockets; at 1,000 the writes to a thousand sockets "
         'dominate and the last screen waits for the others: p99 grows with N. Past that, spread the screens '
-        "over several processes behind Redis (README, Production layout). This run's figures are about twice "
-        "the last run's on a slower machine (see the raw commit rate above); the 200-screen p50 of 37 ms is "
-        'over the 30 ms asked for.'
+        "over several processes behind Redis (README, Production layout)."
     ),
     "soak": (
         'One gevent worker holds every websocket as a greenlet (no thread per screen): memory grows with the '
         'number of connections, not with time (flat over the ten minutes). When the clients leave, the '
         "process gives memory back (`hall/memory.py`: a full collection and glibc's `malloc_trim` once the "
-        'connections fall to half their peak): a minute after, 199 MB against 243 connected and 153 at the '
-        "start (221 in the last run, without it). The rest is CPython's object arenas that still hold a live "
-        "object each and the sockets' buffers gevent keeps for reuse: not back to the baseline. Delivery is "
-        'the log feed waking the live channel and one write per socket: the p99 is the last of 1,300 sockets '
-        'written in turn.'
+        'connections fall to half their peak): a minute after, 204 MB against 244 connected and 152 at the '
+        "start. The rest is CPython's object arenas that still hold a live object each and the sockets' "
+        "buffers gevent keeps for reuse: not back to the baseline. Delivery is the log feed waking the live "
+        'channel and one write per socket: the p99 is the last of 1,300 sockets written in turn.'
     ),
     "report_load": (
         'The report runs on an OS thread of its own with a connection of its own, so the event loop keeps '
         "serving calls; what remains is the GIL that the report's Python aggregation shares with the loop "
-        '(the report itself took 3.7 s here, 1.9 s in the last run: the machine).'
+        '(the report itself took 1.7 s in this run, 3.7 s in the last one on a slower machine).'
     ),
     "reports": (
         "Reports are aggregate queries over the tickets table with covering indexes (console engineer's "
