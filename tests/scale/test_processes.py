@@ -19,7 +19,7 @@ import pytest
 import requests
 
 from tests.faults.realserver import Recorder, staff_session
-from tests.live import LiveServer, free_port
+from tests.live import LiveServer, child_pids, free_port
 from tests.scale.test_redis import redis_url  # noqa: F401 - the fixture
 
 CONFIG = """
@@ -77,9 +77,7 @@ def owner_pid(db: Path) -> int | None:
 def worker_pids(server: LiveServer) -> set[int]:
     """The server's gunicorn master and its workers."""
     assert server.process is not None
-    master = server.process.pid
-    children = Path(f"/proc/{master}/task/{master}/children").read_text().split()
-    return {master, *map(int, children)}
+    return {server.process.pid, *child_pids(server.process.pid)}
 
 
 def test_settings_checklist_device_status_and_speech_are_one_truth(hall_pair):
