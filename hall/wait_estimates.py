@@ -12,7 +12,7 @@ import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 from zoneinfo import ZoneInfo
 
 from .advisor.predictors import WaitEstimate, estimate_wait
@@ -62,6 +62,16 @@ class _HallNow:
     show_rate: float
 
 
+class _ClockFree(NamedTuple):
+    """What ``WaitEstimator._counters`` computed, and from which objects."""
+
+    rows: store.DayRows
+    prior: MixPrior
+    views: tuple[CounterView, ...]
+    counters: list[CounterNow]
+    idle_mix: ServiceMix
+
+
 class WaitEstimator:
     """Estimates waits from the hall's storage with the advisor's predictor (thread-safe)."""
 
@@ -73,7 +83,7 @@ class WaitEstimator:
         self._prior: tuple[str, MixPrior] | None = None
         self._lock = threading.Lock()
         self._rows: dict[tuple[str, int, int, int], store.DayRows] = {}
-        self._last_counters: tuple[Any, ...] | None = None
+        self._last_counters: _ClockFree | None = None
 
     def prior(self, db: Any, day: str) -> MixPrior:
         """The day's prior: learned from the last four weeks of the record, or the catalogue's figures."""
@@ -153,16 +163,16 @@ class WaitEstimator:
         objects (a burst of tickets between two calls computes them once)."""
         listed = tuple(views.values())
         last = self._last_counters
-        if (last is not None and last[0] is rows and last[1] is prior and len(last[2]) == len(listed)
-                and all(a is b for a, b in zip(last[2], listed, strict=True))):
-            return last[3], last[4]
+        if (last is not None and last.rows is rows and last.prior is prior and len(last.views) == len(listed)
+                and all(a is b for a, b in zip(last.views, listed, strict=True))):
+            return last.counters, last.idle_mix
         history = rows.history
         walk = history.walk_total / history.walks if history.walks else prior.walk_seconds
         counters = store.counters_now(rows, views, walk)
         if counters and not any(c.open for c in counters):  # before opening: as if every counter opens
             counters = [replace(c, open=True) for c in counters]
         mix = ServiceMix.of_day(history, prior)
-        self._last_counters = (rows, prior, listed, counters, mix)
+        self._last_counters = _ClockFree(rows, prior, listed, counters, mix)
         return counters, mix
 
     def snapshots(self, db: Any, tickets: Sequence[tuple[QueuedTicket, AheadGroups | None]], now: float, day: str,
